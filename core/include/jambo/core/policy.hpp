@@ -1,0 +1,30 @@
+#pragma once
+/// The settings the use cases decide with (contract section 7), already parsed.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jambo::core {
+
+struct Policy {
+    std::string public_url = "http://localhost:8000";  ///< normalised: no trailing '/'
+    std::vector<std::string> allowed_origins;         ///< normalised; empty means {public_url}
+    std::string default_calling_code = "254";
+    std::chrono::seconds deletion_token_ttl{3600};
+    std::uint32_t deletion_requests_per_hour = 3;
+    std::uint32_t default_page_size = 50;
+    std::uint32_t max_page_size = 100;
+};
+
+/// Normalises an origin for comparison and for building links: scheme and host lower-cased,
+/// one trailing '/' dropped. Returns nullopt unless it is `scheme://host[:port]` with an
+/// http or https scheme, a non-empty host and nothing after the port.
+[[nodiscard]] std::optional<std::string> normalise_origin(std::string_view origin);
+
+/// Parses a duration like "90s", "10m", "2h", "1d" or plain seconds "3600"; must be > 0.
+[[nodiscard]] std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+}  // namespace jambo::core

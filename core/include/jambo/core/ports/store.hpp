@@ -1,0 +1,209 @@
+#pragma once
+/// Port: persistence. A Store opens transactions; a Transaction gives atomic access to every
+/// repository. Nothing a transaction did is visible to others, or survives, unless it commits.
+///
+/// Error contract: repository functions report expected outcomes as values (conflicts,
+/// misses). Infrastructure failure (I/O error, disk full, corrupt file) is thrown as
+/// StoreUnavailable or another std::exception; the transaction is then rolled back.
+
+#include <jambo/core/customer.hpp>
+#include <jambo/core/ports/clock.hpp>
+#include <jambo/core/token.hpp>
+#include <jambo/core/ulid.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace jambo::core {
+
+/// Thrown by adapters when the store cannot serve the operation right now (read-only file,
+/// disk full, database locked for too long). Use cases turn it into Error::unavailable.
+class StoreUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Which unique field a write collided on.
+enum class UniqueField { email, phone_number };
+
+class CustomerRepository {
+public:
+    virtual ~CustomerRepository() = default;
+
+    [[nodiscard]] virtual std::optional<Customer> find(const Ulid& ulid) = 0;
+    /// Whether another customer (not `except`) holds this email (compared case-insensitively).
+    [[nodiscard]] virtual bool email_taken(const std::string& email_key, const std::optional<Ulid>& except) = 0;
+    [[nodiscard]] virtual bool phone_taken(const std::string& phone, const std::optional<Ulid>& except) = 0;
+    /// Fails with the field that collided; the caller's pre-checks make this a race backstop.
+    [[nodiscard]] virtual std::expected<void, UniqueField> insert(const Customer& customer) = 0;
+    /// Replaces the stored customer with the same ulid. Precondition: it exists.
+    [[nodiscard]] virtual std::expected<void, UniqueField> update(const Customer& customer) = 0;
+    /// Deletes the customer and everything tied to it: credentials, deletion tokens, queued
+    /// mail. Returns false if there was no such customer.
+    virtual bool remove(const Ulid& ulid) = 0;
+    /// Kept by the store, not counted per call.
+    [[nodiscard]] virtual std::uint64_t count() = 0;
+    /// Customers in ulid order, skipping `offset`.
+    [[nodiscard]] virtual std::vector<Customer> page(std::uint64_t offset, std::uint32_t limit) = 0;
+    /// Customers in ulid order with a ulid greater than `after`.
+    [[nodiscard]] virtual std::vector<Customer> after(const Ulid& after, std::uint32_t limit) = 0;
+};
+
+struct StaffAccount {
+    Ulid id;
+    std::string email;
+    std::string name;
+    TimePoint created_at;
+
+    friend bool operator==(const StaffAccount&, const StaffAccount&) = default;
+};
+
+/// A stored bearer credential: only the hash of the token, never the token.
+struct Credential {
+    TokenHash hash;
+    Principal principal;
+    TimePoint created_at;
+    bool revoked = false;
+
+    friend bool operator==(const Credential&, const Credential&) = default;
+};
+
+class CredentialRepository {
+public:
+    virtual ~CredentialRepository() = default;
+
+    virtual void insert(const Credential& credential) = 0;
+    /// The credential with this hash, revoked or not.
+    [[nodiscard]] virtual std::optional<Credential> find(const TokenHash& hash) = 0;
+    /// Returns false if no such credential or it was already revoked.
+    virtual bool revoke(const TokenHash& hash) = 0;
+
+    virtual void add_staff(const StaffAccount& staff) = 0;
+    [[nodiscard]] virtual std::optional<StaffAccount> staff_by_email(const std::string& email_key) = 0;
+    [[nodiscard]] virtual std::optional<StaffAccount> staff_by_id(const Ulid& id) = 0;
+    [[nodiscard]] virtual std::vector<StaffAccount> all_staff() = 0;
+};
+
+/// A stored deletion token: the hash, whom it erases, and the address the link went to.
+struct DeletionTokenRecord {
+    TokenHash hash;
+    Ulid customer;
+    std::string email_key;
+    TimePoint created_at;
+    TimePoint expires_at;
+    bool used = false;
+
+    friend bool operator==(const DeletionTokenRecord&, const DeletionTokenRecord&) = default;
+};
+
+class DeletionTokenRepository {
+public:
+    virtual ~DeletionTokenRepository() = default;
+
+    virtual void insert(const DeletionTokenRecord& record) = 0;
+    [[nodiscard]] virtual std::optional<DeletionTokenRecord> find(const TokenHash& hash) = 0;
+    /// Marks the token used; returns false if it is unknown or was already used, so of two
+    /// concurrent confirmations exactly one gets true.
+    virtual bool consume(const TokenHash& hash) = 0;
+    /// Creation times of this customer's tokens made at or after `since`, oldest first.
+    [[nodiscard]] virtual std::vector<TimePoint> issued_since(const Ulid& customer, TimePoint since) = 0;
+    /// Drops tokens that expired before `cutoff`; returns how many.
+    virtual std::uint64_t purge_expired(TimePoint cutoff) = 0;
+};
+
+/// A message waiting to be delivered. `body` holds a secret link until it is delivered or
+/// abandoned; then the message is removed.
+struct OutboxMessage {
+    std::int64_t id = 0;                ///< assigned by enqueue
+    std::optional<Ulid> customer;
+    std::string recipient;
+    std::string subject;
+    std::string body;
+    TimePoint created_at;
+    TimePoint next_attempt_at;
+    std::uint32_t attempts = 0;
+    std::string last_error;
+
+    friend bool operator==(const OutboxMessage&, const OutboxMessage&) = default;
+};
+
+class Outbox {
+public:
+    virtual ~Outbox() = default;
+
+    /// Stores the message and returns its id (ids increase in enqueue order).
+    virtual std::int64_t enqueue(const OutboxMessage& message) = 0;
+    /// Messages whose next attempt is due at `now`, earliest due first, then by id.
+    [[nodiscard]] virtual std::vector<OutboxMessage> due(TimePoint now, std::uint32_t limit) = 0;
+    /// Records a failed attempt. Returns false if the message is gone (its customer deleted).
+    virtual bool reschedule(std::int64_t id, TimePoint next_attempt_at, std::uint32_t attempts,
+                            const std::string& last_error) = 0;
+    /// Removes a delivered or abandoned message, body and all.
+    virtual bool remove(std::int64_t id) = 0;
+    [[nodiscard]] virtual std::uint64_t depth() = 0;
+    /// Creation time of the oldest queued message.
+    [[nodiscard]] virtual std::optional<TimePoint> oldest() = 0;
+    /// When the earliest queued message is due; lets a relay sleep instead of polling.
+    [[nodiscard]] virtual std::optional<TimePoint> next_due() = 0;
+};
+
+/// Security-relevant facts, never personal data: what happened, to which ulid, when, how.
+struct AuditEntry {
+    std::int64_t id = 0;  ///< assigned by append
+    TimePoint at;
+    std::string event;    ///< e.g. "customer.erased", "mail.delivered", "token.revoked"
+    std::string subject;  ///< a ulid, or "" when none applies
+    std::string detail;   ///< e.g. "deletion-link", "staff:<staff ulid>"
+
+    friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
+};
+
+class AuditLog {
+public:
+    virtual ~AuditLog() = default;
+
+    virtual std::int64_t append(const AuditEntry& entry) = 0;
+    /// The latest `limit` entries, newest first.
+    [[nodiscard]] virtual std::vector<AuditEntry> latest(std::uint32_t limit) = 0;
+};
+
+enum class TransactionMode { read, write };
+
+/// One unit of work. Destroying it without commit() rolls everything back.
+class Transaction {
+public:
+    Transaction() = default;
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    virtual ~Transaction() = default;
+
+    [[nodiscard]] virtual CustomerRepository& customers() = 0;
+    [[nodiscard]] virtual CredentialRepository& credentials() = 0;
+    [[nodiscard]] virtual DeletionTokenRepository& deletion_tokens() = 0;
+    [[nodiscard]] virtual Outbox& outbox() = 0;
+    [[nodiscard]] virtual AuditLog& audit() = 0;
+
+    /// Makes every change durable and visible. Throws on failure (then nothing was applied).
+    virtual void commit() = 0;
+};
+
+class Store {
+public:
+    Store() = default;
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+    virtual ~Store() = default;
+
+    /// Begins a transaction. A write transaction excludes other writers until it ends;
+    /// read transactions see a consistent snapshot. Safe to call from several threads.
+    [[nodiscard]] virtual std::unique_ptr<Transaction> begin(TransactionMode mode) = 0;
+
+    /// Whether the store answers at all (for GET /api/status).
+    [[nodiscard]] virtual bool healthy() = 0;
+};
+
+}  // namespace jambo::core

@@ -1,0 +1,43 @@
+#pragma once
+/// Operator use cases behind the command line: staff accounts and tokens.
+
+#include <jambo/core/error.hpp>
+#include <jambo/core/ports/clock.hpp>
+#include <jambo/core/ports/random_source.hpp>
+#include <jambo/core/ports/store.hpp>
+#include <jambo/core/ports/token_hasher.hpp>
+#include <jambo/core/ulid.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jambo::core {
+
+class AdminService {
+public:
+    AdminService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
+                 UlidGenerator& ulids);
+
+    /// Creates a staff account and returns its first token. Errors: validation on "email"
+    /// (invalid, or a staff account with it exists).
+    [[nodiscard]] Result<std::string> add_staff(std::string_view email, std::string_view name);
+    [[nodiscard]] std::vector<StaffAccount> list_staff();
+    /// A further token for a customer (by ulid). Errors: not_found.
+    [[nodiscard]] Result<std::string> issue_customer_token(std::string_view ulid);
+    /// A further token for a staff account (by email). Errors: not_found.
+    [[nodiscard]] Result<std::string> issue_staff_token(std::string_view email);
+    /// Errors: not_found if the token is unknown or already revoked.
+    [[nodiscard]] Result<void> revoke_token(std::string_view token);
+
+private:
+    Store& store_;
+    const Clock& clock_;
+    RandomSource& random_;
+    const TokenHasher& hasher_;
+    UlidGenerator& ulids_;
+
+    [[nodiscard]] std::string issue(Transaction& tx, const Principal& principal);
+};
+
+}  // namespace jambo::core

@@ -1,0 +1,97 @@
+#pragma once
+/// Use cases on customer records: register, read, list, update, delete. Every authorization
+/// decision of the contract's section 4 for these endpoints is made here.
+
+#include <jambo/core/customer.hpp>
+#include <jambo/core/error.hpp>
+#include <jambo/core/policy.hpp>
+#include <jambo/core/ports/clock.hpp>
+#include <jambo/core/ports/random_source.hpp>
+#include <jambo/core/ports/store.hpp>
+#include <jambo/core/ports/token_hasher.hpp>
+#include <jambo/core/services/authenticator.hpp>
+#include <jambo/core/ulid.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace jambo::core {
+
+/// A new customer and the bearer token shown only this once.
+struct Registration {
+    Customer customer;
+    std::string token;
+};
+
+/// The query of a list request, as the client wrote it.
+struct PageRequest {
+    std::optional<std::string> page;
+    std::optional<std::string> page_size;
+    std::optional<std::string> after;
+};
+
+/// Where a neighbouring page is: a page number (1 means "no page parameter") or a keyset cursor.
+struct PageCursor {
+    std::variant<std::uint64_t, Ulid> position;
+    friend bool operator==(const PageCursor&, const PageCursor&) = default;
+};
+
+struct CustomerPage {
+    std::uint64_t count = 0;
+    std::vector<Customer> customers;
+    std::optional<PageCursor> next;
+    std::optional<PageCursor> previous;
+    /// Set when the client gave page_size; links then carry it.
+    std::optional<std::uint32_t> page_size_param;
+};
+
+/// Staff see a page; a customer sees its own record (the original's behaviour).
+using Listing = std::variant<CustomerPage, Customer>;
+
+class CustomerService {
+public:
+    CustomerService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
+                    UlidGenerator& ulids, const Policy& policy);
+
+    /// No auth. Errors: validation (including duplicate email/phone as field errors).
+    [[nodiscard]] Result<Registration> register_customer(const CustomerDraft& draft);
+
+    /// Staff: any customer, or not_found (also for a malformed ulid). Customer: its own only,
+    /// forbidden for every other ulid, existing or not.
+    [[nodiscard]] Result<Customer> get(const Credentials& credentials, std::string_view ulid);
+
+    /// Staff: page-number or keyset page; not_found "Invalid page." past the end. Customer:
+    /// its own record. No credentials: unauthenticated.
+    [[nodiscard]] Result<Listing> list(const Credentials& credentials, const PageRequest& request);
+
+    /// Customer edits itself (PUT full, PATCH partial). Staff: forbidden.
+    [[nodiscard]] Result<Customer> update_self(const Credentials& credentials, const CustomerDraft& draft,
+                                               DraftMode mode);
+
+    /// Staff edits any customer. Customer: forbidden. Missing: not_found.
+    [[nodiscard]] Result<Customer> update(const Credentials& credentials, std::string_view ulid,
+                                          const CustomerDraft& draft, DraftMode mode);
+
+    /// Staff, or the customer itself; cascades and audits. Another customer: forbidden.
+    /// Staff and missing: not_found.
+    [[nodiscard]] Result<void> remove(const Credentials& credentials, std::string_view ulid);
+
+private:
+    Store& store_;
+    const Clock& clock_;
+    RandomSource& random_;
+    const TokenHasher& hasher_;
+    UlidGenerator& ulids_;
+    const Policy& policy_;
+    Authenticator authenticator_;
+
+    [[nodiscard]] ValidationSettings validation_settings() const;
+    [[nodiscard]] Result<Customer> save_update(Transaction& tx, const Customer& current,
+                                               const CustomerDraft& draft, DraftMode mode);
+};
+
+}  // namespace jambo::core

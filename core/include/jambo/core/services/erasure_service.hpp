@@ -1,0 +1,73 @@
+#pragma once
+/// Use cases of the right to erasure: request a deletion link by mail, then confirm it.
+
+#include <jambo/core/customer.hpp>
+#include <jambo/core/error.hpp>
+#include <jambo/core/policy.hpp>
+#include <jambo/core/ports/clock.hpp>
+#include <jambo/core/ports/random_source.hpp>
+#include <jambo/core/ports/store.hpp>
+#include <jambo/core/ports/token_hasher.hpp>
+#include <jambo/core/services/authenticator.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jambo::core {
+
+/// What a deletion link will erase, for the page a browser shows before the customer confirms.
+struct ErasurePreview {
+    Customer customer;
+    TimePoint expires_at;
+};
+
+/// The text of the mail that carries a deletion link.
+struct DeletionMail {
+    std::string subject;
+    std::string body;
+};
+
+/// Builds the mail: what will be deleted, how long the link lives, what to do if the
+/// customer did not ask. Pure, so it can be tested and fuzzed on its own.
+[[nodiscard]] DeletionMail compose_deletion_mail(const Customer& customer, std::string_view link,
+                                                 std::chrono::seconds ttl);
+
+class ErasureService {
+public:
+    ErasureService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
+                   const Policy& policy);
+
+    /// Called after a message is committed to the outbox, so a relay can wake up.
+    void on_mail_queued(std::function<void()> notify) { notify_ = std::move(notify); }
+
+    /// Customer token of that customer only. Errors: bad_request "Customer Not Found or is
+    /// Invalid" (no or bad token), forbidden (staff, other customer), bad_request "Origin not
+    /// allowed.", rate_limited (more than the hourly allowance; refused requests don't count).
+    /// On success the token and the mail are committed in one transaction.
+    [[nodiscard]] Result<void> request_deletion(const Credentials& credentials, std::string_view ulid,
+                                                const std::optional<std::string>& origin);
+
+    /// Checks a link without using it. Errors: not_found (unknown, used, malformed, or the
+    /// customer's address changed since), gone (expired).
+    [[nodiscard]] Result<ErasurePreview> preview(std::string_view deletion_token);
+
+    /// Uses the link: erases the customer and everything tied to it, appends an audit entry.
+    /// Same errors as preview; of two concurrent confirmations exactly one succeeds.
+    [[nodiscard]] Result<void> confirm(std::string_view deletion_token);
+
+private:
+    Store& store_;
+    const Clock& clock_;
+    RandomSource& random_;
+    const TokenHasher& hasher_;
+    const Policy& policy_;
+    Authenticator authenticator_;
+    std::function<void()> notify_;
+
+    [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
+    [[nodiscard]] Result<std::string> link_base(const std::optional<std::string>& origin) const;
+};
+
+}  // namespace jambo::core

@@ -1,0 +1,54 @@
+#pragma once
+/// ULID: 48-bit millisecond timestamp + 80 random bits, Crockford base32 text.
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jambo::core {
+
+class Clock;
+class RandomSource;
+
+class Ulid {
+public:
+    using Bytes = std::array<std::uint8_t, 16>;
+
+    constexpr Ulid() = default;
+    explicit constexpr Ulid(const Bytes& bytes) : bytes_(bytes) {}
+
+    /// Strict parse: exactly 26 Crockford base32 characters (either case), first <= '7'.
+    /// No I/L/O/U substitution. Returns nullopt for anything else.
+    [[nodiscard]] static std::optional<Ulid> parse(std::string_view text);
+
+    /// 26 upper-case characters.
+    [[nodiscard]] std::string to_string() const;
+    [[nodiscard]] std::uint64_t timestamp_ms() const;
+    [[nodiscard]] const Bytes& bytes() const { return bytes_; }
+
+    friend constexpr auto operator<=>(const Ulid&, const Ulid&) = default;
+
+private:
+    Bytes bytes_{};
+};
+
+/// Thread-safe, monotonic generator: ULIDs made in the same millisecond (or while the clock
+/// stands still or steps back) increment the previous random part; if that overflows, the
+/// timestamp borrows one millisecond so order and uniqueness survive.
+class UlidGenerator {
+public:
+    UlidGenerator(const Clock& clock, RandomSource& random);
+    [[nodiscard]] Ulid next();
+
+private:
+    const Clock& clock_;
+    RandomSource& random_;
+    std::mutex mutex_;
+    std::optional<Ulid> last_;
+};
+
+}  // namespace jambo::core

@@ -1,0 +1,196 @@
+#include <jambo/core/services/customer_service.hpp>
+
+#include <jambo/core/services/unit_of_work.hpp>
+
+#include "text.hpp"
+
+#include <charconv>
+
+namespace jambo::core {
+
+namespace {
+
+std::chrono::year_month_day today(const Clock& clock) {
+    return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())};
+}
+
+// Uniqueness is checked before writing so both collisions are reported at once; the
+// store's unique indexes remain the backstop when two requests race.
+FieldErrors uniqueness_errors(CustomerRepository& customers, const Customer& candidate,
+                              const std::optional<Ulid>& self) {
+    FieldErrors errors;
+    if (customers.email_taken(candidate.email_key(), self)) errors["email"].emplace_back(messages::duplicate_email);
+    if (customers.phone_taken(candidate.phone_number, self)) {
+        errors["phone_number"].emplace_back(messages::duplicate_phone);
+    }
+    return errors;
+}
+
+Error conflict_error(UniqueField field) {
+    FieldErrors errors;
+    if (field == UniqueField::email) {
+        errors["email"].emplace_back(messages::duplicate_email);
+    } else {
+        errors["phone_number"].emplace_back(messages::duplicate_phone);
+    }
+    return Error::validation(std::move(errors));
+}
+
+// A positive decimal that fits; anything else is not a page number.
+std::optional<std::uint64_t> parse_positive(std::string_view text) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value == 0) return std::nullopt;
+    return value;
+}
+
+Result<Customer> require_staff_target(Transaction& tx, const Principal& who, std::string_view ulid_text) {
+    if (who.role != Role::staff) return std::unexpected(Error::forbidden());
+    const auto ulid = Ulid::parse(ulid_text);
+    auto customer = ulid ? tx.customers().find(*ulid) : std::nullopt;
+    if (!customer) return std::unexpected(Error::not_found());
+    return std::move(*customer);
+}
+
+}  // namespace
+
+CustomerService::CustomerService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
+                                 UlidGenerator& ulids, const Policy& policy)
+    : store_(store), clock_(clock), random_(random), hasher_(hasher), ulids_(ulids), policy_(policy),
+      authenticator_(hasher) {}
+
+ValidationSettings CustomerService::validation_settings() const {
+    return ValidationSettings{policy_.default_calling_code, today(clock_)};
+}
+
+Result<Registration> CustomerService::register_customer(const CustomerDraft& draft) {
+    auto customer = validate_customer(draft, DraftMode::full, Customer{}, validation_settings());
+    if (!customer) return std::unexpected(std::move(customer.error()));
+
+    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Registration> {
+        if (auto errors = uniqueness_errors(tx.customers(), *customer, std::nullopt); !errors.empty()) {
+            return std::unexpected(Error::validation(std::move(errors)));
+        }
+        // The ulid is taken inside the write lock so ulid order is commit order.
+        customer->ulid = ulids_.next();
+        if (auto inserted = tx.customers().insert(*customer); !inserted) {
+            return std::unexpected(conflict_error(inserted.error()));
+        }
+        Secret token = make_bearer_token(random_);
+        tx.credentials().insert(Credential{hasher_.hash(token.text), Principal{Role::customer, customer->ulid},
+                                           clock_.now(), false});
+        return Registration{std::move(*customer), std::move(token.text)};
+    });
+}
+
+Result<Customer> CustomerService::get(const Credentials& credentials, std::string_view ulid_text) {
+    return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<Customer> {
+        const auto who = authenticator_.authenticate(tx, credentials);
+        if (!who) return std::unexpected(who.error());
+        const auto ulid = Ulid::parse(ulid_text);
+        if (who->role == Role::customer) {
+            // A customer learns nothing about other ulids, not even whether they exist.
+            if (!ulid || *ulid != who->subject) return std::unexpected(Error::forbidden());
+        }
+        auto customer = ulid ? tx.customers().find(*ulid) : std::nullopt;
+        if (!customer) return std::unexpected(Error::not_found());
+        return std::move(*customer);
+    });
+}
+
+Result<Listing> CustomerService::list(const Credentials& credentials, const PageRequest& request) {
+    return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<Listing> {
+        const auto who = authenticator_.authenticate(tx, credentials);
+        if (!who) return std::unexpected(who.error());
+        if (who->role == Role::customer) {
+            auto self = tx.customers().find(who->subject);
+            if (!self) return std::unexpected(Error::unauthenticated(messages::invalid_token));
+            return Listing{std::move(*self)};
+        }
+
+        CustomerPage page;
+        std::uint32_t size = policy_.default_page_size;
+        // As DRF: an unusable page_size falls back to the default, a large one is capped.
+        if (request.page_size) {
+            if (const auto given = parse_positive(*request.page_size)) {
+                size = static_cast<std::uint32_t>(std::min<std::uint64_t>(*given, policy_.max_page_size));
+                page.page_size_param = size;
+            }
+        }
+        page.count = tx.customers().count();
+
+        if (request.after) {
+            const auto after = Ulid::parse(*request.after);
+            if (!after) return std::unexpected(Error::not_found(messages::invalid_page));
+            page.customers = tx.customers().after(*after, size + 1);
+            if (page.customers.size() > size) {
+                page.customers.pop_back();
+                page.next = PageCursor{page.customers.back().ulid};
+            }
+            return Listing{std::move(page)};
+        }
+
+        const auto number = request.page ? parse_positive(*request.page) : std::optional<std::uint64_t>{1};
+        if (!number) return std::unexpected(Error::not_found(messages::invalid_page));
+        const std::uint64_t pages = page.count == 0 ? 1 : (page.count + size - 1) / size;
+        if (*number > pages) return std::unexpected(Error::not_found(messages::invalid_page));
+        page.customers = tx.customers().page((*number - 1) * size, size);
+        if (*number < pages) page.next = PageCursor{*number + 1};
+        if (*number > 1) page.previous = PageCursor{*number - 1};
+        return Listing{std::move(page)};
+    });
+}
+
+Result<Customer> CustomerService::save_update(Transaction& tx, const Customer& current, const CustomerDraft& draft,
+                                              DraftMode mode) {
+    auto updated = validate_customer(draft, mode, current, validation_settings());
+    if (!updated) return std::unexpected(std::move(updated.error()));
+    if (auto errors = uniqueness_errors(tx.customers(), *updated, current.ulid); !errors.empty()) {
+        return std::unexpected(Error::validation(std::move(errors)));
+    }
+    if (auto saved = tx.customers().update(*updated); !saved) return std::unexpected(conflict_error(saved.error()));
+    return std::move(*updated);
+}
+
+Result<Customer> CustomerService::update_self(const Credentials& credentials, const CustomerDraft& draft,
+                                              DraftMode mode) {
+    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Customer> {
+        const auto who = authenticator_.authenticate(tx, credentials);
+        if (!who) return std::unexpected(who.error());
+        if (who->role != Role::customer) return std::unexpected(Error::forbidden());
+        const auto current = tx.customers().find(who->subject);
+        if (!current) return std::unexpected(Error::unauthenticated(messages::invalid_token));
+        return save_update(tx, *current, draft, mode);
+    });
+}
+
+Result<Customer> CustomerService::update(const Credentials& credentials, std::string_view ulid,
+                                         const CustomerDraft& draft, DraftMode mode) {
+    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Customer> {
+        const auto who = authenticator_.authenticate(tx, credentials);
+        if (!who) return std::unexpected(who.error());
+        const auto current = require_staff_target(tx, *who, ulid);
+        if (!current) return std::unexpected(current.error());
+        return save_update(tx, *current, draft, mode);
+    });
+}
+
+Result<void> CustomerService::remove(const Credentials& credentials, std::string_view ulid_text) {
+    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
+        const auto who = authenticator_.authenticate(tx, credentials);
+        if (!who) return std::unexpected(who.error());
+        const auto ulid = Ulid::parse(ulid_text);
+        std::string how;
+        if (who->role == Role::customer) {
+            if (!ulid || *ulid != who->subject) return std::unexpected(Error::forbidden());
+            how = "self";
+        } else {
+            how = "staff:" + who->subject.to_string();
+        }
+        if (!ulid || !tx.customers().remove(*ulid)) return std::unexpected(Error::not_found());
+        tx.audit().append(AuditEntry{0, clock_.now(), "customer.erased", ulid->to_string(), how});
+        return {};
+    });
+}
+
+}  // namespace jambo::core

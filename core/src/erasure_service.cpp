@@ -1,0 +1,124 @@
+#include <jambo/core/services/erasure_service.hpp>
+
+#include <jambo/core/services/unit_of_work.hpp>
+
+#include <algorithm>
+
+namespace jambo::core {
+
+namespace {
+
+constexpr std::chrono::hours rate_window{1};
+
+std::string describe(std::chrono::seconds ttl) {
+    const auto count = ttl.count();
+    const auto plural = [](long long n, const char* unit) {
+        return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
+    };
+    if (count % 86400 == 0) return plural(count / 86400, "day");
+    if (count % 3600 == 0) return plural(count / 3600, "hour");
+    if (count % 60 == 0) return plural(count / 60, "minute");
+    return plural(count, "second");
+}
+
+}  // namespace
+
+DeletionMail compose_deletion_mail(const Customer& customer, std::string_view link, std::chrono::seconds ttl) {
+    DeletionMail mail;
+    mail.subject = "Confirm the deletion of your data";
+    mail.body = "Hello " + customer.first_name + ",\n\n" +
+                "We received a request to delete your customer record and everything tied to it:\n"
+                "your name, date of birth, nationality, email address, phone number and every\n"
+                "access token issued to you. This cannot be undone.\n\n"
+                "To confirm, open this link within " + describe(ttl) + ":\n\n" + std::string(link) + "\n\n" +
+                "If you did not ask for this, ignore this message: nothing will be deleted, and the\n"
+                "link stops working by itself. If you keep receiving these messages, tell us.\n";
+    return mail;
+}
+
+ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
+                               const Policy& policy)
+    : store_(store), clock_(clock), random_(random), hasher_(hasher), policy_(policy), authenticator_(hasher) {}
+
+Result<std::string> ErasureService::link_base(const std::optional<std::string>& origin) const {
+    if (!origin || origin->empty()) return policy_.public_url;
+    const auto normalised = normalise_origin(*origin);
+    const auto& allowed = policy_.allowed_origins;
+    const bool ok = normalised && (allowed.empty() ? *normalised == normalise_origin(policy_.public_url)
+                                                   : std::ranges::find(allowed, *normalised) != allowed.end());
+    if (!ok) return std::unexpected(Error::bad_request(messages::origin_not_allowed));
+    return *normalised;
+}
+
+Result<void> ErasureService::request_deletion(const Credentials& credentials, std::string_view ulid_text,
+                                              const std::optional<std::string>& origin) {
+    auto result = in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
+        const auto who = authenticator_.authenticate(tx, credentials);
+        // The seed answers a missing or bad token here with 400, not 401.
+        if (!who) return std::unexpected(Error::bad_request(messages::customer_invalid));
+        const auto ulid = Ulid::parse(ulid_text);
+        if (who->role != Role::customer || !ulid || *ulid != who->subject) return std::unexpected(Error::forbidden());
+        const auto customer = tx.customers().find(*ulid);
+        if (!customer) return std::unexpected(Error::bad_request(messages::customer_invalid));
+
+        const auto base = link_base(origin);
+        if (!base) return std::unexpected(base.error());
+
+        const TimePoint now = clock_.now();
+        const auto recent = tx.deletion_tokens().issued_since(*ulid, now - rate_window + std::chrono::milliseconds{1});
+        if (recent.size() >= policy_.deletion_requests_per_hour) {
+            // Retry-After: until the oldest request in the window is an hour old, rounded up.
+            const auto wait = recent.front() + rate_window - now;
+            return std::unexpected(Error::rate_limited(std::chrono::ceil<std::chrono::seconds>(wait)));
+        }
+
+        Secret token = make_deletion_token(random_);
+        tx.deletion_tokens().insert(DeletionTokenRecord{hasher_.hash(token.text), *ulid, customer->email_key(), now,
+                                                        now + policy_.deletion_token_ttl, false});
+        const std::string link = *base + "/api/customer/" + token.text + "/delete/confirm";
+        DeletionMail mail = compose_deletion_mail(*customer, link, policy_.deletion_token_ttl);
+        tx.outbox().enqueue(OutboxMessage{0, *ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,
+                                          now, 0, {}});
+        return {};
+    });
+    if (result && notify_) notify_();
+    return result;
+}
+
+Result<DeletionTokenRecord> ErasureService::usable_token(Transaction& tx, std::string_view text) const {
+    if (!is_well_formed_deletion_token(text)) return std::unexpected(Error::not_found(messages::no_token_matches));
+    auto record = tx.deletion_tokens().find(hasher_.hash(text));
+    if (!record || record->used) return std::unexpected(Error::not_found(messages::no_token_matches));
+    // The link was mailed to one address; after an address change it erases nothing.
+    const auto customer = tx.customers().find(record->customer);
+    if (!customer || customer->email_key() != record->email_key) {
+        return std::unexpected(Error::not_found(messages::no_token_matches));
+    }
+    if (clock_.now() >= record->expires_at) return std::unexpected(Error::gone(messages::link_expired));
+    return std::move(*record);
+}
+
+Result<ErasurePreview> ErasureService::preview(std::string_view deletion_token) {
+    return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<ErasurePreview> {
+        const auto record = usable_token(tx, deletion_token);
+        if (!record) return std::unexpected(record.error());
+        auto customer = tx.customers().find(record->customer);
+        if (!customer) return std::unexpected(Error::not_found(messages::no_token_matches));
+        return ErasurePreview{std::move(*customer), record->expires_at};
+    });
+}
+
+Result<void> ErasureService::confirm(std::string_view deletion_token) {
+    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
+        const auto record = usable_token(tx, deletion_token);
+        if (!record) return std::unexpected(record.error());
+        if (!tx.deletion_tokens().consume(record->hash)) {
+            return std::unexpected(Error::not_found(messages::no_token_matches));
+        }
+        tx.customers().remove(record->customer);
+        tx.audit().append(AuditEntry{0, clock_.now(), "customer.erased", record->customer.to_string(), "deletion-link"});
+        return {};
+    });
+}
+
+}  // namespace jambo::core

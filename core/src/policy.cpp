@@ -1,0 +1,58 @@
+#include <jambo/core/policy.hpp>
+
+#include "text.hpp"
+
+#include <charconv>
+
+namespace jambo::core {
+
+std::optional<std::string> normalise_origin(std::string_view origin) {
+    if (origin.ends_with('/')) origin.remove_suffix(1);
+    const auto scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    const std::string scheme = text::ascii_lower(origin.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https") return std::nullopt;
+    const std::string_view authority = origin.substr(scheme_end + 3);
+    if (authority.empty() || authority.find_first_of("/?#@ \\") != std::string_view::npos) return std::nullopt;
+
+    std::string_view host = authority;
+    std::string_view port;
+    if (const auto colon = authority.rfind(':'); colon != std::string_view::npos && authority.back() != ']') {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+        if (port.empty() || port.size() > 5) return std::nullopt;
+        for (char c : port) {
+            if (!text::is_digit(c)) return std::nullopt;
+        }
+    }
+    if (host.empty()) return std::nullopt;
+    for (char c : host) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || text::is_digit(c) || c == '-' ||
+                        c == '.' || c == '[' || c == ']' || c == ':';
+        if (!ok) return std::nullopt;
+    }
+    std::string out = scheme + "://" + text::ascii_lower(host);
+    if (!port.empty()) out += ":" + std::string(port);
+    return out;
+}
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    std::int64_t unit = 1;
+    switch (text.back()) {
+        case 's': unit = 1; text.remove_suffix(1); break;
+        case 'm': unit = 60; text.remove_suffix(1); break;
+        case 'h': unit = 3600; text.remove_suffix(1); break;
+        case 'd': unit = 86400; text.remove_suffix(1); break;
+        default: break;
+    }
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value <= 0 ||
+        value > 365 * 86400 / unit) {
+        return std::nullopt;
+    }
+    return std::chrono::seconds{value * unit};
+}
+
+}  // namespace jambo::core

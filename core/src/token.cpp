@@ -1,0 +1,81 @@
+#include <jambo/core/token.hpp>
+
+#include <jambo/core/ports/random_source.hpp>
+
+#include "text.hpp"
+
+#include <array>
+
+namespace jambo::core {
+
+namespace {
+
+constexpr std::string_view base64url_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+Secret random_secret(RandomSource& random, std::string_view prefix) {
+    std::array<std::uint8_t, 32> bytes{};
+    random.fill(bytes);
+    Secret secret{std::string(prefix) + base64url_encode(bytes.data(), bytes.size())};
+    bytes.fill(0);
+    return secret;
+}
+
+// 43 characters encode 258 bits for 256; the last character's low two bits must be zero,
+// or two spellings would name the same token.
+bool is_canonical_secret(std::string_view text) {
+    if (text.size() != secret_chars) return false;
+    for (char c : text) {
+        if (base64url_alphabet.find(c) == std::string_view::npos) return false;
+    }
+    return (base64url_alphabet.find(text.back()) & 0x3) == 0;
+}
+
+}  // namespace
+
+std::string base64url_encode(const std::uint8_t* data, std::size_t size) {
+    std::string out;
+    out.reserve((size * 4 + 2) / 3);
+    std::size_t i = 0;
+    for (; i + 2 < size; i += 3) {
+        const unsigned v = (unsigned{data[i]} << 16) | (unsigned{data[i + 1]} << 8) | data[i + 2];
+        out.push_back(base64url_alphabet[(v >> 18) & 63]);
+        out.push_back(base64url_alphabet[(v >> 12) & 63]);
+        out.push_back(base64url_alphabet[(v >> 6) & 63]);
+        out.push_back(base64url_alphabet[v & 63]);
+    }
+    if (size - i == 1) {
+        const unsigned v = unsigned{data[i]} << 16;
+        out.push_back(base64url_alphabet[(v >> 18) & 63]);
+        out.push_back(base64url_alphabet[(v >> 12) & 63]);
+    } else if (size - i == 2) {
+        const unsigned v = (unsigned{data[i]} << 16) | (unsigned{data[i + 1]} << 8);
+        out.push_back(base64url_alphabet[(v >> 18) & 63]);
+        out.push_back(base64url_alphabet[(v >> 12) & 63]);
+        out.push_back(base64url_alphabet[(v >> 6) & 63]);
+    }
+    return out;
+}
+
+Secret make_bearer_token(RandomSource& random) { return random_secret(random, bearer_prefix); }
+
+Secret make_deletion_token(RandomSource& random) { return random_secret(random, ""); }
+
+bool is_well_formed_bearer_token(std::string_view text) {
+    return text.starts_with(bearer_prefix) && is_canonical_secret(text.substr(bearer_prefix.size()));
+}
+
+bool is_well_formed_deletion_token(std::string_view text) { return is_canonical_secret(text); }
+
+std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
+    const auto space = authorization.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    if (text::ascii_lower(authorization.substr(0, space)) != "bearer") return std::nullopt;
+    std::string_view token = authorization.substr(space + 1);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (token.empty()) return std::nullopt;
+    return token;
+}
+
+}  // namespace jambo::core

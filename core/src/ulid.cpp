@@ -1,0 +1,95 @@
+#include <jambo/core/ulid.hpp>
+
+#include <jambo/core/ports/clock.hpp>
+#include <jambo/core/ports/random_source.hpp>
+
+#include <span>
+
+namespace jambo::core {
+
+namespace {
+
+constexpr std::string_view crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// Value of a Crockford character, either case; -1 for anything else (I, L, O, U included:
+// a strict parser keeps one spelling per ULID).
+int decode_char(char c) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    const auto pos = crockford.find(c);
+    return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
+}
+
+}  // namespace
+
+std::optional<Ulid> Ulid::parse(std::string_view text) {
+    if (text.size() != 26) return std::nullopt;
+    // 26 characters carry 130 bits; the first holds only 3 of the 128, so it must be <= '7'.
+    Bytes bytes{};
+    unsigned bits = 0;
+    unsigned buffer = 0;
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const int value = decode_char(text[i]);
+        if (value < 0 || (i == 0 && value > 7)) return std::nullopt;
+        buffer = (buffer << 5) | static_cast<unsigned>(value);
+        bits += 5;
+        if (i == 0) bits = 3;  // the two high bits of the first character are padding
+        if (bits >= 8) {
+            bits -= 8;
+            bytes[out++] = static_cast<std::uint8_t>((buffer >> bits) & 0xFF);
+        }
+    }
+    return Ulid{bytes};
+}
+
+std::string Ulid::to_string() const {
+    std::string out(26, '0');
+    // Read the 128 bits from the least significant end, 5 at a time.
+    unsigned buffer = 0;
+    unsigned bits = 0;
+    std::size_t pos = 26;
+    for (std::size_t i = bytes_.size(); i-- > 0;) {
+        buffer |= static_cast<unsigned>(bytes_[i]) << bits;
+        bits += 8;
+        while (bits >= 5) {
+            out[--pos] = crockford[buffer & 0x1F];
+            buffer >>= 5;
+            bits -= 5;
+        }
+    }
+    out[0] = crockford[buffer & 0x1F];  // the remaining 3 bits
+    return out;
+}
+
+std::uint64_t Ulid::timestamp_ms() const {
+    std::uint64_t ms = 0;
+    for (std::size_t i = 0; i < 6; ++i) ms = (ms << 8) | bytes_[i];
+    return ms;
+}
+
+UlidGenerator::UlidGenerator(const Clock& clock, RandomSource& random) : clock_(clock), random_(random) {}
+
+Ulid UlidGenerator::next() {
+    const auto now = clock_.now().time_since_epoch().count();
+    std::uint64_t ms = now < 0 ? 0 : static_cast<std::uint64_t>(now);
+
+    std::scoped_lock lock(mutex_);
+    Ulid::Bytes bytes{};
+    if (last_ && ms <= last_->timestamp_ms()) {
+        // Same millisecond, or the clock stepped back: increment the previous ULID as a
+        // 128-bit number. A carry out of the random part moves the timestamp on by one
+        // millisecond, which keeps order and uniqueness.
+        bytes = last_->bytes();
+        for (std::size_t i = bytes.size(); i-- > 0;) {
+            if (++bytes[i] != 0) break;
+        }
+    } else {
+        ms &= 0xFFFF'FFFF'FFFFULL;
+        for (std::size_t i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
+        random_.fill(std::span(bytes).subspan(6));
+    }
+    last_ = Ulid{bytes};
+    return *last_;
+}
+
+}  // namespace jambo::core
