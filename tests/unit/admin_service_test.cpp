@@ -1,0 +1,96 @@
+#include "unit_support.hpp"
+
+using namespace jambo::core;
+using namespace jambo::unit;
+
+TEST_CASE("a new staff account's first token authenticates as staff", "[core][admin]") {
+    World w;
+    const auto token = w.add_staff("boss@jambo.example");
+    CHECK(is_well_formed_bearer_token(token));
+    const auto staff = w.admin.list_staff();
+    REQUIRE(staff.size() == 1);
+    auto who = w.authenticate(bearer(token));
+    REQUIRE(who.has_value());
+    CHECK(*who == Principal{Role::staff, staff[0].id});
+}
+
+TEST_CASE("staff accounts are listed with their email and name", "[core][admin]") {
+    World w;
+    REQUIRE(w.admin.add_staff("boss@jambo.example", "Boss").has_value());
+    REQUIRE(w.admin.add_staff("clerk@jambo.example", "Clerk").has_value());
+    const auto staff = w.admin.list_staff();
+    REQUIRE(staff.size() == 2);
+    std::vector<std::string> emails{staff[0].email, staff[1].email};
+    std::sort(emails.begin(), emails.end());
+    CHECK(emails == std::vector<std::string>{"boss@jambo.example", "clerk@jambo.example"});
+}
+
+TEST_CASE("a staff account needs a valid email", "[core][admin]") {
+    World w;
+    auto r = w.admin.add_staff("not-an-email", "Nobody");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().kind == ErrorKind::validation);
+    CHECK(r.error().fields.contains("email"));
+    CHECK(w.admin.list_staff().empty());
+}
+
+TEST_CASE("a second staff account with the same email in another case is refused", "[core][admin]") {
+    World w;
+    (void)w.add_staff("boss@jambo.example");
+    auto r = w.admin.add_staff("BOSS@Jambo.Example", "Boss again");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().fields.contains("email"));
+    CHECK(w.admin.list_staff().size() == 1);
+}
+
+TEST_CASE("a further customer token works alongside the first one", "[core][admin]") {
+    World w;
+    const auto reg = w.add_customer();
+    auto issued = w.admin.issue_customer_token(reg.customer.ulid.to_string());
+    REQUIRE(issued.has_value());
+    CHECK(*issued != reg.token);
+    CHECK(w.authenticate(bearer(*issued)) == Principal{Role::customer, reg.customer.ulid});
+    CHECK(w.authenticate(bearer(reg.token)).has_value());
+}
+
+TEST_CASE("a token cannot be issued for a customer that does not exist", "[core][admin]") {
+    World w;
+    CHECK(error_kind(w.admin.issue_customer_token("01HWJ8WH9X8WBK65EMGY9YKPBS")) == ErrorKind::not_found);
+    CHECK(error_kind(w.admin.issue_customer_token("not-a-ulid")) == ErrorKind::not_found);
+}
+
+TEST_CASE("a further staff token is issued by staff email", "[core][admin]") {
+    World w;
+    (void)w.add_staff("boss@jambo.example");
+    auto issued = w.admin.issue_staff_token("boss@jambo.example");
+    REQUIRE(issued.has_value());
+    auto who = w.authenticate(bearer(*issued));
+    REQUIRE(who.has_value());
+    CHECK(who->role == Role::staff);
+}
+
+TEST_CASE("a token cannot be issued for an unknown staff email", "[core][admin]") {
+    World w;
+    auto r = w.admin.issue_staff_token("ghost@jambo.example");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().kind == ErrorKind::not_found);
+}
+
+TEST_CASE("revoking a token stops only that token", "[core][admin]") {
+    World w;
+    const auto reg = w.add_customer();
+    auto second = w.admin.issue_customer_token(reg.customer.ulid.to_string());
+    REQUIRE(second.has_value());
+    REQUIRE(w.admin.revoke_token(reg.token).has_value());
+    CHECK_FALSE(w.authenticate(bearer(reg.token)).has_value());
+    CHECK(w.authenticate(bearer(*second)).has_value());
+}
+
+TEST_CASE("revoking an unknown or already revoked token is not found", "[core][admin]") {
+    World w;
+    const auto reg = w.add_customer();
+    REQUIRE(w.admin.revoke_token(reg.token).has_value());
+    CHECK(error_kind(w.admin.revoke_token(reg.token)) == ErrorKind::not_found);
+    CHECK(error_kind(w.admin.revoke_token(unknown_bearer_token())) == ErrorKind::not_found);
+    CHECK(error_kind(w.admin.revoke_token("garbage")) == ErrorKind::not_found);
+}

@@ -1,0 +1,473 @@
+#include "unit_support.hpp"
+
+#include <atomic>
+#include <latch>
+#include <thread>
+
+using namespace jambo::core;
+using namespace jambo::unit;
+
+namespace {
+
+Result<void> request(World& w, const Registration& who, std::optional<std::string> origin = std::nullopt) {
+    return w.erasure.request_deletion(bearer(who.token), who.customer.ulid.to_string(), origin);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+std::size_t mails_for(World& w, const Registration& who) {
+    std::size_t n = 0;
+    for (const auto& m : w.outbox()) n += m.customer == who.customer.ulid ? 1U : 0U;
+    return n;
+}
+
+}  // namespace
+
+// ---- request
+
+TEST_CASE("a deletion request queues a mail to the customer's address", "[core][erasure][request]") {
+    World w;
+    const auto me = w.add_customer();
+    auto r = request(w, me);
+    INFO(describe(r));
+    REQUIRE(r.has_value());
+    const auto mails = w.outbox();
+    REQUIRE(mails.size() == 1);
+    CHECK(mails[0].recipient == me.customer.email);
+    CHECK(mails[0].customer == me.customer.ulid);
+    CHECK_FALSE(mails[0].subject.empty());
+}
+
+TEST_CASE("without an origin the link is built on the public URL", "[core][erasure][request]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    CHECK(is_well_formed_deletion_token(token));
+    CHECK(contains(w.outbox()[0].body, "http://localhost:8000/api/customer/" + token + "/delete/confirm"));
+}
+
+TEST_CASE("an allowed origin becomes the link's base", "[core][erasure][request][origin]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me, "https://app.example").has_value());
+    const auto token = w.latest_link_token(me.customer.ulid);
+    CHECK(contains(w.outbox()[0].body, "https://app.example/api/customer/" + token + "/delete/confirm"));
+}
+
+TEST_CASE("an allowed origin is matched and used normalised", "[core][erasure][request][origin]") {
+    World w;
+    const auto me = w.add_customer();
+    auto r = request(w, me, "HTTPS://App.Example/");
+    INFO(describe(r));
+    REQUIRE(r.has_value());
+    const auto token = w.latest_link_token(me.customer.ulid);
+    CHECK(contains(w.outbox()[0].body, "https://app.example/api/customer/" + token + "/delete/confirm"));
+}
+
+TEST_CASE("an origin not on the allow-list is refused and nothing is mailed",
+          "[core][erasure][request][origin]") {
+    World w;
+    const auto me = w.add_customer();
+    auto r = request(w, me, "https://evil.example");
+    CHECK(error_kind(r) == ErrorKind::bad_request);
+    CHECK(error_message(r) == messages::origin_not_allowed);
+    CHECK(w.outbox().empty());
+}
+
+TEST_CASE("an allowed host with a path or another scheme is not an allowed origin",
+          "[core][erasure][request][origin]") {
+    World w;
+    const auto me = w.add_customer();
+    for (const char* bad : {"https://app.example/phish", "http://app.example",
+                            "https://app.example.evil.example", "javascript:alert(1)"}) {
+        INFO(bad);
+        CHECK(error_message(request(w, me, bad)) == messages::origin_not_allowed);
+    }
+    CHECK(w.outbox().empty());
+}
+
+TEST_CASE("with no allow-list configured only the public URL is allowed",
+          "[core][erasure][request][origin]") {
+    World w;
+    w.policy.allowed_origins.clear();
+    const auto me = w.add_customer();
+    CHECK(request(w, me, "http://localhost:8000").has_value());
+    CHECK(error_message(request(w, me, "https://app.example")) == messages::origin_not_allowed);
+}
+
+TEST_CASE("a deletion request without a token is Customer Not Found or is Invalid",
+          "[core][erasure][request][auth]") {
+    World w;
+    const auto me = w.add_customer();
+    auto r = w.erasure.request_deletion(nobody(), me.customer.ulid.to_string(), std::nullopt);
+    CHECK(error_kind(r) == ErrorKind::bad_request);
+    CHECK(error_message(r) == messages::customer_invalid);
+}
+
+TEST_CASE("a deletion request with a bad, unknown or revoked token is Customer Not Found or is Invalid",
+          "[core][erasure][request][auth]") {
+    World w;
+    const auto me = w.add_customer(1);
+    const auto revoked = w.add_customer(2);
+    REQUIRE(w.admin.revoke_token(revoked.token).has_value());
+    const auto ulid = me.customer.ulid.to_string();
+    for (const auto& token : {std::string{"garbage"}, unknown_bearer_token(), revoked.token}) {
+        INFO(token);
+        auto r = w.erasure.request_deletion(bearer(token), ulid, std::nullopt);
+        CHECK(error_kind(r) == ErrorKind::bad_request);
+        CHECK(error_message(r) == messages::customer_invalid);
+    }
+    CHECK(w.outbox().empty());
+}
+
+TEST_CASE("staff cannot request a customer's deletion", "[core][erasure][request][auth]") {
+    World w;
+    const auto staff = w.add_staff();
+    const auto me = w.add_customer();
+    auto r = w.erasure.request_deletion(bearer(staff), me.customer.ulid.to_string(), std::nullopt);
+    CHECK(error_kind(r) == ErrorKind::forbidden);
+    CHECK(w.outbox().empty());
+}
+
+TEST_CASE("a customer cannot request another customer's deletion", "[core][erasure][request][auth]") {
+    World w;
+    const auto me = w.add_customer(1);
+    const auto other = w.add_customer(2);
+    auto r = w.erasure.request_deletion(bearer(me.token), other.customer.ulid.to_string(), std::nullopt);
+    CHECK(error_kind(r) == ErrorKind::forbidden);
+    CHECK(w.outbox().empty());
+}
+
+TEST_CASE(
+    "a deletion link is stored only as a hash, bound to the customer and address, expiring after the TTL",
+    "[core][erasure][request]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto issued_at = w.clock.now();
+    const auto token = w.deletion_link_token(me);
+    auto tx = w.store.begin(TransactionMode::read);
+    auto record = tx->deletion_tokens().find(w.hasher.hash(token));
+    REQUIRE(record.has_value());
+    CHECK(record->customer == me.customer.ulid);
+    CHECK(record->email_key == me.customer.email_key());
+    CHECK(record->expires_at == issued_at + std::chrono::hours{1});
+    CHECK_FALSE(record->used);
+}
+
+TEST_CASE("the relay is told when a deletion mail is queued, and only then", "[core][erasure][request]") {
+    World w;
+    int notified = 0;
+    w.erasure.on_mail_queued([&] { ++notified; });
+    const auto me = w.add_customer();
+    (void)request(w, me, "https://evil.example");
+    CHECK(notified == 0);
+    REQUIRE(request(w, me).has_value());
+    CHECK(notified == 1);
+}
+
+TEST_CASE("the deletion mail carries the link", "[core][erasure][mail]") {
+    Customer c;
+    c.first_name = "Cynthia";
+    c.email = "aaron@example.org";
+    const std::string link =
+        "https://app.example/api/customer/AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8/delete/confirm";
+    const auto mail = compose_deletion_mail(c, link, std::chrono::hours{1});
+    CHECK_FALSE(mail.subject.empty());
+    CHECK(contains(mail.body, link));
+}
+
+// ---- rate limit
+
+TEST_CASE("three deletion requests in an hour are accepted", "[core][erasure][rate]") {
+    World w;
+    const auto me = w.add_customer();
+    for (int i = 0; i < 3; ++i) {
+        CHECK(request(w, me).has_value());
+        w.clock.advance(10min);
+    }
+    CHECK(mails_for(w, me) == 3);
+}
+
+TEST_CASE("the fourth request within an hour is refused until the oldest is an hour old",
+          "[core][erasure][rate]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me).has_value());  // t0
+    w.clock.advance(10min);
+    REQUIRE(request(w, me).has_value());
+    w.clock.advance(10min);
+    REQUIRE(request(w, me).has_value());
+    w.clock.advance(10min);  // t0 + 30 min
+    auto r = request(w, me);
+    REQUIRE(error_kind(r) == ErrorKind::rate_limited);
+    CHECK(r.error().retry_after == std::chrono::seconds{30 * 60});
+}
+
+TEST_CASE("a rate-limited request queues no mail and makes no link", "[core][erasure][rate]") {
+    World w;
+    const auto me = w.add_customer();
+    for (int i = 0; i < 3; ++i) REQUIRE(request(w, me).has_value());
+    REQUIRE(error_kind(request(w, me)) == ErrorKind::rate_limited);
+    CHECK(mails_for(w, me) == 3);
+    auto tx = w.store.begin(TransactionMode::read);
+    CHECK(
+        tx->deletion_tokens().issued_since(me.customer.ulid, w.clock.now() - std::chrono::hours{1}).size() ==
+        3);
+}
+
+TEST_CASE("the rate-limit window slides: a request is accepted once the oldest is over an hour old",
+          "[core][erasure][rate]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me).has_value());  // t0
+    w.clock.advance(10min);
+    REQUIRE(request(w, me).has_value());  // t0 + 10 min
+    w.clock.advance(10min);
+    REQUIRE(request(w, me).has_value());  // t0 + 20 min
+    w.clock.advance(40min - 1s);          // t0 + 59:59
+    auto early = request(w, me);
+    REQUIRE(error_kind(early) == ErrorKind::rate_limited);
+    CHECK(early.error().retry_after == 1s);
+    w.clock.advance(2s);  // t0 + 60:01
+    CHECK(request(w, me).has_value());
+    auto again = request(w, me);
+    REQUIRE(error_kind(again) == ErrorKind::rate_limited);
+    CHECK(again.error().retry_after == std::chrono::seconds{10 * 60 - 1});
+}
+
+TEST_CASE("refused deletion requests do not count towards the limit", "[core][erasure][rate]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me).has_value());  // t0
+    w.clock.advance(10min);
+    REQUIRE(request(w, me).has_value());  // t0 + 10 min
+    w.clock.advance(10min);
+    REQUIRE(request(w, me).has_value());  // t0 + 20 min
+    w.clock.advance(30min);               // t0 + 50 min: refused several times
+    for (int i = 0; i < 5; ++i) REQUIRE(error_kind(request(w, me)) == ErrorKind::rate_limited);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(error_kind(request(w, me, "https://evil.example")) == ErrorKind::bad_request);
+    w.clock.advance(10min + 1s);  // t0 + 60:01: only the first accepted request has left the window
+    CHECK(request(w, me).has_value());
+}
+
+TEST_CASE("the hourly limit is per customer", "[core][erasure][rate]") {
+    World w;
+    const auto me = w.add_customer(1);
+    const auto other = w.add_customer(2);
+    for (int i = 0; i < 3; ++i) REQUIRE(request(w, me).has_value());
+    REQUIRE(error_kind(request(w, me)) == ErrorKind::rate_limited);
+    CHECK(request(w, other).has_value());
+}
+
+TEST_CASE("the hourly allowance comes from the policy", "[core][erasure][rate]") {
+    World w;
+    w.policy.deletion_requests_per_hour = 1;
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me).has_value());
+    CHECK(error_kind(request(w, me)) == ErrorKind::rate_limited);
+}
+
+// ---- confirm
+
+TEST_CASE("confirming a deletion link deletes the customer", "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    auto r = w.erasure.confirm(token);
+    INFO(describe(r));
+    REQUIRE(r.has_value());
+    CHECK_FALSE(w.stored(me.customer.ulid).has_value());
+}
+
+TEST_CASE("after confirmation the customer's bearer token no longer authenticates",
+          "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(w.erasure.confirm(w.deletion_link_token(me)).has_value());
+    CHECK(error_message(w.authenticate(bearer(me.token))) == messages::invalid_token);
+}
+
+TEST_CASE("after confirmation the customer's queued mail and other links are gone",
+          "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto first = w.deletion_link_token(me);
+    const auto second = w.deletion_link_token(me);
+    REQUIRE(w.erasure.confirm(second).has_value());
+    CHECK(w.outbox().empty());
+    CHECK(error_message(w.erasure.confirm(first)) == messages::no_token_matches);
+}
+
+TEST_CASE("confirmation erases only that customer", "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer(1);
+    const auto other = w.add_customer(2);
+    REQUIRE(w.erasure.confirm(w.deletion_link_token(me)).has_value());
+    CHECK(w.stored(other.customer.ulid) == other.customer);
+    CHECK(w.authenticate(bearer(other.token)).has_value());
+}
+
+TEST_CASE("confirmation appends an erasure audit entry without personal data",
+          "[core][erasure][confirm][audit]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(w.erasure.confirm(w.deletion_link_token(me)).has_value());
+    const auto entries = w.audit();
+    const auto ulid = me.customer.ulid.to_string();
+    CHECK(
+        std::any_of(entries.begin(), entries.end(), [&](const AuditEntry& e) { return e.subject == ulid; }));
+    for (const auto& e : entries) {
+        const std::string all = e.event + "|" + e.subject + "|" + e.detail;
+        INFO(all);
+        CHECK_FALSE(contains(all, me.customer.email));
+        CHECK_FALSE(contains(all, "aaron"));
+        CHECK_FALSE(contains(all, me.customer.first_name));
+        CHECK_FALSE(contains(all, me.customer.last_name));
+        CHECK_FALSE(contains(all, me.customer.phone_number));
+    }
+}
+
+TEST_CASE("a deletion link works only once", "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    REQUIRE(w.erasure.confirm(token).has_value());
+    auto again = w.erasure.confirm(token);
+    CHECK(error_kind(again) == ErrorKind::not_found);
+    CHECK(error_message(again) == messages::no_token_matches);
+}
+
+TEST_CASE("an unknown deletion link matches no token", "[core][erasure][confirm]") {
+    World w;
+    (void)w.deletion_link_token(w.add_customer());
+    auto r = w.erasure.confirm(unknown_deletion_token());
+    CHECK(error_kind(r) == ErrorKind::not_found);
+    CHECK(error_message(r) == messages::no_token_matches);
+    CHECK(w.customer_count() == 1);
+}
+
+TEST_CASE("a malformed deletion link matches no token", "[core][erasure][confirm]") {
+    World w;
+    for (const char* bad : {"", "short", "jmb_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+                            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh+"}) {
+        INFO(bad);
+        auto r = w.erasure.confirm(bad);
+        CHECK(error_kind(r) == ErrorKind::not_found);
+        CHECK(error_message(r) == messages::no_token_matches);
+    }
+}
+
+TEST_CASE("a deletion link still works a millisecond before it expires", "[core][erasure][confirm][ttl]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    w.clock.advance(std::chrono::hours{1} - 1ms);
+    CHECK(w.erasure.confirm(token).has_value());
+}
+
+TEST_CASE("a deletion link at its expiry time has expired", "[core][erasure][confirm][ttl]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    w.clock.advance(std::chrono::hours{1});
+    auto r = w.erasure.confirm(token);
+    CHECK(error_kind(r) == ErrorKind::gone);
+    CHECK(error_message(r) == messages::link_expired);
+}
+
+TEST_CASE("an expired link deletes nothing", "[core][erasure][confirm][ttl]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    w.clock.advance(std::chrono::hours{2});
+    REQUIRE(error_kind(w.erasure.confirm(token)) == ErrorKind::gone);
+    CHECK(w.stored(me.customer.ulid) == me.customer);
+    CHECK(w.authenticate(bearer(me.token)).has_value());
+}
+
+TEST_CASE("the link lifetime comes from the policy", "[core][erasure][confirm][ttl]") {
+    World w;
+    w.policy.deletion_token_ttl = std::chrono::minutes{10};
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    w.clock.advance(10min);
+    CHECK(error_kind(w.erasure.confirm(token)) == ErrorKind::gone);
+}
+
+TEST_CASE("a deletion link stops working when the customer changes email", "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    CustomerDraft patch;
+    patch.email = text("someone.else@example.org");
+    REQUIRE(w.customers.update_self(bearer(me.token), patch, DraftMode::partial).has_value());
+    auto r = w.erasure.confirm(token);
+    CHECK(error_kind(r) == ErrorKind::not_found);
+    CHECK(w.stored(me.customer.ulid).has_value());
+}
+
+TEST_CASE("of two simultaneous confirmations of one link exactly one succeeds",
+          "[core][erasure][confirm][concurrency]") {
+    World w;
+    for (int round = 0; round < 10; ++round) {
+        const auto me = w.add_customer(round);
+        const auto token = w.deletion_link_token(me);
+        std::atomic<int> succeeded{0};
+        std::atomic<int> not_found{0};
+        std::latch start{2};
+        {
+            std::vector<std::jthread> threads;
+            for (int t = 0; t < 2; ++t) {
+                threads.emplace_back([&] {
+                    start.arrive_and_wait();
+                    auto r = w.erasure.confirm(token);
+                    if (r) {
+                        ++succeeded;
+                    } else if (r.error().kind == ErrorKind::not_found) {
+                        ++not_found;
+                    }
+                });
+            }
+        }
+        INFO("round " << round);
+        CHECK(succeeded == 1);
+        CHECK(not_found == 1);
+    }
+    CHECK(w.customer_count() == 0);
+}
+
+// ---- preview
+
+TEST_CASE("previewing a link shows whom it erases and when it expires", "[core][erasure][preview]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto issued_at = w.clock.now();
+    const auto token = w.deletion_link_token(me);
+    auto r = w.erasure.preview(token);
+    INFO(describe(r));
+    REQUIRE(r.has_value());
+    CHECK(r->customer == me.customer);
+    CHECK(r->expires_at == issued_at + std::chrono::hours{1});
+}
+
+TEST_CASE("previewing a link deletes nothing and leaves the link usable", "[core][erasure][preview]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto token = w.deletion_link_token(me);
+    REQUIRE(w.erasure.preview(token).has_value());
+    REQUIRE(w.erasure.preview(token).has_value());
+    CHECK(w.stored(me.customer.ulid) == me.customer);
+    CHECK(w.erasure.confirm(token).has_value());
+}
+
+TEST_CASE("previewing an unknown link matches no token and an expired one is gone",
+          "[core][erasure][preview]") {
+    World w;
+    const auto token = w.deletion_link_token(w.add_customer());
+    CHECK(error_message(w.erasure.preview(unknown_deletion_token())) == messages::no_token_matches);
+    w.clock.advance(std::chrono::hours{1});
+    CHECK(error_kind(w.erasure.preview(token)) == ErrorKind::gone);
+}

@@ -1,0 +1,45 @@
+#include "unit_support.hpp"
+
+#include <jambo/core/policy.hpp>
+
+using namespace jambo::core;
+
+TEST_CASE("the default policy is the contract's defaults", "[core][policy]") {
+    const Policy p;
+    CHECK(p.public_url == "http://localhost:8000");
+    CHECK(p.default_calling_code == "254");
+    CHECK(p.deletion_token_ttl == std::chrono::hours{1});
+    CHECK(p.deletion_requests_per_hour == 3);
+    CHECK(p.default_page_size == 50);
+    CHECK(p.max_page_size == 100);
+}
+
+TEST_CASE("an origin is normalised: scheme and host lower-cased, trailing slash dropped", "[core][policy]") {
+    CHECK(normalise_origin("HTTPS://App.Example/") == "https://app.example");
+    CHECK(normalise_origin("http://localhost:8000") == "http://localhost:8000");
+    CHECK(normalise_origin("http://LOCALHOST:8000/") == "http://localhost:8000");
+}
+
+TEST_CASE("an origin with another scheme, no host, or a path is refused", "[core][policy]") {
+    CHECK_FALSE(normalise_origin("ftp://app.example").has_value());
+    CHECK_FALSE(normalise_origin("https://").has_value());
+    CHECK_FALSE(normalise_origin("app.example").has_value());
+    CHECK_FALSE(normalise_origin("https://app.example/path").has_value());
+    CHECK_FALSE(normalise_origin("https://app.example?next=evil").has_value());
+    CHECK_FALSE(normalise_origin("").has_value());
+}
+
+TEST_CASE("durations accept seconds, minutes, hours, days and plain seconds", "[core][policy]") {
+    CHECK(parse_duration("90s") == std::chrono::seconds{90});
+    CHECK(parse_duration("10m") == std::chrono::seconds{600});
+    CHECK(parse_duration("2h") == std::chrono::seconds{7200});
+    CHECK(parse_duration("1d") == std::chrono::seconds{86400});
+    CHECK(parse_duration("3600") == std::chrono::seconds{3600});
+}
+
+TEST_CASE("a duration that is empty, zero, negative or has an unknown unit is refused", "[core][policy]") {
+    for (const char* bad : {"", "0", "0s", "-5s", "abc", "10x", "h", "1.5h", "10 m"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_duration(bad).has_value());
+    }
+}

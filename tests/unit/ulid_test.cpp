@@ -1,0 +1,144 @@
+#include "unit_support.hpp"
+
+#include <jambo/core/ulid.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <thread>
+#include <vector>
+
+using namespace jambo::core;
+using namespace std::chrono_literals;
+using jambo::testing::ConstantRandom;
+using jambo::testing::FixedClock;
+using jambo::testing::SequenceRandom;
+
+TEST_CASE("a ULID's text and bytes round-trip", "[core][ulid]") {
+    const auto ulid = Ulid::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    REQUIRE(ulid.has_value());
+    const Ulid::Bytes expected{0x01, 0x56, 0x3e, 0x3a, 0xb5, 0xd3, 0xd6, 0x76,
+                               0x4c, 0x61, 0xef, 0xb9, 0x93, 0x02, 0xbd, 0x5b};
+    CHECK(ulid->bytes() == expected);
+    CHECK(Ulid{expected}.to_string() == "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+}
+
+TEST_CASE("a ULID's timestamp is its first 48 bits in milliseconds", "[core][ulid]") {
+    CHECK(Ulid::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV")->timestamp_ms() == 1469922850259ULL);
+}
+
+TEST_CASE("the smallest and largest ULIDs format and parse", "[core][ulid]") {
+    CHECK(Ulid{}.to_string() == "00000000000000000000000000");
+    const auto max = Ulid::parse("7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
+    REQUIRE(max.has_value());
+    Ulid::Bytes all_ones;
+    all_ones.fill(0xFF);
+    CHECK(max->bytes() == all_ones);
+}
+
+TEST_CASE("a lower-case ULID parses and prints upper-case", "[core][ulid]") {
+    const auto ulid = Ulid::parse("01hwj8wh9x8wbk65emgy9ykpbs");
+    REQUIRE(ulid.has_value());
+    CHECK(ulid->to_string() == "01HWJ8WH9X8WBK65EMGY9YKPBS");
+}
+
+TEST_CASE("a ULID must be exactly 26 characters", "[core][ulid]") {
+    CHECK_FALSE(Ulid::parse("01HWJ8WH9X8WBK65EMGY9YKPB").has_value());
+    CHECK_FALSE(Ulid::parse("01HWJ8WH9X8WBK65EMGY9YKPBSS").has_value());
+    CHECK_FALSE(Ulid::parse("").has_value());
+}
+
+TEST_CASE("a ULID whose first character is above 7 overflows and is refused", "[core][ulid]") {
+    CHECK_FALSE(Ulid::parse("81HWJ8WH9X8WBK65EMGY9YKPBS").has_value());
+    CHECK_FALSE(Ulid::parse("ZZZZZZZZZZZZZZZZZZZZZZZZZZ").has_value());
+}
+
+TEST_CASE("a ULID with I, L, O or U is refused rather than guessed", "[core][ulid]") {
+    for (const char* bad :
+         {"01HWJ8WH9X8WBK65EMGY9YKPBI", "01HWJ8WH9X8WBK65EMGY9YKPBL", "01HWJ8WH9X8WBK65EMGY9YKPBO",
+          "01HWJ8WH9X8WBK65EMGY9YKPBU", "01hwj8wh9x8wbk65emgy9ykpbo"}) {
+        INFO(bad);
+        CHECK_FALSE(Ulid::parse(bad).has_value());
+    }
+}
+
+TEST_CASE("a ULID with punctuation or spaces is refused", "[core][ulid]") {
+    CHECK_FALSE(Ulid::parse("01HWJ8WH9X8WBK65EMGY9YKP-S").has_value());
+    CHECK_FALSE(Ulid::parse(" 1HWJ8WH9X8WBK65EMGY9YKPBS").has_value());
+}
+
+TEST_CASE("a generated ULID carries the clock's millisecond", "[core][ulid]") {
+    FixedClock clock;
+    SequenceRandom random;
+    UlidGenerator ulids{clock, random};
+    CHECK(ulids.next().timestamp_ms() == 1'700'000'000'000ULL);
+}
+
+TEST_CASE("a ULID made in a later millisecond sorts after earlier ones", "[core][ulid]") {
+    FixedClock clock;
+    ConstantRandom random{0xFF};
+    UlidGenerator ulids{clock, random};
+    const auto first = ulids.next();
+    clock.advance(1ms);
+    const auto second = ulids.next();
+    CHECK(first < second);
+    CHECK(first.to_string() < second.to_string());
+}
+
+TEST_CASE("ULIDs made within one millisecond are strictly increasing", "[core][ulid]") {
+    FixedClock clock;
+    SequenceRandom random;
+    UlidGenerator ulids{clock, random};
+    std::vector<Ulid> made;
+    for (int i = 0; i < 1000; ++i) made.push_back(ulids.next());
+    CHECK(std::adjacent_find(made.begin(), made.end(), std::greater_equal<>{}) == made.end());
+    CHECK(made.back().timestamp_ms() == 1'700'000'000'000ULL);
+}
+
+TEST_CASE("ULIDs stay increasing when the clock steps back", "[core][ulid]") {
+    FixedClock clock;
+    SequenceRandom random;
+    UlidGenerator ulids{clock, random};
+    const auto before = ulids.next();
+    clock.advance(-5000ms);
+    CHECK(before < ulids.next());
+}
+
+TEST_CASE("ULIDs stay unique and ordered when the random part overflows", "[core][ulid]") {
+    FixedClock clock;
+    ConstantRandom random{0xFF};
+    UlidGenerator ulids{clock, random};
+    const auto first = ulids.next();
+    const auto second = ulids.next();
+    const auto third = ulids.next();
+    CHECK(first < second);
+    CHECK(second < third);
+    CHECK(second.timestamp_ms() == first.timestamp_ms() + 1);
+}
+
+TEST_CASE("ULIDs made on several threads at once are unique and ordered per thread", "[core][ulid]") {
+    FixedClock clock;
+    SequenceRandom random;
+    UlidGenerator ulids{clock, random};
+    constexpr int threads = 4;
+    constexpr int per_thread = 2000;
+    std::vector<std::vector<Ulid>> made(threads);
+    {
+        std::vector<std::jthread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                for (int i = 0; i < per_thread; ++i) {
+                    if (i % 500 == 0 && t == 0) clock.advance(1ms);
+                    made[static_cast<std::size_t>(t)].push_back(ulids.next());
+                }
+            });
+        }
+    }
+    std::vector<Ulid> all;
+    for (const auto& mine : made) {
+        CHECK(std::is_sorted(mine.begin(), mine.end()));
+        all.insert(all.end(), mine.begin(), mine.end());
+    }
+    std::sort(all.begin(), all.end());
+    CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+    CHECK(all.size() == threads * per_thread);
+}
