@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <mutex>
 #include <shared_mutex>
 
@@ -19,9 +20,16 @@ std::string lower(std::string_view text) {
     return out;
 }
 
+// A write through a read transaction is a bug in the caller; SQLite refuses it too.
+void require(bool writable) {
+    if (!writable) throw std::logic_error("write attempted in a read transaction");
+}
+
 // Everything the store holds. Copyable on purpose: a write transaction works on a copy.
 struct State {
     std::map<Ulid, Customer> customers;
+    std::map<std::string, Ulid> by_email_key;  // unique indexes, as the database keeps them
+    std::map<std::string, Ulid> by_phone;
     std::map<TokenHash, Credential> credentials;
     std::map<Ulid, StaffAccount> staff;
     std::map<TokenHash, DeletionTokenRecord> deletion_tokens;
@@ -33,30 +41,42 @@ struct State {
 
 class Customers final : public CustomerRepository {
 public:
-    explicit Customers(State& state) : s_(state) {}
+    Customers(State& state, bool writable) : s_(state), writable_(writable) {}
 
     std::optional<Customer> find(const Ulid& ulid) override {
         const auto it = s_.customers.find(ulid);
         return it == s_.customers.end() ? std::nullopt : std::optional(it->second);
     }
     bool email_taken(const std::string& email_key, const std::optional<Ulid>& except) override {
-        return holder([&](const Customer& c) { return c.email_key() == email_key; }, except);
+        return held_by_other(s_.by_email_key, email_key, except);
     }
     bool phone_taken(const std::string& phone, const std::optional<Ulid>& except) override {
-        return holder([&](const Customer& c) { return c.phone_number == phone; }, except);
+        return held_by_other(s_.by_phone, phone, except);
     }
     std::expected<void, UniqueField> insert(const Customer& customer) override {
+        require(writable_);
+        if (s_.customers.contains(customer.ulid)) throw std::logic_error("duplicate customer ulid");
         if (auto clash = collision(customer)) return std::unexpected(*clash);
         s_.customers.emplace(customer.ulid, customer);
+        index(customer);
         return {};
     }
     std::expected<void, UniqueField> update(const Customer& customer) override {
+        require(writable_);
+        const auto it = s_.customers.find(customer.ulid);
+        if (it == s_.customers.end()) return {};  // as an SQL UPDATE of no row
         if (auto clash = collision(customer)) return std::unexpected(*clash);
-        s_.customers[customer.ulid] = customer;
+        unindex(it->second);
+        it->second = customer;
+        index(customer);
         return {};
     }
     bool remove(const Ulid& ulid) override {
-        if (s_.customers.erase(ulid) == 0) return false;
+        require(writable_);
+        const auto it = s_.customers.find(ulid);
+        if (it == s_.customers.end()) return false;
+        unindex(it->second);
+        s_.customers.erase(it);
         std::erase_if(s_.credentials, [&](const auto& kv) {
             return kv.second.principal.role == Role::customer && kv.second.principal.subject == ulid;
         });
@@ -82,40 +102,65 @@ public:
 
 private:
     State& s_;
+    bool writable_;
 
-    template <typename Match>
-    bool holder(Match match, const std::optional<Ulid>& except) const {
-        return std::ranges::any_of(s_.customers, [&](const auto& kv) {
-            return (!except || kv.first != *except) && match(kv.second);
-        });
+    static bool held_by_other(const std::map<std::string, Ulid>& index, const std::string& key,
+                              const std::optional<Ulid>& except) {
+        const auto it = index.find(key);
+        return it != index.end() && (!except || it->second != *except);
     }
     std::optional<UniqueField> collision(const Customer& customer) const {
-        if (holder([&](const Customer& c) { return c.email_key() == customer.email_key(); }, customer.ulid)) {
-            return UniqueField::email;
-        }
-        if (holder([&](const Customer& c) { return c.phone_number == customer.phone_number; }, customer.ulid)) {
-            return UniqueField::phone_number;
-        }
+        if (held_by_other(s_.by_email_key, customer.email_key(), customer.ulid)) return UniqueField::email;
+        if (held_by_other(s_.by_phone, customer.phone_number, customer.ulid)) return UniqueField::phone_number;
         return std::nullopt;
+    }
+    void index(const Customer& customer) {
+        s_.by_email_key[customer.email_key()] = customer.ulid;
+        s_.by_phone[customer.phone_number] = customer.ulid;
+    }
+    void unindex(const Customer& customer) {
+        s_.by_email_key.erase(customer.email_key());
+        s_.by_phone.erase(customer.phone_number);
     }
 };
 
+// Rows that belong to a customer need one that exists, as the database's foreign keys insist.
+void require_customer(const State& state, const Ulid& ulid) {
+    if (!state.customers.contains(ulid)) throw std::runtime_error("FOREIGN KEY constraint failed: no such customer");
+}
+
 class Credentials final : public CredentialRepository {
 public:
-    explicit Credentials(State& state) : s_(state) {}
+    Credentials(State& state, bool writable) : s_(state), writable_(writable) {}
 
-    void insert(const Credential& credential) override { s_.credentials[credential.hash] = credential; }
+    void insert(const Credential& credential) override {
+        require(writable_);
+        const Principal& who = credential.principal;
+        if (who.role == Role::customer) require_customer(s_, who.subject);
+        if (who.role == Role::staff && !s_.staff.contains(who.subject)) {
+            throw std::runtime_error("FOREIGN KEY constraint failed: no such staff account");
+        }
+        if (s_.credentials.contains(credential.hash)) throw std::runtime_error("UNIQUE constraint failed: credential");
+        s_.credentials[credential.hash] = credential;
+    }
     std::optional<Credential> find(const TokenHash& hash) override {
         const auto it = s_.credentials.find(hash);
         return it == s_.credentials.end() ? std::nullopt : std::optional(it->second);
     }
     bool revoke(const TokenHash& hash) override {
+        require(writable_);
         const auto it = s_.credentials.find(hash);
         if (it == s_.credentials.end() || it->second.revoked) return false;
         it->second.revoked = true;
         return true;
     }
-    void add_staff(const StaffAccount& staff) override { s_.staff[staff.id] = staff; }
+    void add_staff(const StaffAccount& staff) override {
+        require(writable_);
+        if (s_.staff.contains(staff.id) || staff_by_email(lower(staff.email))) {
+            throw std::runtime_error("UNIQUE constraint failed: staff account");
+        }
+        s_.staff[staff.id] = staff;
+    }
     std::optional<StaffAccount> staff_by_email(const std::string& email_key) override {
         for (const auto& [id, staff] : s_.staff) {
             if (lower(staff.email) == email_key) return staff;
@@ -134,18 +179,25 @@ public:
 
 private:
     State& s_;
+    bool writable_;
 };
 
 class DeletionTokens final : public DeletionTokenRepository {
 public:
-    explicit DeletionTokens(State& state) : s_(state) {}
+    DeletionTokens(State& state, bool writable) : s_(state), writable_(writable) {}
 
-    void insert(const DeletionTokenRecord& record) override { s_.deletion_tokens[record.hash] = record; }
+    void insert(const DeletionTokenRecord& record) override {
+        require(writable_);
+        require_customer(s_, record.customer);
+        if (s_.deletion_tokens.contains(record.hash)) throw std::runtime_error("UNIQUE constraint failed: token");
+        s_.deletion_tokens[record.hash] = record;
+    }
     std::optional<DeletionTokenRecord> find(const TokenHash& hash) override {
         const auto it = s_.deletion_tokens.find(hash);
         return it == s_.deletion_tokens.end() ? std::nullopt : std::optional(it->second);
     }
     bool consume(const TokenHash& hash) override {
+        require(writable_);
         const auto it = s_.deletion_tokens.find(hash);
         if (it == s_.deletion_tokens.end() || it->second.used) return false;
         it->second.used = true;
@@ -160,18 +212,22 @@ public:
         return out;
     }
     std::uint64_t purge_expired(TimePoint cutoff) override {
+        require(writable_);
         return std::erase_if(s_.deletion_tokens, [&](const auto& kv) { return kv.second.expires_at < cutoff; });
     }
 
 private:
     State& s_;
+    bool writable_;
 };
 
 class MemoryOutbox final : public Outbox {
 public:
-    explicit MemoryOutbox(State& state) : s_(state) {}
+    MemoryOutbox(State& state, bool writable) : s_(state), writable_(writable) {}
 
     std::int64_t enqueue(const OutboxMessage& message) override {
+        require(writable_);
+        if (message.customer) require_customer(s_, *message.customer);
         OutboxMessage stored = message;
         stored.id = s_.next_outbox_id++;
         s_.outbox.emplace(stored.id, std::move(stored));
@@ -190,6 +246,7 @@ public:
     }
     bool reschedule(std::int64_t id, TimePoint next_attempt_at, std::uint32_t attempts,
                     const std::string& last_error) override {
+        require(writable_);
         const auto it = s_.outbox.find(id);
         if (it == s_.outbox.end()) return false;
         it->second.next_attempt_at = next_attempt_at;
@@ -197,13 +254,17 @@ public:
         it->second.last_error = last_error;
         return true;
     }
-    bool remove(std::int64_t id) override { return s_.outbox.erase(id) == 1; }
+    bool remove(std::int64_t id) override {
+        require(writable_);
+        return s_.outbox.erase(id) == 1;
+    }
     std::uint64_t depth() override { return s_.outbox.size(); }
     std::optional<TimePoint> oldest() override { return earliest(&OutboxMessage::created_at); }
     std::optional<TimePoint> next_due() override { return earliest(&OutboxMessage::next_attempt_at); }
 
 private:
     State& s_;
+    bool writable_;
 
     std::optional<TimePoint> earliest(TimePoint OutboxMessage::*member) const {
         std::optional<TimePoint> out;
@@ -216,9 +277,10 @@ private:
 
 class MemoryAudit final : public AuditLog {
 public:
-    explicit MemoryAudit(State& state) : s_(state) {}
+    MemoryAudit(State& state, bool writable) : s_(state), writable_(writable) {}
 
     std::int64_t append(const AuditEntry& entry) override {
+        require(writable_);
         AuditEntry stored = entry;
         stored.id = s_.next_audit_id++;
         s_.audit.push_back(std::move(stored));
@@ -232,6 +294,7 @@ public:
 
 private:
     State& s_;
+    bool writable_;
 };
 
 }  // namespace
@@ -254,11 +317,12 @@ public:
             read_lock_ = std::shared_lock(shared_.mutex);
             state_ = &shared_.state;
         }
-        customers_.emplace(*state_);
-        credentials_.emplace(*state_);
-        deletion_tokens_.emplace(*state_);
-        outbox_.emplace(*state_);
-        audit_.emplace(*state_);
+        const bool writable = mode == TransactionMode::write;
+        customers_.emplace(*state_, writable);
+        credentials_.emplace(*state_, writable);
+        deletion_tokens_.emplace(*state_, writable);
+        outbox_.emplace(*state_, writable);
+        audit_.emplace(*state_, writable);
     }
 
     CustomerRepository& customers() override { return *customers_; }
@@ -268,6 +332,8 @@ public:
     AuditLog& audit() override { return *audit_; }
 
     void commit() override {
+        if (committed_) throw std::logic_error("transaction committed twice");
+        committed_ = true;
         // Swapping (not moving) keeps the repositories pointing at a live object.
         if (draft_) std::swap(shared_.state, *draft_);
     }
@@ -278,6 +344,7 @@ private:
     std::shared_lock<std::shared_mutex> read_lock_;
     std::optional<State> draft_;
     State* state_ = nullptr;
+    bool committed_ = false;
     std::optional<Customers> customers_;
     std::optional<Credentials> credentials_;
     std::optional<DeletionTokens> deletion_tokens_;

@@ -15,7 +15,10 @@ public:
     ~MemoryStore() override;
 
     /// Write transactions work on a private copy that replaces the shared state on commit,
-    /// so a failed use case leaves nothing behind; one writer at a time.
+    /// so a failed use case leaves nothing behind; one writer at a time, and readers wait
+    /// for it (so a thread holding a write transaction must not begin another). Writes
+    /// through a read transaction throw std::logic_error; rows for a missing customer or
+    /// staff account throw std::runtime_error, as the database's foreign keys would.
     [[nodiscard]] std::unique_ptr<core::Transaction> begin(core::TransactionMode mode) override;
     [[nodiscard]] bool healthy() override { return true; }
 
