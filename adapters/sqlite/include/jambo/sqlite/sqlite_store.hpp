@@ -1,0 +1,68 @@
+#pragma once
+/// jambo::sqlite — the embedded default Store, on SQLite through SQLiteCpp. No SQLite type
+/// appears here, so including this header costs an embedder nothing.
+
+#include <jambo/core/ports/store.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace jambo::sqlite {
+
+/// `normal` survives a process crash; `full` also survives power loss (fsync every commit).
+enum class Durability { normal, full };
+
+struct SqliteOptions {
+    std::string path = "jambo.db";
+    Durability durability = Durability::normal;
+    /// How long a transaction waits for another writer (or process) before StoreUnavailable.
+    std::chrono::milliseconds busy_timeout{5000};
+    /// Cap on the database file's size; 0 means none. Writes that would grow it further fail
+    /// with StoreUnavailable, exactly as on a full disk.
+    std::uint64_t max_size_bytes = 0;
+};
+
+/// Thrown when the file was written by a newer Jambo (its schema version is higher than ours).
+class SchemaTooNew : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class SqliteStore final : public core::Store {
+public:
+    /// Opens (creating if needed) and migrates the database. Throws SchemaTooNew, or
+    /// std::runtime_error with SQLite's message when the file cannot be opened.
+    /// (Cannot-open is core::StoreUnavailable, a std::runtime_error; a file that belongs to
+    /// another application, by its application_id, is refused with std::runtime_error.)
+    explicit SqliteStore(SqliteOptions options);
+    ~SqliteStore() override;
+
+    /// Safe from any thread; each thread gets its own connection (closed when the thread
+    /// exits or the store closes). A write waits up to busy_timeout for other writers, in
+    /// this or another process, then throws StoreUnavailable. Writes through a read
+    /// transaction throw std::logic_error; so does using a transaction after it committed
+    /// or failed. A thread may open a read transaction while it holds a write transaction.
+    [[nodiscard]] std::unique_ptr<core::Transaction> begin(core::TransactionMode mode) override;
+    [[nodiscard]] bool healthy() override;
+
+    /// Consistent copy of the live database to `destination` (SQLite's online backup API),
+    /// safe while other threads and processes write. Written to `destination.partial` and
+    /// renamed, so `destination` is either the old file or a complete copy.
+    void backup_to(const std::string& destination);
+    /// Moves the WAL into the main file and truncates it (used on shutdown). Afterwards
+    /// nothing erased is left in either file. Throws StoreUnavailable if open transactions
+    /// keep it from finishing within busy_timeout.
+    void checkpoint();
+
+    /// The schema version this build creates and understands.
+    [[nodiscard]] static int schema_version();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jambo::sqlite

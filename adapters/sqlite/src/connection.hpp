@@ -1,0 +1,74 @@
+#pragma once
+// One SQLite connection with Jambo's pragmas and its statement cache, and Query, one use of a
+// cached statement.
+
+#include <jambo/sqlite/sqlite_store.hpp>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace jambo::sqlite::detail {
+
+/// A connection opened in multi-thread mode (SQLITE_OPEN_NOMUTEX): it is used by one thread
+/// at a time, so SQLite's per-connection mutexes would only cost. Statements are prepared on
+/// first use and kept until the connection closes.
+class Connection {
+public:
+    explicit Connection(const SqliteOptions& options);
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// The cached statement for `sql`. `sql` must have static storage duration (a literal):
+    /// the cache keys on the view, not on a copy.
+    [[nodiscard]] SQLite::Statement& statement(std::string_view sql);
+    /// Runs one-off SQL without caching it: DDL, pragmas, migrations.
+    void execute(const char* sql);
+    [[nodiscard]] bool in_transaction() const;
+    [[nodiscard]] std::int64_t last_insert_id() const { return db_.getLastInsertRowid(); }
+    [[nodiscard]] const std::string& path() const { return db_.getFilename(); }
+    [[nodiscard]] SQLite::Database& database() { return db_; }
+
+private:
+    void apply_pragmas(const SqliteOptions& options);
+
+    SQLite::Database db_;
+    // Declared after db_ so every statement is finalised before the connection closes.
+    std::unordered_map<std::string_view, SQLite::Statement> statements_;
+};
+
+/// One use of a cached statement. Resets it and clears its bindings on destruction, so no
+/// read cursor or bound value outlives the call that used it. SQLite::Exception passes through.
+class Query {
+public:
+    Query(Connection& connection, std::string_view sql) : statement_(connection.statement(sql)) {}
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+    ~Query();
+
+    Query& bind_int(int index, std::int64_t value);
+    Query& bind_text(int index, const std::string& value);
+    Query& bind_blob(int index, std::span<const std::uint8_t> value);
+    Query& bind_null(int index);
+
+    /// Advances to the next row; false when there is none.
+    [[nodiscard]] bool step();
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    int run();
+
+    [[nodiscard]] bool is_null(int column) const;
+    [[nodiscard]] std::int64_t integer(int column) const;
+    [[nodiscard]] std::string text(int column) const;
+    /// Valid until the next step().
+    [[nodiscard]] std::span<const std::uint8_t> blob(int column) const;
+
+private:
+    SQLite::Statement& statement_;
+};
+
+}  // namespace jambo::sqlite::detail

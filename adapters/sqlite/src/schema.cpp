@@ -1,0 +1,228 @@
+#include "schema.hpp"
+
+#include "connection.hpp"
+
+#include <jambo/sqlite/sqlite_store.hpp>
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace jambo::sqlite::detail {
+
+namespace {
+
+// "JMBO": marks the file as Jambo's, so a stray SQLite file is refused instead of migrated.
+constexpr int application_id = 0x4A4D424F;
+
+struct Migration {
+    int version;
+    const char* sql;
+};
+
+// Version 1. Design notes (see also docs/benchmarks.md):
+//  - customers is a WITHOUT ROWID table clustered on ulid: a point read is one B-tree
+//    descent, a keyset page is one contiguous range, and an insert touches one B-tree fewer
+//    than a rowid table with a unique ulid index.
+//  - email is COLLATE NOCASE, which folds exactly ASCII, as Customer::email_key() does, so the
+//    unique index enforces case-insensitive uniqueness without a second copy of the address.
+//  - counters keeps row counts in the same transaction as the rows (triggers), so count()
+//    and depth() read one row instead of scanning.
+//  - customer_chunks splits the ulid order into runs of at most ~1024 customers (the first, a
+//    sentinel, starts at '') with their sizes, kept by triggers. page(offset) adds run sizes
+//    from the nearer end until it reaches the offset, then skips less than one run, so a
+//    deep page costs about count/2048 + 1024 steps instead of `offset`.
+//  - Everything tied to a customer references it ON DELETE CASCADE, so erasure is one DELETE.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE customers (
+    ulid         TEXT PRIMARY KEY NOT NULL,
+    first_name   TEXT NOT NULL,
+    last_name    TEXT NOT NULL,
+    middle_name  TEXT NOT NULL,
+    nationality  TEXT NOT NULL,
+    dob          TEXT NOT NULL,
+    email        TEXT NOT NULL COLLATE NOCASE,
+    phone_number TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX customers_email ON customers (email);
+CREATE UNIQUE INDEX customers_phone_number ON customers (phone_number);
+
+CREATE TABLE counters (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('customers', 0), ('outbox', 0);
+
+CREATE TABLE customer_chunks (
+    first_ulid TEXT PRIMARY KEY NOT NULL,
+    size       INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO customer_chunks (first_ulid, size) VALUES ('', 0);
+
+CREATE TRIGGER customers_after_insert AFTER INSERT ON customers BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'customers';
+    UPDATE customer_chunks SET size = size + 1
+     WHERE first_ulid = (SELECT max(first_ulid) FROM customer_chunks WHERE first_ulid <= NEW.ulid);
+END;
+
+CREATE TRIGGER customers_after_delete AFTER DELETE ON customers BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'customers';
+    UPDATE customer_chunks SET size = size - 1
+     WHERE first_ulid = (SELECT max(first_ulid) FROM customer_chunks WHERE first_ulid <= OLD.ulid);
+END;
+
+-- A run that grew past 1024 splits. The last run keeps 1024 and starts a new run with the
+-- rest, so appends (new ulids sort last) leave full runs behind; any other run halves.
+CREATE TRIGGER customer_chunks_split AFTER UPDATE OF size ON customer_chunks
+WHEN NEW.size > 1024 BEGIN
+    INSERT INTO customer_chunks (first_ulid, size)
+        SELECT ulid, NEW.size - (CASE WHEN EXISTS (SELECT 1 FROM customer_chunks WHERE first_ulid > NEW.first_ulid)
+                                      THEN 512 ELSE 1024 END)
+          FROM customers WHERE ulid >= NEW.first_ulid ORDER BY ulid LIMIT 1
+        OFFSET (CASE WHEN EXISTS (SELECT 1 FROM customer_chunks WHERE first_ulid > NEW.first_ulid)
+                     THEN 512 ELSE 1024 END);
+    -- The run just inserted is now the next one; this run keeps the rest.
+    UPDATE customer_chunks
+       SET size = NEW.size - (SELECT size FROM customer_chunks WHERE first_ulid =
+                                  (SELECT min(first_ulid) FROM customer_chunks WHERE first_ulid > NEW.first_ulid))
+     WHERE first_ulid = NEW.first_ulid;
+END;
+
+-- A run that shrank below 64 joins the run before it (the sentinel run never goes away).
+-- Only shrinking merges: a young last run grows through small sizes.
+CREATE TRIGGER customer_chunks_merge AFTER UPDATE OF size ON customer_chunks
+WHEN NEW.size < OLD.size AND NEW.size < 64 AND NEW.first_ulid <> '' BEGIN
+    UPDATE customer_chunks SET size = size + NEW.size
+     WHERE first_ulid = (SELECT max(first_ulid) FROM customer_chunks WHERE first_ulid < NEW.first_ulid);
+    DELETE FROM customer_chunks WHERE first_ulid = NEW.first_ulid;
+END;
+
+CREATE TABLE staff_accounts (
+    id         TEXT PRIMARY KEY NOT NULL,
+    email      TEXT NOT NULL COLLATE NOCASE UNIQUE,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- A credential belongs to exactly one customer or one staff account.
+CREATE TABLE credentials (
+    hash       BLOB PRIMARY KEY NOT NULL CHECK (length(hash) = 32),
+    customer   TEXT REFERENCES customers (ulid) ON DELETE CASCADE,
+    staff      TEXT REFERENCES staff_accounts (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0,
+    CHECK ((customer IS NULL) <> (staff IS NULL))
+) WITHOUT ROWID;
+CREATE INDEX credentials_customer ON credentials (customer);
+CREATE INDEX credentials_staff ON credentials (staff);
+
+CREATE TABLE deletion_tokens (
+    hash       BLOB PRIMARY KEY NOT NULL CHECK (length(hash) = 32),
+    customer   TEXT NOT NULL REFERENCES customers (ulid) ON DELETE CASCADE,
+    email_key  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used       INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX deletion_tokens_customer ON deletion_tokens (customer, created_at);
+CREATE INDEX deletion_tokens_expires_at ON deletion_tokens (expires_at);
+
+-- AUTOINCREMENT: ids are never reused, even after the newest message is removed.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer        TEXT REFERENCES customers (ulid) ON DELETE CASCADE,
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at, id);
+CREATE INDEX outbox_customer ON outbox (customer);
+CREATE INDEX outbox_created_at ON outbox (created_at);
+
+CREATE TRIGGER outbox_after_insert AFTER INSERT ON outbox BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'outbox';
+END;
+CREATE TRIGGER outbox_after_delete AFTER DELETE ON outbox BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'outbox';
+END;
+
+CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      INTEGER NOT NULL,
+    event   TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail  TEXT NOT NULL
+);
+
+PRAGMA application_id = 1246577231;
+)sql";
+
+constexpr std::array migrations{Migration{1, schema_v1}};
+
+int read_pragma(Connection& connection, const char* pragma) {
+    return connection.database().execAndGet(pragma).getInt();
+}
+
+void throw_if_newer(const Connection& connection, int version) {
+    if (version <= latest_schema_version()) return;
+    throw SchemaTooNew("database " + connection.path() + " has schema version " + std::to_string(version) +
+                       ", newer than version " + std::to_string(latest_schema_version()) +
+                       " that this build of jambo understands; run the newer jambo that wrote it, "
+                       "or restore a backup made by this version");
+}
+
+void ensure_wal(Connection& connection) {
+    const auto mode = connection.database().execAndGet("PRAGMA journal_mode").getString();
+    if (mode != "wal") connection.execute("PRAGMA journal_mode = WAL");
+}
+
+void rollback_quietly(Connection& connection) noexcept {
+    try {
+        if (connection.in_transaction()) connection.execute("ROLLBACK");
+    } catch (...) {  // the original failure is the one worth reporting
+    }
+}
+
+void apply(Connection& connection, const Migration& migration) {
+    connection.execute("BEGIN IMMEDIATE");
+    try {
+        // Another process may have migrated while we waited for the write lock.
+        const int current = read_pragma(connection, "PRAGMA user_version");
+        throw_if_newer(connection, current);
+        if (current == migration.version - 1) {
+            connection.execute(migration.sql);
+            connection.execute(("PRAGMA user_version = " + std::to_string(migration.version)).c_str());
+        }
+        connection.execute("COMMIT");
+    } catch (...) {
+        rollback_quietly(connection);
+        throw;
+    }
+}
+
+}  // namespace
+
+int latest_schema_version() { return migrations.back().version; }
+
+void refuse_foreign_or_newer(Connection& connection) {
+    const int id = read_pragma(connection, "PRAGMA application_id");
+    if (id != 0 && id != application_id) {
+        throw std::runtime_error("database " + connection.path() +
+                                 " belongs to another application (its application_id is " +
+                                 std::to_string(id) + "); refusing to open it");
+    }
+    throw_if_newer(connection, read_pragma(connection, "PRAGMA user_version"));
+}
+
+void migrate(Connection& connection) {
+    refuse_foreign_or_newer(connection);
+    ensure_wal(connection);
+    if (read_pragma(connection, "PRAGMA user_version") == latest_schema_version()) return;
+    for (const auto& migration : migrations) apply(connection, migration);
+}
+
+}  // namespace jambo::sqlite::detail

@@ -1,0 +1,67 @@
+#pragma once
+// What the repositories of one transaction share: the connection, the mode, and whether the
+// transaction can still be used.
+
+#include "connection.hpp"
+#include "errors.hpp"
+
+#include <jambo/core/ports/store.hpp>
+
+#include <SQLiteCpp/Exception.h>
+
+#include <stdexcept>
+#include <utility>
+
+namespace jambo::sqlite::detail {
+
+class TxContext {
+public:
+    TxContext(Connection& connection, core::TransactionMode mode) : connection_(connection), mode_(mode) {}
+    TxContext(const TxContext&) = delete;
+    TxContext& operator=(const TxContext&) = delete;
+
+    /// Runs one repository operation. Any failure rolls the whole transaction back and leaves
+    /// it unusable: after SQLITE_FULL or an I/O error SQLite may already have rolled back, and
+    /// carrying on would run the rest of the "transaction" in autocommit mode.
+    template <typename Operation>
+    decltype(auto) run(Operation&& operation) {
+        require_open();
+        try {
+            return std::forward<Operation>(operation)(connection_);
+        } catch (const SQLite::Exception& error) {
+            fail();
+            rethrow_translated(error, connection_.path());
+        } catch (...) {
+            fail();
+            throw;
+        }
+    }
+
+    /// As run(), and refused in a read transaction: a deferred transaction that starts
+    /// writing late can fail with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
+    template <typename Operation>
+    decltype(auto) run_write(Operation&& operation) {
+        if (mode_ == core::TransactionMode::read) {
+            fail();
+            throw std::logic_error("a write in a read transaction");
+        }
+        return run(std::forward<Operation>(operation));
+    }
+
+    void begin();
+    void commit();
+    /// Rolls back if still open; never throws (used by destructors).
+    void end() noexcept;
+
+private:
+    enum class State { open, committed, failed };
+
+    void require_open() const;
+    void fail() noexcept;
+
+    Connection& connection_;
+    core::TransactionMode mode_;
+    State state_ = State::open;
+};
+
+}  // namespace jambo::sqlite::detail

@@ -1,0 +1,481 @@
+// What the SQLite store promises beyond the port: schema versioning, durability across
+// crashes, several processes, erasure on disk, online backup, and infrastructure failures
+// reported as StoreUnavailable.
+
+#include "store_contract_support.hpp"
+#include "temp_dir.hpp"
+
+#include <jambo/sqlite/sqlite_store.hpp>
+
+#include <SQLiteCpp/Database.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+#include <random>
+#include <thread>
+
+namespace {
+
+using namespace jambo::contract;
+using namespace std::chrono_literals;
+using jambo::sqlite::SqliteOptions;
+using jambo::sqlite::SqliteStore;
+using jambo::testing::TempDir;
+
+SQLite::Database raw(const std::string& path) { return SQLite::Database(path, SQLite::OPEN_READWRITE); }
+
+std::string integrity(const std::string& path) {
+    return raw(path).execAndGet("PRAGMA integrity_check").getString();
+}
+
+std::string file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string ascii_lower(std::string text) {
+    for (auto& c : text) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    return text;
+}
+
+// Runs `work` in a forked child that exits with 0 on success, 3 on StoreUnavailable, 4 on
+// any other exception. The parent must hold no connection to the database while forking:
+// SQLite's locks and connections do not survive fork.
+template <typename Work>
+pid_t fork_child(Work&& work) {
+    const pid_t child = fork();
+    if (child != 0) return child;
+    int code = 0;
+    try {
+        work();
+    } catch (const jambo::core::StoreUnavailable& e) {
+        std::fprintf(stderr, "child: store unavailable: %s\n", e.what());
+        code = 3;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "child: %s\n", e.what());
+        code = 4;
+    }
+    _exit(code);
+}
+
+int exit_code(pid_t child) {
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: a new database is migrated to the current schema and reopens with its data",
+          "[contract][sqlite]") {
+    TempDir dir;
+    for (const bool start_from_empty_file : {false, true}) {
+        const auto path = dir.file(start_from_empty_file ? "empty.db" : "new.db");
+        if (start_from_empty_file) std::ofstream{path};
+        {
+            SqliteStore store({.path = path});
+            insert_customers(store, {1, 2});
+        }
+        {
+            auto db = raw(path);
+            CHECK(db.execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
+            CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+        }
+        SqliteStore reopened({.path = path, .durability = jambo::sqlite::Durability::full});
+        CHECK(all_customers(reopened) == std::vector{customer(1), customer(2)});
+        CHECK(integrity(path) == "ok");
+        CHECK(raw(path).execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
+    }
+}
+
+TEST_CASE("sqlite: a database written by a newer schema is refused and left alone", "[contract][sqlite]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    { SqliteStore store({.path = path}); }
+    const int newer = SqliteStore::schema_version() + 1;
+    raw(path).exec("PRAGMA user_version = " + std::to_string(newer));
+    CHECK_THROWS_AS(SqliteStore({.path = path}), jambo::sqlite::SchemaTooNew);
+    CHECK_THROWS_WITH(SqliteStore({.path = path}),
+                      Catch::Matchers::Contains("schema version " + std::to_string(newer)) &&
+                          Catch::Matchers::Contains(path));
+    CHECK(raw(path).execAndGet("PRAGMA user_version").getInt() == newer);
+}
+
+TEST_CASE("sqlite: a database of another application is refused", "[contract][sqlite]") {
+    TempDir dir;
+    const auto path = dir.file("other.db");
+    {
+        SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        other.exec("PRAGMA application_id = 42; CREATE TABLE notes (text TEXT)");
+    }
+    CHECK_THROWS_WITH(SqliteStore({.path = path}), Catch::Matchers::Contains("another application"));
+}
+
+TEST_CASE("sqlite: a file that cannot be opened is reported as StoreUnavailable", "[contract][sqlite]") {
+    TempDir dir;
+    CHECK_THROWS_AS(SqliteStore({.path = dir.file("missing-directory/jambo.db")}),
+                    jambo::core::StoreUnavailable);
+}
+
+TEST_CASE("sqlite: two processes writing at once never see SQLITE_BUSY", "[contract][sqlite][processes]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    { SqliteStore create({.path = path}); }
+    constexpr std::uint64_t per_process = 150;
+    int go[2];
+    REQUIRE(pipe(go) == 0);
+    const pid_t child = fork_child([&] {
+        close(go[1]);
+        SqliteStore store({.path = path});
+        char signal = 0;
+        if (read(go[0], &signal, 1) != 1) throw std::runtime_error("no start signal");
+        for (std::uint64_t i = 0; i < per_process; ++i) insert_customer_or_throw(store, 100'000 + i);
+    });
+    REQUIRE(child > 0);
+    close(go[0]);
+    {
+        SqliteStore store({.path = path});
+        REQUIRE(write(go[1], "g", 1) == 1);
+        close(go[1]);
+        for (std::uint64_t i = 0; i < per_process; ++i) insert_customer_or_throw(store, i);
+    }
+    REQUIRE(exit_code(child) == 0);
+    SqliteStore store({.path = path});
+    reading(store, [](jambo::core::Transaction& tx) { CHECK(tx.customers().count() == 2 * per_process); });
+    CHECK(all_customers(store).size() == 2 * per_process);
+}
+
+namespace {
+
+// The child of the crash test: commits customers (each with mail and an audit entry, so one
+// commit spans several tables, indexes and triggers) and reports each number after commit.
+[[noreturn]] void report_commits(const std::string& path, std::uint64_t first, int report) {
+    SqliteStore store({.path = path});
+    for (std::uint64_t n = first;; ++n) {
+        committed(store, [&](jambo::core::Transaction& tx) {
+            if (!tx.customers().insert(customer(n))) throw std::runtime_error("insert refused");
+            tx.outbox().enqueue(message(ulid(n), customer(n).email, at(0), at(0)));
+            tx.audit().append(jambo::core::AuditEntry{0, at(0), "customer.created", ulid(n).to_string(), ""});
+        });
+        if (write(report, &n, sizeof n) != sizeof n) _exit(5);
+    }
+}
+
+void read_reports(int fd, std::string& pending, std::vector<std::uint64_t>& out, bool& open) {
+    char buffer[4096];
+    const auto got = read(fd, buffer, sizeof buffer);
+    if (got <= 0) {
+        open = got < 0 && errno == EINTR;
+        return;
+    }
+    pending.append(buffer, static_cast<std::size_t>(got));
+    std::size_t used = 0;
+    for (; pending.size() - used >= sizeof(std::uint64_t); used += sizeof(std::uint64_t)) {
+        std::uint64_t n = 0;
+        pending.copy(reinterpret_cast<char*>(&n), sizeof n, used);  // NOLINT: raw bytes off a pipe
+        out.push_back(n);
+    }
+    pending.erase(0, used);
+}
+
+// Waits for the first report, lets the child run `delay` more, kills it, and drains the pipe.
+std::vector<std::uint64_t> kill_while_committing(pid_t child, int fd, std::chrono::milliseconds delay) {
+    std::vector<std::uint64_t> reported;
+    std::string pending;
+    bool open = true;
+    while (open && reported.empty()) read_reports(fd, pending, reported, open);
+    const auto deadline = std::chrono::steady_clock::now() + delay;
+    while (open && std::chrono::steady_clock::now() < deadline) {
+        pollfd readable{fd, POLLIN, 0};
+        if (poll(&readable, 1, 1) > 0) read_reports(fd, pending, reported, open);
+    }
+    kill(child, SIGKILL);
+    while (open) read_reports(fd, pending, reported, open);
+    return reported;
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: every commit reported by a writer killed at a random moment survives",
+          "[contract][sqlite][crash]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    { SqliteStore create({.path = path}); }
+    const auto seed = std::random_device{}();
+    INFO("seed " << seed);
+    std::mt19937 random(seed);
+    std::uniform_int_distribution<int> delay_ms(0, 80);
+    std::vector<std::uint64_t> reported;
+    for (std::uint64_t round = 0; round < 20; ++round) {
+        int pipe_fds[2];
+        REQUIRE(pipe(pipe_fds) == 0);
+        const pid_t child = fork_child([&] {
+            close(pipe_fds[0]);
+            report_commits(path, round * 1'000'000, pipe_fds[1]);
+        });
+        REQUIRE(child > 0);
+        close(pipe_fds[1]);
+        const auto got =
+            kill_while_committing(child, pipe_fds[0], std::chrono::milliseconds(delay_ms(random)));
+        close(pipe_fds[0]);
+        INFO("round " << round);
+        CHECK(exit_code(child) == 128 + SIGKILL);
+        REQUIRE_FALSE(got.empty());
+        reported.insert(reported.end(), got.begin(), got.end());
+    }
+    REQUIRE(integrity(path) == "ok");
+    SqliteStore store({.path = path});
+    reading(store, [&](jambo::core::Transaction& tx) {
+        std::size_t missing = 0;
+        for (const auto n : reported) missing += tx.customers().find(ulid(n)) == customer(n) ? 0 : 1;
+        CHECK(missing == 0);
+        const auto rows = tx.customers().page(0, 10'000'000).size();
+        CHECK(tx.customers().count() == rows);
+        CHECK(tx.outbox().depth() == rows);
+        CHECK(rows >= reported.size());
+    });
+}
+
+TEST_CASE("sqlite: an erased customer's email is nowhere in the database files after a checkpoint",
+          "[contract][sqlite][erasure]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    std::vector<std::uint64_t> others;
+    for (std::uint64_t n = 10; n <= 4000; n += 10) others.push_back(n);
+    insert_customers(store, others);
+
+    const std::string first_email = "Old.Canary.91bd@example.org";
+    const std::string final_email = "Erased.Canary.7f3a@example.org";
+    // Customers inserted next to the canary, in ulid order and in email order, so the pages
+    // holding its row and its index entries split (and copy its cells) before it is erased.
+    const auto add_neighbours = [&](std::uint64_t from, const std::string& email_prefix) {
+        committed(store, [&](jambo::core::Transaction& tx) {
+            for (std::uint64_t n = from; n < from + 100; ++n) {
+                if (n % 10 == 0 || n == 2005) continue;
+                auto neighbour = customer(n);
+                neighbour.email = email_prefix + std::to_string(n) + "@example.org";
+                REQUIRE(tx.customers().insert(neighbour).has_value());
+            }
+        });
+    };
+    auto canary = customer(2005);
+    canary.email = first_email;
+    committed(store, [&](jambo::core::Transaction& tx) {
+        REQUIRE(tx.customers().insert(canary).has_value());
+        tx.deletion_tokens().insert(deletion_token(1, canary, at(0)));
+        tx.outbox().enqueue(message(canary.ulid, canary.email, at(0), at(0)));
+    });
+    add_neighbours(1950, "old.canary.91bc");
+    canary.email = final_email;
+    committed(store, [&](jambo::core::Transaction& tx) {
+        REQUIRE(tx.customers().update(canary).has_value());
+        tx.deletion_tokens().insert(deletion_token(2, canary, at(1)));
+        auto mail = message(canary.ulid, canary.email, at(1), at(1));
+        mail.body = "Your link was sent to " + final_email;
+        tx.outbox().enqueue(mail);
+    });
+    add_neighbours(2050, "erased.canary.7f3a");
+    committed(store, [&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().remove(canary.ulid)); });
+    store.checkpoint();
+
+    const auto database = file_bytes(path);
+    const auto wal = file_bytes(path + "-wal");
+    REQUIRE(database.find(customer(10).email) != std::string::npos);  // the search does find live data
+    REQUIRE(database.find("old.canary.91bc1951@example.org") != std::string::npos);
+    for (const auto& needle :
+         {first_email, ascii_lower(first_email), final_email, ascii_lower(final_email)}) {
+        INFO(needle);
+        CHECK(database.find(needle) == std::string::npos);
+        CHECK(wal.find(needle) == std::string::npos);
+    }
+}
+
+TEST_CASE("sqlite: backup_to copies one consistent snapshot while a writer runs",
+          "[contract][sqlite][backup]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    const auto copy_path = dir.file("backup.db");
+    SqliteStore store({.path = path});
+    std::vector<std::uint64_t> initial(200);
+    std::iota(initial.begin(), initial.end(), 1);
+    insert_customers(store, initial);
+
+    std::atomic<bool> stop = false;
+    std::atomic<std::uint64_t> written = 0;
+    ThreadFailures failures;
+    std::thread writer([&] {
+        failures.run([&] {
+            for (std::uint64_t n = 1000; !stop; ++n) {
+                insert_customer_or_throw(store, n);
+                written = n;
+            }
+        });
+    });
+    while (written < 1050 && !stop) std::this_thread::sleep_for(1ms);
+    const auto before_backup = written.load();
+    store.backup_to(copy_path);
+    stop = true;
+    writer.join();
+    failures.rethrow();
+
+    REQUIRE(integrity(copy_path) == "ok");
+    SqliteStore copy({.path = copy_path});
+    const auto copied = all_customers(copy);
+    reading(copy, [&](jambo::core::Transaction& tx) { CHECK(tx.customers().count() == copied.size()); });
+    // A snapshot of increasing inserts is the initial customers plus an unbroken prefix of the rest.
+    std::vector<jambo::core::Customer> expected;
+    for (const auto n : initial) expected.push_back(customer(n));
+    for (std::uint64_t n = 1000; expected.size() < copied.size(); ++n) expected.push_back(customer(n));
+    CHECK(copied == expected);
+    CHECK(copied.size() >= initial.size() + (before_backup - 999));
+}
+
+TEST_CASE("sqlite: a writer locked out past the busy timeout gets StoreUnavailable",
+          "[contract][sqlite][failure]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path, .busy_timeout = 200ms});
+    auto other = raw(path);
+    other.exec("BEGIN IMMEDIATE");
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(store.begin(jambo::core::TransactionMode::write), jambo::core::StoreUnavailable);
+    CHECK(std::chrono::steady_clock::now() - start >= 150ms);
+    CHECK_THROWS_WITH(store.begin(jambo::core::TransactionMode::write), Catch::Matchers::Contains("locked"));
+    CHECK(store.healthy());  // readers are not blocked by a writer
+    other.exec("ROLLBACK");
+    insert_customers(store, {1});
+    CHECK(all_customers(store) == std::vector{customer(1)});
+}
+
+TEST_CASE("sqlite: a full database turns writes into StoreUnavailable and keeps what was committed",
+          "[contract][sqlite][failure]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path, .max_size_bytes = 192 * 1024});
+    std::vector<jambo::core::Customer> stored;
+    std::string failure;
+    for (std::uint64_t n = 1; n < 10'000 && failure.empty(); ++n) {
+        auto wide = customer(n);
+        wide.first_name = std::string(240, 'f') + std::to_string(n);
+        wide.last_name = std::string(240, 'l') + std::to_string(n);
+        try {
+            // Not inside REQUIRE: the exception under test must reach the catch below.
+            const auto inserted =
+                committed(store, [&](jambo::core::Transaction& tx) { return tx.customers().insert(wide); });
+            REQUIRE(inserted.has_value());
+            stored.push_back(wide);
+        } catch (const jambo::core::StoreUnavailable& e) {
+            failure = e.what();
+        }
+    }
+    INFO(failure);
+    REQUIRE_FALSE(failure.empty());
+    CHECK_THAT(failure, Catch::Matchers::Contains("full"));
+    CHECK(store.healthy());
+    CHECK(all_customers(store) == stored);
+    reading(store, [&](jambo::core::Transaction& tx) { CHECK(tx.customers().count() == stored.size()); });
+    CHECK(integrity(path) == "ok");
+}
+
+TEST_CASE("sqlite: the run sizes behind page-number paging stay exact through churn",
+          "[contract][sqlite][paging]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    std::vector<std::uint64_t> numbers(6000);
+    std::iota(numbers.begin(), numbers.end(), 1);
+    std::mt19937 random(7);
+    std::shuffle(numbers.begin(), numbers.end(), random);
+    insert_customers(store, numbers);
+    committed(store, [](jambo::core::Transaction& tx) {
+        for (std::uint64_t n = 500; n < 3500; ++n) {
+            if (n % 10 != 0) REQUIRE(tx.customers().remove(ulid(n)));
+        }
+    });
+    auto db = raw(path);
+    const auto sum = db.execAndGet("SELECT sum(size) FROM customer_chunks").getInt64();
+    const auto counter = db.execAndGet("SELECT value FROM counters WHERE name = 'customers'").getInt64();
+    const auto rows = db.execAndGet("SELECT count(*) FROM customers").getInt64();
+    CHECK(sum == rows);
+    CHECK(counter == rows);
+    SQLite::Statement chunks(
+        db,
+        "SELECT c.first_ulid, c.size, (SELECT count(*) FROM customers WHERE ulid >= c.first_ulid "
+        "AND ulid < coalesce((SELECT min(first_ulid) FROM customer_chunks WHERE first_ulid > "
+        "c.first_ulid), '~')) FROM customer_chunks c ORDER BY c.first_ulid");
+    int runs = 0;
+    while (chunks.executeStep()) {
+        ++runs;
+        INFO("run starting at '" << chunks.getColumn(0).getString() << "'");
+        CHECK(chunks.getColumn(1).getInt64() == chunks.getColumn(2).getInt64());
+        CHECK(chunks.getColumn(1).getInt64() <= 1024 + 64);
+    }
+    CHECK(runs > 4);
+
+    SQLite::Statement by_offset(db, "SELECT ulid FROM customers ORDER BY ulid LIMIT 50 OFFSET ?");
+    reading(store, [&](jambo::core::Transaction& tx) {
+        for (std::int64_t offset = 0; offset < rows + 50; offset += 97) {
+            by_offset.reset();
+            by_offset.bind(1, offset);
+            std::vector<std::string> expected;
+            while (by_offset.executeStep()) expected.push_back(by_offset.getColumn(0).getString());
+            std::vector<std::string> paged;
+            for (const auto& c : tx.customers().page(static_cast<std::uint64_t>(offset), 50))
+                paged.push_back(c.ulid.to_string());
+            INFO("offset " << offset);
+            REQUIRE(paged == expected);
+        }
+    });
+}
+
+TEST_CASE("sqlite: a read transaction refuses writes and a failed transaction stays failed",
+          "[contract][sqlite]") {
+    TempDir dir;
+    SqliteStore store({.path = dir.file("jambo.db")});
+    auto reader = store.begin(jambo::core::TransactionMode::read);
+    CHECK_THROWS_AS(reader->customers().insert(customer(1)), std::logic_error);
+    CHECK_THROWS_AS(reader->customers().count(), std::logic_error);
+    reader.reset();
+    auto writer = store.begin(jambo::core::TransactionMode::write);
+    REQUIRE(writer->customers().insert(customer(1)).has_value());
+    writer->commit();
+    CHECK_THROWS_AS(writer->commit(), std::logic_error);
+    CHECK_THROWS_AS(writer->customers().insert(customer(2)), std::logic_error);
+    writer.reset();
+    CHECK(all_customers(store) == std::vector{customer(1)});
+}
+
+TEST_CASE("sqlite: one thread can read while it holds a write transaction", "[contract][sqlite]") {
+    TempDir dir;
+    SqliteStore store({.path = dir.file("jambo.db")});
+    insert_customers(store, {1});
+    auto writer = store.begin(jambo::core::TransactionMode::write);
+    REQUIRE(writer->customers().insert(customer(2)).has_value());
+    reading(store, [](jambo::core::Transaction& tx) { CHECK(tx.customers().count() == 1); });
+    writer->commit();
+    reading(store, [](jambo::core::Transaction& tx) { CHECK(tx.customers().count() == 2); });
+}
+
+TEST_CASE("sqlite: threads that come and go each get a working connection",
+          "[contract][sqlite][concurrency]") {
+    TempDir dir;
+    SqliteStore store({.path = dir.file("jambo.db")});
+    ThreadFailures failures;
+    for (std::uint64_t n = 1; n <= 20; ++n) {
+        std::thread([&, n] { failures.run([&] { insert_customer_or_throw(store, n); }); }).join();
+    }
+    failures.rethrow();
+    CHECK(all_customers(store).size() == 20);
+}

@@ -1,0 +1,801 @@
+#pragma once
+/// The Store port's contract as Catch2 (v2) test cases, written once and run against every
+/// store. To run it against a store, in exactly one translation unit of a Catch2 program:
+///
+///     struct MyStore {                                  // a factory; see StoreFixture
+///         std::unique_ptr<jambo::core::Store> make();
+///     };
+///     #define JAMBO_CONTRACT_STORES MyStore             // comma-separated factories
+///     #include "store_contract.hpp"
+///
+/// Each test is registered once per factory, named "<behaviour> - <factory>" and tagged
+/// [contract]. The tests only use the port, never a store's internals.
+
+#ifndef JAMBO_CONTRACT_STORES
+#error "define JAMBO_CONTRACT_STORES (the store factories to test) before including store_contract.hpp"
+#endif
+
+#include "store_contract_support.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <latch>
+#include <numeric>
+#include <random>
+#include <thread>
+
+#define JAMBO_STORE_CONTRACT(name, tags) \
+    TEMPLATE_TEST_CASE_METHOD(::jambo::contract::StoreFixture, name, "[contract]" tags, JAMBO_CONTRACT_STORES)
+
+namespace jambo::contract {
+
+using core::Role;
+using core::TransactionMode;
+using core::UniqueField;
+using namespace std::chrono_literals;
+
+/// Everything the port lets a caller observe about the data the rollback test touches.
+struct Observed {
+    std::vector<core::Customer> customers;
+    std::uint64_t count = 0;
+    std::vector<std::optional<core::Credential>> credentials;
+    std::vector<core::StaffAccount> staff;
+    std::vector<std::optional<core::DeletionTokenRecord>> deletion_tokens;
+    std::vector<core::TimePoint> issued;
+    std::vector<core::OutboxMessage> outbox;
+    std::uint64_t depth = 0;
+    std::optional<core::TimePoint> oldest;
+    std::optional<core::TimePoint> next_due;
+    std::vector<core::AuditEntry> audit;
+};
+
+inline Observed observe(core::Store& store, const std::vector<std::uint64_t>& hashes,
+                        const std::vector<std::uint64_t>& owners) {
+    return reading(store, [&](core::Transaction& tx) {
+        Observed seen;
+        seen.customers = tx.customers().page(0, 1000);
+        seen.count = tx.customers().count();
+        for (const auto n : hashes) {
+            seen.credentials.push_back(tx.credentials().find(token_hash(n)));
+            seen.deletion_tokens.push_back(tx.deletion_tokens().find(token_hash(n)));
+        }
+        seen.staff = tx.credentials().all_staff();
+        for (const auto n : owners) {
+            const auto times = tx.deletion_tokens().issued_since(ulid(n), at(-1'000'000));
+            seen.issued.insert(seen.issued.end(), times.begin(), times.end());
+        }
+        seen.outbox = tx.outbox().due(at(1'000'000'000), 1000);
+        seen.depth = tx.outbox().depth();
+        seen.oldest = tx.outbox().oldest();
+        seen.next_due = tx.outbox().next_due();
+        seen.audit = tx.audit().latest(1000);
+        return seen;
+    });
+}
+
+inline void require_same(const Observed& before, const Observed& after) {
+    CHECK(after.customers == before.customers);
+    CHECK(after.count == before.count);
+    CHECK((after.credentials == before.credentials));
+    CHECK((after.staff == before.staff));
+    CHECK((after.deletion_tokens == before.deletion_tokens));
+    CHECK(after.issued == before.issued);
+    CHECK(after.outbox == before.outbox);
+    CHECK(after.depth == before.depth);
+    CHECK(after.oldest == before.oldest);
+    CHECK(after.next_due == before.next_due);
+    CHECK(after.audit == before.audit);
+}
+
+}  // namespace jambo::contract
+
+// ---------------------------------------------------------------------------------- customers
+
+JAMBO_STORE_CONTRACT("an inserted customer is found by its ulid and an unknown ulid is not", "[customers]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK(tx.customers().find(ulid(1)) == customer(1));
+        CHECK_FALSE(tx.customers().find(ulid(2)).has_value());
+    });
+}
+
+JAMBO_STORE_CONTRACT("a customer is visible to its own transaction before commit", "[customers]") {
+    using namespace jambo::contract;
+    auto tx = this->store().begin(TransactionMode::write);
+    REQUIRE(tx->customers().insert(customer(1)).has_value());
+    CHECK(tx->customers().find(ulid(1)) == customer(1));
+    CHECK(tx->customers().count() == 1);
+    CHECK(tx->customers().email_taken(customer(1).email_key(), std::nullopt));
+}
+
+JAMBO_STORE_CONTRACT("email_taken compares emails case-insensitively and can exclude one customer",
+                     "[customers]") {
+    using namespace jambo::contract;
+    auto first = customer(1);
+    first.email = "Alice.Smith@example.org";
+    committed(this->store(),
+              [&](core::Transaction& tx) { REQUIRE(tx.customers().insert(first).has_value()); });
+    reading(this->store(), [](core::Transaction& tx) {
+        auto& customers = tx.customers();
+        CHECK(customers.email_taken("alice.smith@example.org", std::nullopt));
+        CHECK(customers.email_taken("alice.smith@example.org", ulid(2)));
+        CHECK_FALSE(customers.email_taken("alice.smith@example.org", ulid(1)));
+        CHECK_FALSE(customers.email_taken("alice.smith@example.com", std::nullopt));
+        CHECK_FALSE(customers.email_taken("smith@example.org", std::nullopt));
+    });
+}
+
+JAMBO_STORE_CONTRACT("phone_taken finds the holder of a number and can exclude one customer", "[customers]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    reading(this->store(), [](core::Transaction& tx) {
+        auto& customers = tx.customers();
+        CHECK(customers.phone_taken(customer(1).phone_number, std::nullopt));
+        CHECK(customers.phone_taken(customer(1).phone_number, ulid(2)));
+        CHECK_FALSE(customers.phone_taken(customer(1).phone_number, ulid(1)));
+        CHECK_FALSE(customers.phone_taken(customer(2).phone_number, std::nullopt));
+    });
+}
+
+JAMBO_STORE_CONTRACT("insert refuses an email another customer holds in any letter case",
+                     "[customers][conflict]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    auto clash = customer(2);
+    clash.email = "CUSTOMER1@EXAMPLE.ORG";
+    committed(this->store(), [&](core::Transaction& tx) {
+        const auto result = tx.customers().insert(clash);
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error() == UniqueField::email);
+        CHECK_FALSE(tx.customers().find(ulid(2)).has_value());
+        CHECK(tx.customers().count() == 1);
+    });
+    CHECK(all_customers(this->store()) == std::vector{customer(1)});
+}
+
+JAMBO_STORE_CONTRACT("insert refuses a phone number another customer holds", "[customers][conflict]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    auto clash = customer(2);
+    clash.phone_number = customer(1).phone_number;
+    committed(this->store(), [&](core::Transaction& tx) {
+        const auto result = tx.customers().insert(clash);
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error() == UniqueField::phone_number);
+        CHECK(tx.customers().count() == 1);
+    });
+    CHECK(all_customers(this->store()) == std::vector{customer(1)});
+}
+
+JAMBO_STORE_CONTRACT("a refused insert leaves the transaction usable", "[customers][conflict]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    auto clash = customer(2);
+    clash.email = customer(1).email;
+    committed(this->store(), [&](core::Transaction& tx) {
+        REQUIRE_FALSE(tx.customers().insert(clash).has_value());
+        REQUIRE(tx.customers().insert(customer(3)).has_value());
+    });
+    CHECK(all_customers(this->store()) == std::vector{customer(1), customer(3)});
+}
+
+JAMBO_STORE_CONTRACT("update replaces every field of the customer with that ulid", "[customers]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    auto changed = customer(7);
+    changed.ulid = ulid(1);
+    committed(this->store(),
+              [&](core::Transaction& tx) { REQUIRE(tx.customers().update(changed).has_value()); });
+    reading(this->store(), [&](core::Transaction& tx) {
+        CHECK(tx.customers().find(ulid(1)) == changed);
+        CHECK(tx.customers().find(ulid(2)) == customer(2));
+        CHECK(tx.customers().count() == 2);
+        CHECK_FALSE(tx.customers().email_taken(customer(1).email_key(), std::nullopt));
+        CHECK(tx.customers().email_taken(customer(7).email_key(), std::nullopt));
+    });
+}
+
+JAMBO_STORE_CONTRACT("update refuses another customer's email or phone but keeps its own",
+                     "[customers][conflict]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    committed(this->store(), [](core::Transaction& tx) {
+        auto email_clash = customer(1);
+        email_clash.email = "Customer2@Example.org";
+        const auto by_email = tx.customers().update(email_clash);
+        REQUIRE_FALSE(by_email.has_value());
+        CHECK(by_email.error() == UniqueField::email);
+
+        auto phone_clash = customer(1);
+        phone_clash.phone_number = customer(2).phone_number;
+        const auto by_phone = tx.customers().update(phone_clash);
+        REQUIRE_FALSE(by_phone.has_value());
+        CHECK(by_phone.error() == UniqueField::phone_number);
+
+        auto own = customer(1);
+        own.email = "CUSTOMER1@example.org";
+        own.first_name = "Renamed";
+        REQUIRE(tx.customers().update(own).has_value());
+    });
+    auto expected = customer(1);
+    expected.email = "CUSTOMER1@example.org";
+    expected.first_name = "Renamed";
+    CHECK(all_customers(this->store()) == std::vector{expected, customer(2)});
+}
+
+JAMBO_STORE_CONTRACT("remove deletes the customer once and frees its email and phone", "[customers]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    committed(this->store(), [](core::Transaction& tx) {
+        CHECK(tx.customers().remove(ulid(1)));
+        CHECK_FALSE(tx.customers().remove(ulid(1)));
+        CHECK_FALSE(tx.customers().remove(ulid(9)));
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK_FALSE(tx.customers().find(ulid(1)).has_value());
+        CHECK_FALSE(tx.customers().email_taken(customer(1).email_key(), std::nullopt));
+        CHECK_FALSE(tx.customers().phone_taken(customer(1).phone_number, std::nullopt));
+    });
+    auto reuse = customer(3);
+    reuse.email = customer(1).email;
+    reuse.phone_number = customer(1).phone_number;
+    committed(this->store(),
+              [&](core::Transaction& tx) { REQUIRE(tx.customers().insert(reuse).has_value()); });
+    CHECK(all_customers(this->store()) == std::vector{customer(2), reuse});
+}
+
+JAMBO_STORE_CONTRACT("count follows inserts, removals and rolled-back transactions", "[customers]") {
+    using namespace jambo::contract;
+    const auto count = [&] {
+        return reading(this->store(), [](core::Transaction& tx) { return tx.customers().count(); });
+    };
+    CHECK(count() == 0);
+    insert_customers(this->store(), {1, 2, 3});
+    CHECK(count() == 3);
+    {
+        auto tx = this->store().begin(TransactionMode::write);
+        REQUIRE(tx->customers().insert(customer(4)).has_value());
+        CHECK(tx->customers().remove(ulid(1)));
+        CHECK(tx->customers().remove(ulid(2)));
+        CHECK(tx->customers().count() == 2);
+    }
+    CHECK(count() == 3);
+    committed(this->store(), [](core::Transaction& tx) { CHECK(tx.customers().remove(ulid(2))); });
+    CHECK(count() == 2);
+    committed(this->store(), [](core::Transaction& tx) { CHECK_FALSE(tx.customers().remove(ulid(2))); });
+    CHECK(count() == 2);
+}
+
+JAMBO_STORE_CONTRACT("page returns customers in ulid order whatever the insertion order",
+                     "[customers][paging]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {5, 1, 4});
+    insert_customers(this->store(), {2, 3});
+    reading(this->store(), [](core::Transaction& tx) {
+        auto& customers = tx.customers();
+        CHECK(customers.page(0, 10) ==
+              std::vector{customer(1), customer(2), customer(3), customer(4), customer(5)});
+        CHECK(customers.page(0, 2) == std::vector{customer(1), customer(2)});
+        CHECK(customers.page(2, 2) == std::vector{customer(3), customer(4)});
+        CHECK(customers.page(4, 2) == std::vector{customer(5)});
+        CHECK(customers.page(5, 2).empty());
+        CHECK(customers.page(500, 2).empty());
+        CHECK(customers.page(1, 0).empty());
+    });
+}
+
+JAMBO_STORE_CONTRACT("after returns the customers that follow a ulid, stored or not", "[customers][paging]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {10, 20, 30, 40});
+    reading(this->store(), [](core::Transaction& tx) {
+        auto& customers = tx.customers();
+        CHECK(customers.after(core::Ulid{}, 2) == std::vector{customer(10), customer(20)});
+        CHECK(customers.after(ulid(10), 2) == std::vector{customer(20), customer(30)});
+        CHECK(customers.after(ulid(25), 10) == std::vector{customer(30), customer(40)});
+        CHECK(customers.after(ulid(40), 10).empty());
+        CHECK(customers.after(ulid(10), 0).empty());
+    });
+}
+
+JAMBO_STORE_CONTRACT("page and after follow the ulid order through heavy insertion and removal",
+                     "[customers][paging]") {
+    using namespace jambo::contract;
+    constexpr std::uint64_t total = 1200;
+    std::vector<std::uint64_t> numbers(total);
+    std::iota(numbers.begin(), numbers.end(), 1);
+    std::mt19937 random(20240601);
+    std::shuffle(numbers.begin(), numbers.end(), random);
+    for (std::size_t i = 0; i < numbers.size(); i += 400) {
+        insert_customers(this->store(), {numbers.begin() + static_cast<std::ptrdiff_t>(i),
+                                         numbers.begin() + static_cast<std::ptrdiff_t>(i + 400)});
+    }
+    // Remove a contiguous stretch (whole runs of neighbours) and a scattering elsewhere.
+    std::vector<std::uint64_t> removed;
+    for (std::uint64_t n = 300; n < 700; ++n) removed.push_back(n);
+    for (std::uint64_t n = 3; n <= total; n += 7) {
+        if (n < 300 || n >= 700) removed.push_back(n);
+    }
+    std::shuffle(removed.begin(), removed.end(), random);
+    committed(this->store(), [&](core::Transaction& tx) {
+        for (const auto n : removed) REQUIRE(tx.customers().remove(ulid(n)));
+    });
+
+    std::vector<std::uint64_t> kept;
+    for (std::uint64_t n = 1; n <= total; ++n) {
+        if (std::find(removed.begin(), removed.end(), n) == removed.end()) kept.push_back(n);
+    }
+    const auto expected_slice = [&](std::size_t offset, std::size_t limit) {
+        std::vector<core::Customer> out;
+        for (auto i = offset; i < std::min(kept.size(), offset + limit); ++i)
+            out.push_back(customer(kept[i]));
+        return out;
+    };
+    reading(this->store(), [&](core::Transaction& tx) {
+        REQUIRE(tx.customers().count() == kept.size());
+        for (const std::size_t offset : {0UL, 1UL, 63UL, 64UL, 200UL, 511UL, 512UL, 513UL, 700UL,
+                                         kept.size() - 40, kept.size() - 1, kept.size(), kept.size() + 3}) {
+            INFO("offset " << offset);
+            CHECK(tx.customers().page(offset, 37) == expected_slice(offset, 37));
+        }
+        for (const std::size_t position : {0UL, 250UL, 600UL, kept.size() - 2}) {
+            INFO("after position " << position);
+            CHECK(tx.customers().after(ulid(kept[position]), 37) == expected_slice(position + 1, 37));
+        }
+    });
+}
+
+JAMBO_STORE_CONTRACT("removing a customer removes its credentials, deletion tokens and mail and nothing else",
+                     "[customers][cascade]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    std::int64_t mail_for_1 = 0;
+    std::int64_t mail_for_2 = 0;
+    std::int64_t mail_for_nobody = 0;
+    committed(this->store(), [&](core::Transaction& tx) {
+        tx.credentials().insert(credential(11, Role::customer, ulid(1)));
+        tx.credentials().insert(credential(12, Role::customer, ulid(1)));
+        tx.credentials().insert(credential(21, Role::customer, ulid(2)));
+        tx.credentials().add_staff(staff(1));
+        tx.credentials().insert(credential(31, Role::staff, staff(1).id));
+        tx.deletion_tokens().insert(deletion_token(41, customer(1), at(0)));
+        tx.deletion_tokens().insert(deletion_token(42, customer(2), at(0)));
+        mail_for_1 = tx.outbox().enqueue(message(ulid(1), customer(1).email, at(0), at(0)));
+        mail_for_2 = tx.outbox().enqueue(message(ulid(2), customer(2).email, at(0), at(0)));
+        mail_for_nobody = tx.outbox().enqueue(message(std::nullopt, "ops@example.org", at(0), at(0)));
+        tx.audit().append(core::AuditEntry{0, at(0), "token.issued", ulid(1).to_string(), "customer"});
+    });
+    committed(this->store(), [](core::Transaction& tx) { REQUIRE(tx.customers().remove(ulid(1))); });
+    reading(this->store(), [&](core::Transaction& tx) {
+        CHECK_FALSE(tx.credentials().find(token_hash(11)).has_value());
+        CHECK_FALSE(tx.credentials().find(token_hash(12)).has_value());
+        CHECK(tx.credentials().find(token_hash(21)).has_value());
+        CHECK(tx.credentials().find(token_hash(31)).has_value());
+        CHECK(tx.credentials().staff_by_id(staff(1).id).has_value());
+        CHECK_FALSE(tx.deletion_tokens().find(token_hash(41)).has_value());
+        CHECK(tx.deletion_tokens().find(token_hash(42)).has_value());
+        CHECK(tx.deletion_tokens().issued_since(ulid(1), at(-1000)).empty());
+        std::vector<std::int64_t> queued;
+        for (const auto& m : tx.outbox().due(at(10), 10)) queued.push_back(m.id);
+        CHECK(queued == std::vector{mail_for_2, mail_for_nobody});
+        CHECK(tx.outbox().depth() == 2);
+        CHECK(tx.audit().latest(10).size() == 1);
+        CHECK(tx.customers().find(ulid(2)) == customer(2));
+    });
+    committed(this->store(), [&](core::Transaction& tx) {
+        CHECK_FALSE(tx.outbox().reschedule(mail_for_1, at(5), 1, "gone"));
+    });
+}
+
+// -------------------------------------------------------------------------------- credentials
+
+JAMBO_STORE_CONTRACT("a credential is found by its hash with its principal and state", "[credentials]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.credentials().add_staff(staff(1));
+        tx.credentials().insert(credential(10, Role::customer, ulid(1)));
+        tx.credentials().insert(credential(20, Role::staff, staff(1).id));
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK((tx.credentials().find(token_hash(10)) == credential(10, Role::customer, ulid(1))));
+        CHECK((tx.credentials().find(token_hash(20)) == credential(20, Role::staff, staff(1).id)));
+        CHECK_FALSE(tx.credentials().find(token_hash(30)).has_value());
+    });
+}
+
+JAMBO_STORE_CONTRACT("revoke marks a credential revoked exactly once", "[credentials]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.credentials().insert(credential(10, Role::customer, ulid(1)));
+    });
+    committed(this->store(), [](core::Transaction& tx) {
+        CHECK(tx.credentials().revoke(token_hash(10)));
+        CHECK_FALSE(tx.credentials().revoke(token_hash(10)));
+        CHECK_FALSE(tx.credentials().revoke(token_hash(99)));
+    });
+    auto expected = credential(10, Role::customer, ulid(1));
+    expected.revoked = true;
+    reading(this->store(),
+            [&](core::Transaction& tx) { CHECK((tx.credentials().find(token_hash(10)) == expected)); });
+}
+
+JAMBO_STORE_CONTRACT("staff accounts are found by id and by email in any case and all are listed",
+                     "[credentials][staff]") {
+    using namespace jambo::contract;
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.credentials().add_staff(staff(2));
+        tx.credentials().add_staff(staff(1));
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        auto& credentials = tx.credentials();
+        CHECK((credentials.staff_by_id(staff(1).id) == staff(1)));
+        CHECK_FALSE(credentials.staff_by_id(ulid(5)).has_value());
+        CHECK((credentials.staff_by_email("staff2@example.org") == staff(2)));
+        CHECK_FALSE(credentials.staff_by_email("staff3@example.org").has_value());
+        CHECK((credentials.all_staff() == std::vector{staff(1), staff(2)}));
+    });
+}
+
+// ---------------------------------------------------------------------------- deletion tokens
+
+JAMBO_STORE_CONTRACT("a deletion token is found by its hash and consumed only once", "[deletion_tokens]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.deletion_tokens().insert(deletion_token(7, customer(1), at(0)));
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK((tx.deletion_tokens().find(token_hash(7)) == deletion_token(7, customer(1), at(0))));
+        CHECK_FALSE(tx.deletion_tokens().find(token_hash(8)).has_value());
+    });
+    committed(this->store(), [](core::Transaction& tx) {
+        CHECK(tx.deletion_tokens().consume(token_hash(7)));
+        CHECK_FALSE(tx.deletion_tokens().consume(token_hash(7)));
+        CHECK_FALSE(tx.deletion_tokens().consume(token_hash(8)));
+    });
+    auto used = deletion_token(7, customer(1), at(0));
+    used.used = true;
+    reading(this->store(),
+            [&](core::Transaction& tx) { CHECK((tx.deletion_tokens().find(token_hash(7)) == used)); });
+}
+
+JAMBO_STORE_CONTRACT("issued_since lists one customer's token times from a moment on, oldest first",
+                     "[deletion_tokens]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.deletion_tokens().insert(deletion_token(3, customer(1), at(300)));
+        tx.deletion_tokens().insert(deletion_token(1, customer(1), at(100)));
+        tx.deletion_tokens().insert(deletion_token(2, customer(1), at(200)));
+        tx.deletion_tokens().insert(deletion_token(4, customer(2), at(250)));
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        auto& tokens = tx.deletion_tokens();
+        CHECK(tokens.issued_since(ulid(1), at(0)) == std::vector{at(100), at(200), at(300)});
+        CHECK(tokens.issued_since(ulid(1), at(200)) == std::vector{at(200), at(300)});
+        CHECK(tokens.issued_since(ulid(1), at(301)).empty());
+        CHECK(tokens.issued_since(ulid(2), at(0)) == std::vector{at(250)});
+        CHECK(tokens.issued_since(ulid(3), at(0)).empty());
+    });
+}
+
+JAMBO_STORE_CONTRACT("purge_expired drops tokens that expired before the cutoff and counts them",
+                     "[deletion_tokens]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.deletion_tokens().insert(deletion_token(1, customer(1), at(0), 100ms));
+        tx.deletion_tokens().insert(deletion_token(2, customer(1), at(0), 200ms));
+        tx.deletion_tokens().insert(deletion_token(3, customer(1), at(0), 300ms));
+    });
+    committed(this->store(),
+              [](core::Transaction& tx) { CHECK(tx.deletion_tokens().purge_expired(at(200)) == 1); });
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK_FALSE(tx.deletion_tokens().find(token_hash(1)).has_value());
+        CHECK(tx.deletion_tokens().find(token_hash(2)).has_value());
+        CHECK(tx.deletion_tokens().find(token_hash(3)).has_value());
+    });
+    committed(this->store(),
+              [](core::Transaction& tx) { CHECK(tx.deletion_tokens().purge_expired(at(1000)) == 2); });
+    reading(this->store(),
+            [](core::Transaction& tx) { CHECK(tx.deletion_tokens().issued_since(ulid(1), at(0)).empty()); });
+}
+
+JAMBO_STORE_CONTRACT("of two threads consuming one deletion token at once exactly one succeeds",
+                     "[deletion_tokens][concurrency]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    constexpr int rounds = 10;
+    committed(this->store(), [](core::Transaction& tx) {
+        for (int round = 0; round < rounds; ++round) {
+            tx.deletion_tokens().insert(
+                deletion_token(static_cast<std::uint64_t>(round), customer(1), at(0)));
+        }
+    });
+    for (int round = 0; round < rounds; ++round) {
+        const auto hash = token_hash(static_cast<std::uint64_t>(round));
+        std::latch start(2);
+        std::atomic<int> wins = 0;
+        ThreadFailures failures;
+        const auto confirm = [&] {
+            failures.run([&] {
+                start.arrive_and_wait();
+                auto tx = this->store().begin(TransactionMode::write);
+                if (tx->deletion_tokens().consume(hash)) {
+                    tx->commit();
+                    ++wins;
+                }
+            });
+        };
+        std::thread first(confirm);
+        std::thread second(confirm);
+        first.join();
+        second.join();
+        failures.rethrow();
+        INFO("round " << round);
+        CHECK(wins == 1);
+    }
+}
+
+// ------------------------------------------------------------------------------------- outbox
+
+JAMBO_STORE_CONTRACT("enqueue assigns increasing ids that are never reused", "[outbox]") {
+    using namespace jambo::contract;
+    const auto enqueue = [&] {
+        return committed(this->store(), [](core::Transaction& tx) {
+            return tx.outbox().enqueue(message(std::nullopt, "ops@example.org", at(0), at(0)));
+        });
+    };
+    const auto first = enqueue();
+    const auto second = enqueue();
+    CHECK(second > first);
+    committed(this->store(), [&](core::Transaction& tx) { REQUIRE(tx.outbox().remove(second)); });
+    const auto third = enqueue();
+    CHECK(third > second);
+}
+
+JAMBO_STORE_CONTRACT("a queued message keeps every field", "[outbox]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    auto original = message(ulid(1), customer(1).email, at(5), at(7));
+    original.attempts = 2;
+    original.last_error = "421 try later";
+    const auto id =
+        committed(this->store(), [&](core::Transaction& tx) { return tx.outbox().enqueue(original); });
+    original.id = id;
+    reading(this->store(),
+            [&](core::Transaction& tx) { CHECK(tx.outbox().due(at(7), 10) == std::vector{original}); });
+}
+
+JAMBO_STORE_CONTRACT("due lists messages due by a time, earliest due first then by id, up to a limit",
+                     "[outbox]") {
+    using namespace jambo::contract;
+    const auto ids = committed(this->store(), [](core::Transaction& tx) {
+        std::vector<std::int64_t> out;
+        for (const std::int64_t due : {30, 10, 20, 10, 50}) {
+            out.push_back(tx.outbox().enqueue(message(std::nullopt, "ops@example.org", at(0), at(due))));
+        }
+        return out;
+    });
+    const auto due_ids = [&](core::TimePoint now, std::uint32_t limit) {
+        return reading(this->store(), [&](core::Transaction& tx) {
+            std::vector<std::int64_t> out;
+            for (const auto& m : tx.outbox().due(now, limit)) out.push_back(m.id);
+            return out;
+        });
+    };
+    CHECK(due_ids(at(9), 10).empty());
+    CHECK(due_ids(at(10), 10) == std::vector{ids[1], ids[3]});
+    CHECK(due_ids(at(30), 10) == std::vector{ids[1], ids[3], ids[2], ids[0]});
+    CHECK(due_ids(at(100), 3) == std::vector{ids[1], ids[3], ids[2]});
+}
+
+JAMBO_STORE_CONTRACT("reschedule records a failed attempt and moves the message in the due order",
+                     "[outbox]") {
+    using namespace jambo::contract;
+    const auto ids = committed(this->store(), [](core::Transaction& tx) {
+        return std::vector{tx.outbox().enqueue(message(std::nullopt, "a@example.org", at(0), at(10))),
+                           tx.outbox().enqueue(message(std::nullopt, "b@example.org", at(0), at(20)))};
+    });
+    committed(this->store(), [&](core::Transaction& tx) {
+        CHECK(tx.outbox().reschedule(ids[0], at(60), 1, "connection refused"));
+        CHECK_FALSE(tx.outbox().reschedule(ids[1] + 100, at(60), 1, "no such message"));
+    });
+    reading(this->store(), [&](core::Transaction& tx) {
+        const auto due = tx.outbox().due(at(100), 10);
+        REQUIRE(due.size() == 2);
+        CHECK(due[0].id == ids[1]);
+        CHECK(due[1].id == ids[0]);
+        CHECK(due[1].next_attempt_at == at(60));
+        CHECK(due[1].attempts == 1);
+        CHECK(due[1].last_error == "connection refused");
+        CHECK(tx.outbox().due(at(59), 10).size() == 1);
+        CHECK(tx.outbox().next_due() == at(20));
+    });
+}
+
+JAMBO_STORE_CONTRACT("remove, depth, oldest and next_due describe the queue", "[outbox]") {
+    using namespace jambo::contract;
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK(tx.outbox().depth() == 0);
+        CHECK_FALSE(tx.outbox().oldest().has_value());
+        CHECK_FALSE(tx.outbox().next_due().has_value());
+    });
+    const auto ids = committed(this->store(), [](core::Transaction& tx) {
+        return std::vector{tx.outbox().enqueue(message(std::nullopt, "a@example.org", at(5), at(40))),
+                           tx.outbox().enqueue(message(std::nullopt, "b@example.org", at(3), at(50))),
+                           tx.outbox().enqueue(message(std::nullopt, "c@example.org", at(9), at(30)))};
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK(tx.outbox().depth() == 3);
+        CHECK(tx.outbox().oldest() == at(3));
+        CHECK(tx.outbox().next_due() == at(30));
+    });
+    committed(this->store(), [&](core::Transaction& tx) {
+        CHECK(tx.outbox().remove(ids[1]));
+        CHECK_FALSE(tx.outbox().remove(ids[1]));
+        CHECK(tx.outbox().remove(ids[2]));
+    });
+    reading(this->store(), [&](core::Transaction& tx) {
+        CHECK(tx.outbox().depth() == 1);
+        CHECK(tx.outbox().oldest() == at(5));
+        CHECK(tx.outbox().next_due() == at(40));
+        CHECK(tx.outbox().due(at(100), 10).at(0).id == ids[0]);
+    });
+}
+
+// -------------------------------------------------------------------------------------- audit
+
+JAMBO_STORE_CONTRACT("audit entries get increasing ids and latest lists the newest first", "[audit]") {
+    using namespace jambo::contract;
+    const auto ids = committed(this->store(), [](core::Transaction& tx) {
+        std::vector<std::int64_t> out;
+        for (int i = 0; i < 5; ++i) {
+            out.push_back(tx.audit().append(core::AuditEntry{0, at(i), "customer.erased",
+                                                             ulid(static_cast<std::uint64_t>(i)).to_string(),
+                                                             "deletion-link"}));
+        }
+        return out;
+    });
+    REQUIRE(std::is_sorted(ids.begin(), ids.end()));
+    REQUIRE(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+    reading(this->store(), [&](core::Transaction& tx) {
+        const auto latest = tx.audit().latest(2);
+        REQUIRE(latest.size() == 2);
+        CHECK(latest[0] ==
+              core::AuditEntry{ids[4], at(4), "customer.erased", ulid(4).to_string(), "deletion-link"});
+        CHECK(latest[1] ==
+              core::AuditEntry{ids[3], at(3), "customer.erased", ulid(3).to_string(), "deletion-link"});
+        CHECK(tx.audit().latest(100).size() == 5);
+        CHECK(tx.audit().latest(0).empty());
+    });
+}
+
+// ------------------------------------------------------------------------------- transactions
+
+JAMBO_STORE_CONTRACT("a write transaction destroyed without commit leaves every repository as it was",
+                     "[transactions]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    std::int64_t mail = 0;
+    committed(this->store(), [&](core::Transaction& tx) {
+        tx.credentials().insert(credential(20, Role::customer, ulid(2)));
+        tx.credentials().add_staff(staff(1));
+        tx.credentials().insert(credential(22, Role::staff, staff(1).id));
+        tx.deletion_tokens().insert(deletion_token(21, customer(2), at(0)));
+        tx.deletion_tokens().insert(deletion_token(23, customer(1), at(0)));
+        mail = tx.outbox().enqueue(message(ulid(1), customer(1).email, at(0), at(10)));
+        tx.audit().append(core::AuditEntry{0, at(0), "token.issued", ulid(1).to_string(), "customer"});
+    });
+    const std::vector<std::uint64_t> hashes{20, 21, 22, 23, 30, 31};
+    const std::vector<std::uint64_t> owners{1, 2, 3};
+    const auto before = observe(this->store(), hashes, owners);
+    {
+        auto tx = this->store().begin(TransactionMode::write);
+        REQUIRE(tx->customers().insert(customer(3)).has_value());
+        auto changed = customer(9);
+        changed.ulid = ulid(1);
+        REQUIRE(tx->customers().update(changed).has_value());
+        REQUIRE(tx->customers().remove(ulid(2)));
+        tx->credentials().insert(credential(30, Role::customer, ulid(1)));
+        REQUIRE(tx->credentials().revoke(token_hash(22)));
+        tx->credentials().add_staff(staff(2));
+        tx->deletion_tokens().insert(deletion_token(31, customer(3), at(5)));
+        REQUIRE(tx->deletion_tokens().consume(token_hash(23)));
+        REQUIRE(tx->outbox().reschedule(mail, at(99), 3, "timeout"));
+        tx->outbox().enqueue(message(ulid(3), customer(3).email, at(1), at(1)));
+        tx->audit().append(core::AuditEntry{0, at(1), "customer.erased", ulid(2).to_string(), "staff"});
+        REQUIRE(tx->deletion_tokens().purge_expired(at(100'000'000)) >= 1);
+        REQUIRE(tx->outbox().remove(mail));
+    }
+    require_same(before, observe(this->store(), hashes, owners));
+}
+
+JAMBO_STORE_CONTRACT("a write attempted in a read transaction does not survive it", "[transactions]") {
+    using namespace jambo::contract;
+    {
+        auto tx = this->store().begin(TransactionMode::read);
+        try {
+            (void)tx->customers().insert(customer(1));
+            tx->audit().append(core::AuditEntry{0, at(0), "token.issued", ulid(1).to_string(), "customer"});
+        } catch (const std::exception&) {  // refusing the write outright keeps the contract too
+        }
+    }
+    reading(this->store(), [](core::Transaction& tx) {
+        CHECK_FALSE(tx.customers().find(ulid(1)).has_value());
+        CHECK(tx.customers().count() == 0);
+        CHECK(tx.audit().latest(10).empty());
+    });
+}
+
+JAMBO_STORE_CONTRACT("a transaction's writes are invisible to other transactions until it commits",
+                     "[transactions][concurrency]") {
+    using namespace jambo::contract;
+    auto writer = this->store().begin(TransactionMode::write);
+    REQUIRE(writer->customers().insert(customer(1)).has_value());
+    // A store may make the reader wait for the writer or give it the last committed state;
+    // either way it must not see the uncommitted row.
+    std::atomic<bool> saw_row = true;
+    std::atomic<std::uint64_t> saw_count = 99;
+    ThreadFailures failures;
+    std::thread reader([&] {
+        failures.run([&] {
+            auto tx = this->store().begin(TransactionMode::read);
+            saw_row = tx->customers().find(ulid(1)).has_value();
+            saw_count = tx->customers().count();
+        });
+    });
+    std::this_thread::sleep_for(50ms);
+    writer.reset();
+    reader.join();
+    failures.rethrow();
+    CHECK_FALSE(saw_row);
+    CHECK(saw_count == 0);
+    insert_customers(this->store(), {1});
+    CHECK(all_customers(this->store()) == std::vector{customer(1)});
+}
+
+JAMBO_STORE_CONTRACT("a read transaction keeps one snapshot while a writer commits",
+                     "[transactions][concurrency]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    auto reader = this->store().begin(TransactionMode::read);
+    REQUIRE(reader->customers().count() == 1);
+    // A store may make the writer wait for the reader or let it commit beside it; either way
+    // the reader keeps seeing what it saw first.
+    ThreadFailures failures;
+    std::thread writer([&] { failures.run([&] { insert_customer_or_throw(this->store(), 2); }); });
+    std::this_thread::sleep_for(100ms);
+    CHECK(reader->customers().count() == 1);
+    CHECK_FALSE(reader->customers().find(ulid(2)).has_value());
+    CHECK(reader->customers().page(0, 10) == std::vector{customer(1)});
+    reader.reset();
+    writer.join();
+    failures.rethrow();
+    CHECK(all_customers(this->store()) == std::vector{customer(1), customer(2)});
+}
+
+JAMBO_STORE_CONTRACT("writers on several threads all commit", "[transactions][concurrency]") {
+    using namespace jambo::contract;
+    constexpr std::uint64_t threads = 4;
+    constexpr std::uint64_t per_thread = 25;
+    ThreadFailures failures;
+    std::vector<std::thread> workers;
+    for (std::uint64_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            failures.run([&] {
+                for (std::uint64_t i = 0; i < per_thread; ++i)
+                    insert_customer_or_throw(this->store(), t * 1000 + i);
+            });
+        });
+    }
+    for (auto& worker : workers) worker.join();
+    failures.rethrow();
+    reading(this->store(),
+            [](core::Transaction& tx) { CHECK(tx.customers().count() == threads * per_thread); });
+    CHECK(all_customers(this->store()).size() == threads * per_thread);
+}
+
+JAMBO_STORE_CONTRACT("a store reports itself healthy", "[store]") { CHECK(this->store().healthy()); }
