@@ -1,0 +1,48 @@
+#pragma once
+/// The REST API of the contract's section 4 as a pure function from Request to Response.
+
+#include <jambo/core/policy.hpp>
+#include <jambo/core/ports/store.hpp>
+#include <jambo/core/ports/token_hasher.hpp>
+#include <jambo/core/services/customer_service.hpp>
+#include <jambo/core/services/erasure_service.hpp>
+#include <jambo/http/message.hpp>
+#include <jambo/http/router.hpp>
+
+namespace jambo::http {
+
+/// Whether a GET of a confirm link by an API client deletes (`api`, the seed's behaviour) or
+/// only describes (`never`, for users whose mail scanners fetch links).
+enum class ConfirmOnGet { api, never };
+
+struct ApiOptions {
+    ConfirmOnGet confirm_on_get = ConfirmOnGet::api;
+};
+
+struct ApiServices {
+    core::CustomerService& customers;
+    core::ErasureService& erasure;
+    core::Store& store;             ///< for /api/status
+    const core::TokenHasher& hasher;  ///< to answer 401 before 400/415 on a bad body
+    const core::Policy& policy;
+};
+
+class Api {
+public:
+    Api(ApiServices services, ApiOptions options);
+
+    /// Never throws: an exception becomes a logged 500. Sets request.request_id and the
+    /// X-Request-Id header.
+    [[nodiscard]] Response handle(Request& request) const;
+
+private:
+    ApiServices services_;
+    ApiOptions options_;
+    Router router_;
+
+    void add_customer_routes();
+    void add_erasure_routes();
+    void add_meta_routes();
+};
+
+}  // namespace jambo::http

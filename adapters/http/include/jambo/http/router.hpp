@@ -1,0 +1,43 @@
+#pragma once
+/// Maps method + path pattern to a handler. Unknown path: 404; known path, other method: 405
+/// with Allow. A trailing '/' is ignored.
+
+#include <jambo/http/message.hpp>
+
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jambo::http {
+
+/// The `{...}` segments of the matched pattern, percent-decoded, in order.
+using PathParams = std::vector<std::string>;
+using Handler = std::function<Response(const Request&, const PathParams&)>;
+
+class Router {
+public:
+    /// `pattern` is like "/api/customer/{id}/delete/request". HEAD is served by a GET handler
+    /// only when listed explicitly.
+    void add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler);
+
+    [[nodiscard]] Response route(const Request& request) const;
+
+private:
+    struct Route {
+        std::vector<Method> methods;
+        std::vector<std::string> segments;  ///< "" marks a parameter
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+
+    [[nodiscard]] static bool match(const Route& route, const std::vector<std::string>& segments,
+                                    PathParams& params);
+};
+
+/// The decoded segments of a path, without the empty one a trailing '/' makes. nullopt for a
+/// path that is not absolute or has empty or undecodable segments.
+[[nodiscard]] std::optional<std::vector<std::string>> split_path(std::string_view path);
+
+}  // namespace jambo::http

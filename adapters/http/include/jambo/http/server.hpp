@@ -1,0 +1,56 @@
+#pragma once
+/// The HTTP/1.1 server: one io_context per worker thread, a single acceptor handing
+/// connections round-robin to the workers, the contract's timeouts and limits, an access log.
+/// No Beast or Asio type appears here.
+
+#include <jambo/http/message.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace jambo::http {
+
+struct ServerOptions {
+    std::string address = "127.0.0.1";  ///< an IPv4 or IPv6 literal
+    std::uint16_t port = 8000;           ///< 0 picks a free port; see Server::port()
+    unsigned threads = 1;
+    std::chrono::milliseconds header_timeout{10'000};   ///< first byte to end of header
+    std::chrono::milliseconds request_timeout{30'000};  ///< first byte to end of body
+    std::chrono::milliseconds idle_timeout{60'000};     ///< between keep-alive requests
+    std::chrono::milliseconds shutdown_grace{10'000};   ///< for in-flight requests on stop
+    std::size_t max_body_bytes = 64 * 1024;
+    std::uint32_t max_header_bytes = 16 * 1024;
+    std::size_t max_connections = 10'000;
+    bool handle_signals = true;  ///< SIGINT/SIGTERM stop the server gracefully
+    bool log_json = false;       ///< access log entries as JSON fields (see log_format)
+};
+
+/// Called on a worker thread for every complete request; must be thread-safe and not throw.
+using RequestHandler = std::function<Response(Request&)>;
+
+class Server {
+public:
+    /// Binds the listening socket. Throws std::runtime_error if it cannot.
+    Server(ServerOptions options, RequestHandler handler);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    [[nodiscard]] std::uint16_t port() const;
+
+    /// Serves until stop() or a signal; then stops accepting, lets in-flight requests finish
+    /// within the grace period, and returns.
+    void run();
+    /// Thread-safe and idempotent; also safe before run().
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jambo::http

@@ -1,0 +1,55 @@
+#include <jambo/http/api.hpp>
+
+#include "errors.hpp"
+#include "request_id.hpp"
+#include "routes.hpp"
+
+#include <jambo/core/services/unit_of_work.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace jambo::http {
+
+Response refusal(const core::Error& error) {
+    if (error.kind == core::ErrorKind::unavailable) {
+        spdlog::error("request {}: store unavailable: {}", current_request_id(), error.message);
+    }
+    return error_response(error);
+}
+
+Response authenticated_or(core::Store& store, const core::TokenHasher& hasher, const Request& request,
+                          Response body_failure) {
+    core::Authenticator authenticator(hasher);
+    auto principal = core::in_transaction(store, core::TransactionMode::read, [&](core::Transaction& tx) {
+        return authenticator.authenticate(tx, credentials_of(request));
+    });
+    if (!principal) return refusal(principal.error());
+    return body_failure;
+}
+
+Api::Api(ApiServices services, ApiOptions options) : services_(services), options_(options) {
+    add_customer_routes();
+    add_erasure_routes();
+    add_meta_routes();
+}
+
+Response Api::handle(Request& request) const {
+    request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
+    set_current_request_id(request.request_id);
+    Response response;
+    try {
+        response = router_.route(request);
+    } catch (const std::exception& e) {
+        spdlog::error("request {}: {}", request.request_id, e.what());
+        response = internal_error();
+    } catch (...) {
+        spdlog::error("request {}: unknown exception", request.request_id);
+        response = internal_error();
+    }
+    response.headers.add("X-Request-Id", request.request_id);
+    if (!response.headers.find("Cache-Control")) response.headers.add("Cache-Control", "no-store");
+    response.headers.add("X-Content-Type-Options", "nosniff");
+    return response;
+}
+
+}  // namespace jambo::http

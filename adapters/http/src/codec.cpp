@@ -1,0 +1,152 @@
+#include "codec.hpp"
+
+#include "errors.hpp"
+#include "text_util.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/params_encoded_view.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace jambo::http {
+
+namespace {
+
+enum class BodyType { json, form, other };
+
+std::string_view media_type(std::string_view content_type) {
+    return trim_ows(content_type.substr(0, content_type.find(';')));
+}
+
+BodyType body_type(std::string_view content_type) {
+    auto type = media_type(content_type);
+    if (iequals(type, "application/json")) return BodyType::json;
+    if (iequals(type, "application/x-www-form-urlencoded")) return BodyType::form;
+    return BodyType::other;
+}
+
+bool is_wanted(std::span<const std::string_view> wanted, std::string_view key) {
+    return std::ranges::find(wanted, key) != wanted.end();
+}
+
+// Decodes with '+' as space (application/x-www-form-urlencoded). Boost 1.81's shared library
+// lacks params_view's constructor with encoding options, so this decodes each pair itself.
+template <typename Visit>
+void for_each_param(const boost::urls::params_encoded_view& params, Visit&& visit) {
+    boost::urls::encoding_opts plus_is_space(true);
+    for (auto param : params) {
+        visit(param.key.decode(plus_is_space), param.has_value ? param.value.decode(plus_is_space) : std::string());
+    }
+}
+
+core::RawField raw_field(const boost::json::value& value) {
+    if (value.is_null()) return core::RawField::null();
+    if (const auto* text = value.if_string()) return core::RawField::text(std::string(text->data(), text->size()));
+    return core::RawField::not_text();
+}
+
+std::expected<RawFields, Response> decode_json(std::string_view body, std::span<const std::string_view> wanted) {
+    // Boost.JSON rejects invalid UTF-8 too, but only as "syntax error"; say what is wrong.
+    if (!core::is_valid_utf8(body)) return std::unexpected(malformed_body("invalid UTF-8"));
+    boost::json::error_code ec;
+    boost::json::parse_options options;
+    options.max_depth = 32;
+    auto value = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, {}, options);
+    if (ec) return std::unexpected(malformed_body(ec.message()));
+    const auto* object = value.if_object();
+    if (object == nullptr) return std::unexpected(malformed_body("expected a JSON object"));
+    RawFields fields;
+    for (const auto& entry : *object) {
+        std::string_view key(entry.key().data(), entry.key().size());
+        if (is_wanted(wanted, key)) fields.insert_or_assign(std::string(key), raw_field(entry.value()));
+    }
+    return fields;
+}
+
+std::expected<RawFields, Response> decode_form(std::string_view body, std::span<const std::string_view> wanted) {
+    auto params = boost::urls::parse_query(boost::urls::string_view(body.data(), body.size()));
+    if (!params) return std::unexpected(malformed_body("invalid form encoding"));
+    RawFields fields;
+    for_each_param(*params, [&](std::string key, std::string value) {
+        if (is_wanted(wanted, key)) fields.insert_or_assign(std::move(key), core::RawField::text(std::move(value)));
+    });
+    return fields;
+}
+
+constexpr std::array<std::string_view, 7> customer_fields = {
+    "first_name", "last_name", "middle_name", "nationality", "dob", "email", "phone_number"};
+
+std::optional<core::RawField> take(RawFields& fields, std::string_view name) {
+    auto it = fields.find(name);
+    if (it == fields.end()) return std::nullopt;
+    return std::move(it->second);
+}
+
+}  // namespace
+
+std::expected<RawFields, Response> decode_body(const Request& request, std::span<const std::string_view> wanted) {
+    if (request.body.empty()) return RawFields{};
+    auto content_type = request.headers.find("Content-Type");
+    if (!content_type) return std::unexpected(unsupported_media_type(""));
+    switch (body_type(*content_type)) {
+        case BodyType::json: return decode_json(request.body, wanted);
+        case BodyType::form: return decode_form(request.body, wanted);
+        case BodyType::other: break;
+    }
+    return std::unexpected(unsupported_media_type(media_type(*content_type)));
+}
+
+std::expected<core::CustomerDraft, Response> decode_customer(const Request& request) {
+    auto fields = decode_body(request, customer_fields);
+    if (!fields) return std::unexpected(std::move(fields.error()));
+    core::CustomerDraft draft;
+    draft.first_name = take(*fields, "first_name");
+    draft.last_name = take(*fields, "last_name");
+    draft.middle_name = take(*fields, "middle_name");
+    draft.nationality = take(*fields, "nationality");
+    draft.dob = take(*fields, "dob");
+    draft.email = take(*fields, "email");
+    draft.phone_number = take(*fields, "phone_number");
+    return draft;
+}
+
+std::expected<std::optional<std::string>, Response> decode_origin(const Request& request) {
+    static constexpr std::array<std::string_view, 1> wanted = {"origin"};
+    auto fields = decode_body(request, wanted);
+    if (!fields) return std::unexpected(std::move(fields.error()));
+    auto origin = take(*fields, "origin");
+    if (!origin || origin->kind() == core::RawField::Kind::null) return std::optional<std::string>{};
+    // Not a string: keep something that can never be on the allow-list, so the core refuses it.
+    if (origin->kind() != core::RawField::Kind::text) return std::optional<std::string>{std::string(" ")};
+    return std::optional<std::string>{origin->value()};
+}
+
+std::optional<std::map<std::string, std::string, std::less<>>> decode_query(std::string_view query) {
+    std::map<std::string, std::string, std::less<>> out;
+    if (query.empty()) return out;
+    auto params = boost::urls::parse_query(boost::urls::string_view(query.data(), query.size()));
+    if (!params) return std::nullopt;
+    for_each_param(*params, [&](std::string key, std::string value) {
+        out.insert_or_assign(std::move(key), std::move(value));
+    });
+    return out;
+}
+
+std::optional<core::PageRequest> decode_page_request(std::string_view query) {
+    auto params = decode_query(query);
+    if (!params) return std::nullopt;
+    core::PageRequest request;
+    auto get = [&](std::string_view name) -> std::optional<std::string> {
+        auto it = params->find(name);
+        return it == params->end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    request.page = get("page");
+    request.page_size = get("page_size");
+    request.after = get("after");
+    return request;
+}
+
+}  // namespace jambo::http

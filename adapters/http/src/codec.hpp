@@ -1,0 +1,37 @@
+#pragma once
+// Decoding request bodies and query strings into the core's raw input, without judging the
+// values: the core validates. Boost.JSON and Boost.URL stay inside codec.cpp.
+
+#include <jambo/core/customer.hpp>
+#include <jambo/core/services/customer_service.hpp>
+#include <jambo/http/message.hpp>
+
+#include <expected>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace jambo::http {
+
+/// The fields of interest in a body; every other field is ignored.
+using RawFields = std::map<std::string, core::RawField, std::less<>>;
+
+/// JSON (an object) or form-encoded body; an empty body has no fields. Duplicate keys: the
+/// last one wins, as in the original (Python's json and Django's QueryDict.get).
+/// Failure: the 400 or 415 response to send.
+[[nodiscard]] std::expected<RawFields, Response> decode_body(const Request& request,
+                                                             std::span<const std::string_view> wanted);
+
+[[nodiscard]] std::expected<core::CustomerDraft, Response> decode_customer(const Request& request);
+
+/// The optional `origin` of a deletion request. A non-string origin is "not allowed".
+[[nodiscard]] std::expected<std::optional<std::string>, Response> decode_origin(const Request& request);
+
+/// Query parameters, decoded; the last of repeated keys wins. nullopt if undecodable.
+[[nodiscard]] std::optional<std::map<std::string, std::string, std::less<>>> decode_query(std::string_view query);
+
+[[nodiscard]] std::optional<core::PageRequest> decode_page_request(std::string_view query);
+
+}  // namespace jambo::http

@@ -1,0 +1,92 @@
+#include <jambo/http/api.hpp>
+
+#include "codec.hpp"
+#include "customer_json.hpp"
+#include "errors.hpp"
+#include "json_writer.hpp"
+#include "routes.hpp"
+
+namespace jambo::http {
+
+namespace {
+
+core::DraftMode mode_of(const Request& request) {
+    return request.method == Method::patch ? core::DraftMode::partial : core::DraftMode::full;
+}
+
+Response customer_response(unsigned status, const core::Customer& customer) {
+    return json_response(status, envelope(status, customer_json(customer)));
+}
+
+Response registered(const core::Registration& registration) {
+    std::string body = envelope(201, customer_json(registration.customer));
+    body.pop_back();
+    body += R"(,"token":)";
+    append_json_string(body, registration.token);
+    body += '}';
+    auto response = json_response(201, std::move(body));
+    response.headers.add("Location", "/api/customer/" + registration.customer.ulid.to_string());
+    return response;
+}
+
+Response no_content() {
+    Response response;
+    response.status = 204;
+    return response;
+}
+
+}  // namespace
+
+void Api::add_customer_routes() {
+    auto& customers = services_.customers;
+    auto& store = services_.store;
+    const auto& hasher = services_.hasher;
+    const auto& policy = services_.policy;
+
+    router_.add({Method::post}, "/api/customers", [&customers](const Request& request, const PathParams&) {
+        auto draft = decode_customer(request);
+        if (!draft) return std::move(draft.error());
+        auto registration = customers.register_customer(*draft);
+        return registration ? registered(*registration) : refusal(registration.error());
+    });
+
+    router_.add({Method::get, Method::head}, "/api/customers",
+                [&customers, &policy](const Request& request, const PathParams&) {
+                    auto page_request = decode_page_request(request.query);
+                    if (!page_request) return malformed_query();
+                    auto listing = customers.list(credentials_of(request), *page_request);
+                    if (!listing) return refusal(listing.error());
+                    if (const auto* own = std::get_if<core::Customer>(&*listing)) return customer_response(200, *own);
+                    return json_response(200, page_json(std::get<core::CustomerPage>(*listing), policy.public_url));
+                });
+
+    router_.add({Method::put, Method::patch}, "/api/customers",
+                [&customers, &store, &hasher](const Request& request, const PathParams&) {
+                    auto draft = decode_customer(request);
+                    if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
+                    auto updated = customers.update_self(credentials_of(request), *draft, mode_of(request));
+                    return updated ? customer_response(200, *updated) : refusal(updated.error());
+                });
+
+    router_.add({Method::get, Method::head}, "/api/customer/{ulid}",
+                [&customers](const Request& request, const PathParams& params) {
+                    auto customer = customers.get(credentials_of(request), params[0]);
+                    return customer ? customer_response(200, *customer) : refusal(customer.error());
+                });
+
+    router_.add({Method::put, Method::patch}, "/api/customer/{ulid}",
+                [&customers, &store, &hasher](const Request& request, const PathParams& params) {
+                    auto draft = decode_customer(request);
+                    if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
+                    auto updated = customers.update(credentials_of(request), params[0], *draft, mode_of(request));
+                    return updated ? customer_response(200, *updated) : refusal(updated.error());
+                });
+
+    router_.add({Method::delete_}, "/api/customer/{ulid}",
+                [&customers](const Request& request, const PathParams& params) {
+                    auto removed = customers.remove(credentials_of(request), params[0]);
+                    return removed ? no_content() : refusal(removed.error());
+                });
+}
+
+}  // namespace jambo::http

@@ -1,0 +1,57 @@
+#include <jambo/http/api.hpp>
+
+#include "codec.hpp"
+#include "errors.hpp"
+#include "html.hpp"
+#include "negotiation.hpp"
+#include "routes.hpp"
+
+namespace jambo::http {
+
+namespace {
+
+constexpr std::string_view describe_only =
+    "This link deletes the customer's data when confirmed with POST; GET does not delete.";
+
+bool wants_page(const Request& request) { return prefers_html(request.headers.find("Accept")); }
+
+Response confirmed(const Request& request, const core::Result<void>& result) {
+    if (wants_page(request)) return result ? erased_page() : error_page(result.error());
+    return result ? message_response(200, core::messages::customer_deleted) : refusal(result.error());
+}
+
+}  // namespace
+
+void Api::add_erasure_routes() {
+    auto& erasure = services_.erasure;
+    auto confirm_on_get = options_.confirm_on_get;
+
+    router_.add({Method::post, Method::put}, "/api/customer/{ulid}/delete/request",
+                [&erasure](const Request& request, const PathParams& params) {
+                    auto origin = decode_origin(request);
+                    if (!origin) return std::move(origin.error());
+                    auto requested = erasure.request_deletion(credentials_of(request), params[0], *origin);
+                    return requested ? message_response(200, core::messages::deletion_link_sent)
+                                     : refusal(requested.error());
+                });
+
+    // GET never deletes for a browser (mail scanners prefetch links like browsers do); the
+    // page's button POSTs.
+    router_.add({Method::get}, "/api/customer/{token}/delete/confirm",
+                [&erasure, confirm_on_get](const Request& request, const PathParams& params) {
+                    if (wants_page(request)) {
+                        auto preview = erasure.preview(params[0]);
+                        return preview ? confirm_page(*preview) : error_page(preview.error());
+                    }
+                    if (confirm_on_get == ConfirmOnGet::api) return confirmed(request, erasure.confirm(params[0]));
+                    auto preview = erasure.preview(params[0]);
+                    return preview ? message_response(200, describe_only) : refusal(preview.error());
+                });
+
+    router_.add({Method::post}, "/api/customer/{token}/delete/confirm",
+                [&erasure](const Request& request, const PathParams& params) {
+                    return confirmed(request, erasure.confirm(params[0]));
+                });
+}
+
+}  // namespace jambo::http

@@ -1,0 +1,35 @@
+#pragma once
+// Every status code the adapter answers with an error is chosen here and nowhere else.
+
+#include <jambo/core/error.hpp>
+#include <jambo/http/message.hpp>
+
+#include <string_view>
+
+namespace jambo::http {
+
+[[nodiscard]] unsigned status_of(core::ErrorKind kind);
+
+/// The JSON face of a refusal from the core, with its status and headers.
+[[nodiscard]] Response error_response(const core::Error& error);
+/// What a refusal's message becomes in a response (internal details never leave the server).
+[[nodiscard]] std::string public_message(const core::Error& error);
+/// Headers a refusal carries whatever its face (WWW-Authenticate, Retry-After).
+void add_error_headers(Response& response, const core::Error& error);
+
+/// An envelope whose body is one message.
+[[nodiscard]] Response message_response(unsigned status, std::string_view message);
+
+[[nodiscard]] Response route_not_found();
+[[nodiscard]] Response method_not_allowed(std::string_view method, std::string_view allow);
+[[nodiscard]] Response unsupported_media_type(std::string_view content_type);
+[[nodiscard]] Response malformed_body(std::string_view reason);
+[[nodiscard]] Response malformed_query();
+[[nodiscard]] Response payload_too_large();
+[[nodiscard]] Response header_too_large();
+[[nodiscard]] Response malformed_request();
+[[nodiscard]] Response internal_error();
+[[nodiscard]] Response store_unavailable();
+[[nodiscard]] Response server_busy();
+
+}  // namespace jambo::http

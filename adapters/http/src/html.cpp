@@ -1,0 +1,135 @@
+#include "html.hpp"
+
+#include "errors.hpp"
+#include "sha256.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace jambo::http {
+
+namespace {
+
+constexpr std::string_view style =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;padding:1.5rem;"
+    "background:#f6f6f4;color:#1d1d1b;line-height:1.5}"
+    "main{max-width:32rem;margin:2rem auto;background:#fff;border-radius:.75rem;padding:1.5rem;"
+    "box-shadow:0 1px 4px rgba(0,0,0,.12)}"
+    "h1{font-size:1.4rem;margin-top:0}"
+    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;"
+    "overflow-wrap:anywhere}"
+    "button{font-size:1.1rem;width:100%;padding:.9rem;border:0;border-radius:.5rem;background:#b3261e;"
+    "color:#fff;cursor:pointer}"
+    "button:focus{outline:3px solid #1d1d1b;outline-offset:2px}"
+    ".note{color:#555;font-size:.95rem}";
+
+std::string style_hash() {
+    auto digest = sha256(style);
+    return "'sha256-" + base64(digest.data(), digest.size()) + "'";
+}
+
+std::string format_utc(core::TimePoint time) {
+    auto day = std::chrono::floor<std::chrono::days>(time);
+    std::chrono::year_month_day date(day);
+    std::chrono::hh_mm_ss clock(std::chrono::floor<std::chrono::seconds>(time - day));
+    char text[40];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u %02d:%02d UTC", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()));
+    return text;
+}
+
+Response page(unsigned status, std::string_view title, std::string_view content) {
+    Response response;
+    response.status = status;
+    response.headers.add("Content-Type", "text/html; charset=utf-8");
+    response.headers.add("Content-Security-Policy", page_security_policy());
+    response.headers.add("Referrer-Policy", "no-referrer");
+    response.headers.add("X-Frame-Options", "DENY");
+    response.body.reserve(2048 + content.size());
+    response.body += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"robots\" content=\"noindex\">\n"
+                     "<title>";
+    response.body += html_escape(title);
+    response.body += "</title>\n<style>";
+    response.body += style;
+    response.body += "</style>\n</head>\n<body>\n<main>\n<h1>";
+    response.body += html_escape(title);
+    response.body += "</h1>\n";
+    response.body += content;
+    response.body += "</main>\n</body>\n</html>\n";
+    return response;
+}
+
+std::string_view error_advice(core::ErrorKind kind) {
+    switch (kind) {
+        case core::ErrorKind::not_found:
+            return "This link is not valid: it has been used already, or it was copied incompletely. "
+                   "Nothing was deleted.";
+        case core::ErrorKind::gone:
+            return "For your safety deletion links work for a limited time only. Nothing was deleted; "
+                   "please request a new link.";
+        default:
+            return "Nothing was deleted. Please try again in a few minutes.";
+    }
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out.push_back(c);
+        }
+    }
+    return out;
+}
+
+const std::string& page_security_policy() {
+    static const std::string policy = "default-src 'none'; style-src " + style_hash() +
+                                      "; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    return policy;
+}
+
+Response confirm_page(const core::ErasurePreview& preview) {
+    const auto& customer = preview.customer;
+    std::string name = customer.first_name;
+    if (!customer.middle_name.empty()) name += " " + customer.middle_name;
+    name += " " + customer.last_name;
+    std::string content;
+    content += "<p>You asked to delete your customer record. Confirming deletes, permanently:</p>\n<dl>\n";
+    content += "<dt>Name</dt><dd>" + html_escape(name) + "</dd>\n";
+    content += "<dt>Email</dt><dd>" + html_escape(customer.email) + "</dd>\n";
+    content += "<dt>Record</dt><dd>" + customer.ulid.to_string() + "</dd>\n</dl>\n";
+    content += "<p>with every access token and pending message tied to it. This cannot be undone.</p>\n";
+    content += "<form method=\"post\">\n<button type=\"submit\">Delete my data</button>\n</form>\n";
+    content += "<p class=\"note\">This link works until " + format_utc(preview.expires_at) +
+               ". If you did not ask for this, close this page: nothing will be deleted.</p>\n";
+    return page(200, "Delete your data?", content);
+}
+
+Response erased_page() {
+    return page(200, "Your data has been deleted",
+                "<p>Customer deleted successfully. Your record, its access tokens and any pending mail "
+                "are gone. You can close this page.</p>\n");
+}
+
+Response error_page(const core::Error& error) {
+    auto status = status_of(error.kind);
+    std::string content = "<p>" + html_escape(public_message(error)) + "</p>\n<p class=\"note\">" +
+                          std::string(error_advice(error.kind)) + "</p>\n";
+    auto title = error.kind == core::ErrorKind::gone ? "This link has expired" : "This link cannot be used";
+    auto response = page(status, title, content);
+    add_error_headers(response, error);
+    return response;
+}
+
+}  // namespace jambo::http

@@ -1,0 +1,68 @@
+#include "negotiation.hpp"
+
+#include "text_util.hpp"
+
+#include <charconv>
+
+namespace jambo::http {
+
+namespace {
+
+struct Quality {
+    int specificity = -1;  ///< 0 for */*, 1 for type/*, 2 for type/subtype
+    double q = 0.0;
+};
+
+double parse_q(std::string_view params) {
+    double q = 1.0;
+    while (!params.empty()) {
+        auto semicolon = params.find(';');
+        auto param = trim_ows(params.substr(0, semicolon));
+        params = semicolon == std::string_view::npos ? std::string_view() : params.substr(semicolon + 1);
+        if (param.size() > 2 && ascii_lower(param[0]) == 'q' && param[1] == '=') {
+            auto value = param.substr(2);
+            // from_chars for double is in GCC 12's libstdc++.
+            if (std::from_chars(value.data(), value.data() + value.size(), q).ec != std::errc()) q = 0.0;
+        }
+    }
+    return q;
+}
+
+void consider(Quality& best, std::string_view range, double q, std::string_view type, std::string_view subtype) {
+    auto slash = range.find('/');
+    if (slash == std::string_view::npos) return;
+    auto range_type = range.substr(0, slash);
+    auto range_subtype = range.substr(slash + 1);
+    int specificity = -1;
+    if (range_type == "*" && range_subtype == "*") {
+        specificity = 0;
+    } else if (iequals(range_type, type) && range_subtype == "*") {
+        specificity = 1;
+    } else if (iequals(range_type, type) && iequals(range_subtype, subtype)) {
+        specificity = 2;
+    }
+    if (specificity > best.specificity) best = Quality{specificity, q};
+}
+
+double quality_of(std::string_view accept, std::string_view type, std::string_view subtype) {
+    Quality best;
+    while (!accept.empty()) {
+        auto comma = accept.find(',');
+        auto item = accept.substr(0, comma);
+        accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+        auto semicolon = item.find(';');
+        auto range = trim_ows(item.substr(0, semicolon));
+        auto q = semicolon == std::string_view::npos ? 1.0 : parse_q(item.substr(semicolon + 1));
+        consider(best, range, q, type, subtype);
+    }
+    return best.specificity < 0 ? 0.0 : best.q;
+}
+
+}  // namespace
+
+bool prefers_html(std::optional<std::string_view> accept) {
+    if (!accept) return false;
+    return quality_of(*accept, "text", "html") > quality_of(*accept, "application", "json");
+}
+
+}  // namespace jambo::http

@@ -1,0 +1,46 @@
+#include "request_id.hpp"
+
+#include <jambo/core/ulid.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+namespace jambo::http {
+
+namespace {
+thread_local std::string current_id;
+}
+
+bool is_sane_request_id(std::string_view id) {
+    // Only characters that cannot break a log line, a header or a JSON string.
+    return !id.empty() && id.size() <= 128 && std::ranges::all_of(id, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_' || c == '.' || c == ':';
+    });
+}
+
+std::string new_request_id() {
+    thread_local std::mt19937_64 engine{std::random_device{}()};
+    core::Ulid::Bytes bytes{};
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    for (std::size_t i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(ms) >> (40 - 8 * i));
+    auto high = engine();
+    auto low = engine();
+    for (std::size_t i = 0; i < 8; ++i) bytes[6 + i] = static_cast<std::uint8_t>(high >> (8 * i));
+    for (std::size_t i = 0; i < 2; ++i) bytes[14 + i] = static_cast<std::uint8_t>(low >> (8 * i));
+    return core::Ulid(bytes).to_string();
+}
+
+std::string choose_request_id(std::optional<std::string_view> sent) {
+    if (sent && is_sane_request_id(*sent)) return std::string(*sent);
+    return new_request_id();
+}
+
+void set_current_request_id(std::string_view id) { current_id.assign(id); }
+
+std::string_view current_request_id() { return current_id; }
+
+}  // namespace jambo::http

@@ -1,0 +1,505 @@
+#include <jambo/http/server.hpp>
+
+#include "access_log.hpp"
+#include "errors.hpp"
+#include "request_id.hpp"
+#include "text_util.hpp"
+#include "wire.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace jambo::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using Clock = std::chrono::steady_clock;
+// A concrete executor type: tcp_stream's type-erased any_io_executor costs ~10% CPU.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<asio::ip::tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<asio::ip::tcp, Executor>;
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
+using SignalSet = asio::basic_signal_set<Executor>;
+using Parser = bhttp::request_parser<bhttp::string_body>;
+using ErrorCode = boost::system::error_code;
+
+constexpr std::size_t read_chunk = 8192;
+constexpr std::size_t retained_buffer = 64 * 1024;
+constexpr auto linger_time = std::chrono::milliseconds(1000);
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+struct Settings {
+    ServerOptions options;
+    RequestHandler handler;
+    std::shared_ptr<spdlog::logger> access;
+    std::atomic<std::size_t> connections{0};
+};
+
+class Connection;
+
+// Everything a worker thread owns; only that thread touches it, so nothing here is locked.
+class Worker {
+public:
+    explicit Worker(Settings& shared) : settings(shared), ioc(1), sweep(ioc.get_executor()) {}
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+    // Destroying ioc destroys the handlers that keep connections alive; their detach() must
+    // then leave the (already destroyed) sweep timer alone.
+    ~Worker() { tearing_down = true; }
+
+    Settings& settings;
+    bool tearing_down = false;
+    std::vector<Connection*> connections;  // declared before ioc: outlives the handlers it destroys
+    asio::io_context ioc;
+    Timer sweep;
+    bool stopping = false;
+
+    void start_sweep();
+    void adopt(Socket socket);
+    void shutdown();
+    void attach(Connection* connection);
+    void detach(Connection* connection);
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(Worker& worker, Socket socket) : worker_(worker), socket_(std::move(socket)) {
+        new_parser();
+        out_.reserve(1024);
+    }
+    ~Connection() {
+        worker_.detach(this);
+        --worker_.settings.connections;
+    }
+
+    void start() {
+        // A new connection must send its request promptly: it gets the header timeout, not idle.
+        deadline_ = Clock::now() + options().header_timeout;
+        read();
+    }
+
+    // Called by the worker's sweep: one timer per thread instead of a timer operation per read.
+    void on_sweep(Clock::time_point now) {
+        if (state_ != State::closed && now >= deadline_) close();
+    }
+
+    void on_shutdown() {
+        keep_alive_ = false;
+        if (state_ == State::idle) close();
+    }
+
+    std::size_t index = 0;
+
+private:
+    enum class State { idle, reading, writing, closing, closed };
+
+    Worker& worker_;
+    Socket socket_;
+    beast::flat_buffer buffer_;
+    std::optional<Parser> parser_;
+    State state_ = State::idle;
+    Clock::time_point deadline_;
+    Clock::time_point started_;
+    bool header_seen_ = false;
+    bool keep_alive_ = true;
+    std::string out_;  // reused for every response on this connection
+    Request request_;
+    AccessEntry log_;
+
+    const ServerOptions& options() const { return worker_.settings.options; }
+
+    void new_parser() {
+        parser_.emplace();
+        parser_->header_limit(options().max_header_bytes);
+        parser_->body_limit(options().max_body_bytes);
+        header_seen_ = false;
+    }
+
+    void read() {
+        socket_.async_read_some(buffer_.prepare(read_chunk),
+                                [self = shared_from_this()](ErrorCode ec, std::size_t n) { self->on_read(ec, n); });
+    }
+
+    void on_read(ErrorCode ec, std::size_t n) {
+        if (ec || state_ == State::closed) return close();
+        buffer_.commit(n);
+        if (state_ == State::idle) begin_request();
+        parse();
+    }
+
+    void begin_request() {
+        state_ = State::reading;
+        started_ = Clock::now();
+        deadline_ = started_ + options().header_timeout;
+    }
+
+    void parse() {
+        while (buffer_.size() > 0) {
+            ErrorCode ec;
+            auto used = parser_->put(buffer_.data(), ec);
+            buffer_.consume(used);
+            if (ec == bhttp::error::need_more) break;
+            if (ec) return reject(ec);
+            if (used == 0 && !parser_->is_done() && header_seen_) break;
+            if (!header_seen_ && parser_->is_header_done() && !on_header()) return;
+            if (parser_->is_done()) return dispatch();
+        }
+        read();
+    }
+
+    // Returns false when it started an asynchronous write that resumes parsing itself.
+    bool on_header() {
+        header_seen_ = true;
+        deadline_ = started_ + options().request_timeout;
+        auto expect = parser_->get()[bhttp::field::expect];
+        if (parser_->is_done() || !iequals(expect, "100-continue")) return true;
+        asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
+                          [self = shared_from_this()](ErrorCode ec, std::size_t) {
+                              if (ec || self->state_ == State::closed) return self->close();
+                              self->parse();
+                          });
+        return false;
+    }
+
+    void reject(ErrorCode ec) {
+        auto response = ec == bhttp::error::header_limit ? header_too_large()
+                        : ec == bhttp::error::body_limit ? payload_too_large()
+                                                         : malformed_request();
+        request_.method_text.clear();
+        request_.target.clear();
+        std::optional<std::string_view> sent_id;
+        if (parser_->is_header_done()) {
+            request_.method_text.assign(parser_->get().method_string());
+            request_.target.assign(parser_->get().target());
+            sent_id = parser_->get()["X-Request-Id"];
+        }
+        request_.request_id = choose_request_id(sent_id);
+        response.headers.add("X-Request-Id", request_.request_id);
+        response.headers.add("Cache-Control", "no-store");
+        keep_alive_ = false;
+        if (state_ == State::idle) begin_request();
+        reply(response, Framing{false, false, 11});
+    }
+
+    void dispatch() {
+        auto& message = parser_->get();
+        request_.method_text.assign(message.method_string());
+        request_.method = method_from_string(request_.method_text);
+        request_.set_target(std::string(message.target()));
+        request_.version = message.version();
+        request_.headers.clear();
+        for (const auto& field : message) {
+            request_.headers.add(std::string(field.name_string()), std::string(field.value()));
+        }
+        request_.body = std::move(message.body());
+        request_.request_id.clear();
+        keep_alive_ = keep_alive_ && message.keep_alive() && !worker_.stopping;
+
+        Response response = call_handler();
+        reply(response, Framing{keep_alive_, request_.method == Method::head, request_.version});
+    }
+
+    Response call_handler() {
+        Response response;
+        try {
+            response = worker_.settings.handler(request_);
+        } catch (const std::exception& e) {
+            spdlog::error("request handler threw: {}", e.what());
+            response = internal_error();
+        }
+        // A handler other than the Api may leave the id to us; every response carries one.
+        if (request_.request_id.empty()) {
+            request_.request_id = choose_request_id(request_.headers.find("X-Request-Id"));
+            response.headers.add("X-Request-Id", request_.request_id);
+        }
+        return response;
+    }
+
+    void reply(const Response& response, const Framing& framing) {
+        out_.clear();
+        serialize(response, framing, out_);
+        log_ = AccessEntry{request_.method_text, request_.target, response.status,
+                           framing.head ? 0 : response.body.size(), {}, request_.request_id};
+        state_ = State::writing;
+        deadline_ = Clock::now() + options().request_timeout;
+        asio::async_write(socket_, asio::buffer(out_),
+                          [self = shared_from_this()](ErrorCode ec, std::size_t) { self->on_written(ec); });
+    }
+
+    void on_written(ErrorCode ec) {
+        log_.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
+        log_access(*worker_.settings.access, log_, worker_.settings.options.log_json);
+        if (ec || state_ == State::closed) return close();
+        if (!keep_alive_) return linger();
+        release_large_buffers();
+        new_parser();
+        state_ = State::idle;
+        deadline_ = Clock::now() + options().idle_timeout;
+        if (buffer_.size() > 0) {
+            begin_request();
+            return parse();
+        }
+        read();
+    }
+
+    // Thousands of idle keep-alive connections must not each keep the memory of their
+    // largest request or response.
+    void release_large_buffers() {
+        if (out_.capacity() > retained_buffer) {
+            out_.clear();
+            out_.shrink_to_fit();
+        }
+        if (buffer_.size() == 0 && buffer_.capacity() > retained_buffer) buffer_.shrink_to_fit();
+    }
+
+    // Half-close and drain what the client still sends, so our last response is not lost to
+    // a reset (RFC 9112 9.6).
+    void linger() {
+        state_ = State::closing;
+        ErrorCode ignored;
+        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+        deadline_ = Clock::now() + linger_time;
+        drain();
+    }
+
+    void drain() {
+        buffer_.clear();
+        socket_.async_read_some(buffer_.prepare(read_chunk), [self = shared_from_this()](ErrorCode ec, std::size_t) {
+            if (ec || self->state_ == State::closed) return self->close();
+            self->drain();
+        });
+    }
+
+    void close() {
+        if (state_ == State::closed) return;
+        state_ = State::closed;
+        ErrorCode ignored;
+        socket_.close(ignored);
+    }
+};
+
+void Worker::start_sweep() {
+    const auto& o = settings.options;
+    auto shortest = std::min({o.header_timeout, o.request_timeout, o.idle_timeout});
+    auto period = std::clamp<std::chrono::milliseconds>(shortest / 8, std::chrono::milliseconds(10),
+                                                        std::chrono::milliseconds(500));
+    sweep.expires_after(period);
+    sweep.async_wait([this](ErrorCode ec) {
+        if (ec) return;
+        auto now = Clock::now();
+        for (std::size_t i = 0; i < connections.size(); ++i) connections[i]->on_sweep(now);
+        if (!stopping || !connections.empty()) start_sweep();
+    });
+}
+
+void Worker::adopt(Socket socket) {
+    if (stopping) {
+        --settings.connections;
+        return;
+    }
+    ErrorCode ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    auto connection = std::make_shared<Connection>(*this, std::move(socket));
+    attach(connection.get());
+    connection->start();
+}
+
+void Worker::shutdown() {
+    stopping = true;
+    for (std::size_t i = 0; i < connections.size(); ++i) connections[i]->on_shutdown();
+    if (connections.empty()) sweep.cancel();
+}
+
+void Worker::attach(Connection* connection) {
+    connection->index = connections.size();
+    connections.push_back(connection);
+}
+
+void Worker::detach(Connection* connection) {
+    auto index = connection->index;
+    connections[index] = connections.back();
+    connections[index]->index = index;
+    connections.pop_back();
+    if (stopping && connections.empty() && !tearing_down) sweep.cancel();
+}
+
+}  // namespace
+
+struct Server::Impl {
+    Settings settings;
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::optional<Acceptor> acceptor;
+    std::optional<SignalSet> signals;
+    Timer accept_retry;
+    std::size_t next_worker = 0;
+    std::uint16_t port = 0;
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool stop_requested = false;
+    std::size_t running = 0;
+
+    Impl(ServerOptions options, RequestHandler handler) : accept_retry(make_workers(options, std::move(handler))) {
+        listen();
+        if (settings.options.handle_signals) {
+            signals.emplace(workers.front()->ioc.get_executor(), SIGINT, SIGTERM);
+            signals->async_wait([this](ErrorCode ec, int signal) {
+                if (ec) return;
+                spdlog::info("signal {} received; stopping", signal);
+                request_stop();
+            });
+        }
+        for (auto& worker : workers) worker->start_sweep();
+        accept();
+    }
+
+    Executor make_workers(ServerOptions& options, RequestHandler handler) {
+        settings.options = std::move(options);
+        settings.handler = std::move(handler);
+        auto access = spdlog::get("access");
+        settings.access = access ? access : spdlog::default_logger();
+        auto count = std::max(1U, settings.options.threads);
+        for (unsigned i = 0; i < count; ++i) workers.push_back(std::make_unique<Worker>(settings));
+        return workers.front()->ioc.get_executor();
+    }
+
+    void listen() {
+        const auto& o = settings.options;
+        ErrorCode ec;
+        auto address = asio::ip::make_address(o.address, ec);
+        if (ec) throw std::runtime_error("invalid listen address '" + o.address + "'");
+        asio::ip::tcp::endpoint endpoint(address, o.port);
+        acceptor.emplace(workers.front()->ioc.get_executor());
+        acceptor->open(endpoint.protocol(), ec);
+        if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec) acceptor->bind(endpoint, ec);
+        if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) {
+            throw std::runtime_error("cannot listen on " + o.address + ":" + std::to_string(o.port) + ": " +
+                                     ec.message());
+        }
+        port = acceptor->local_endpoint().port();
+    }
+
+    // Connections are handed round-robin to the workers' own io_contexts (no strands, no
+    // shared queue); the acceptor lives on worker 0.
+    void accept() {
+        auto& worker = *workers[next_worker++ % workers.size()];
+        acceptor->async_accept(worker.ioc, [this, &worker](ErrorCode ec, Socket socket) {
+            if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+            if (ec) return retry_accept(ec);
+            if (settings.connections.load() >= settings.options.max_connections) {
+                refuse(socket);
+            } else {
+                ++settings.connections;
+                asio::post(worker.ioc, [&worker, s = std::move(socket)]() mutable { worker.adopt(std::move(s)); });
+            }
+            accept();
+        });
+    }
+
+    // Out of file descriptors, for example: try again shortly instead of spinning.
+    void retry_accept(ErrorCode ec) {
+        spdlog::warn("accept failed: {}", ec.message());
+        accept_retry.expires_after(std::chrono::milliseconds(100));
+        accept_retry.async_wait([this](ErrorCode wait_ec) {
+            if (!wait_ec && acceptor->is_open()) accept();
+        });
+    }
+
+    static void refuse(Socket& socket) {
+        auto response = server_busy();
+        response.headers.add("X-Request-Id", new_request_id());
+        std::string busy;
+        serialize(response, Framing{false, false, 11}, busy);
+        ErrorCode ignored;
+        socket.non_blocking(true, ignored);
+        socket.write_some(asio::buffer(busy), ignored);
+        socket.close(ignored);
+    }
+
+    void request_stop() {
+        std::scoped_lock lock(mutex);
+        stop_requested = true;
+        changed.notify_all();
+    }
+
+    void run() {
+        std::vector<std::thread> threads;
+        {
+            std::scoped_lock lock(mutex);
+            running = workers.size();
+        }
+        for (auto& worker : workers) {
+            threads.emplace_back([this, w = worker.get()] { run_worker(*w); });
+        }
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [this] { return stop_requested || running < workers.size(); });
+        lock.unlock();
+        begin_shutdown();
+        lock.lock();
+        auto grace_over = !changed.wait_for(lock, settings.options.shutdown_grace, [this] { return running == 0; });
+        lock.unlock();
+        if (grace_over) {
+            spdlog::warn("shutdown grace period over; closing the remaining connections");
+            for (auto& worker : workers) worker->ioc.stop();
+        }
+        for (auto& thread : threads) thread.join();
+    }
+
+    void run_worker(Worker& worker) {
+        try {
+            worker.ioc.run();
+        } catch (const std::exception& e) {
+            spdlog::error("worker stopped: {}", e.what());
+        }
+        std::scoped_lock lock(mutex);
+        --running;
+        changed.notify_all();
+    }
+
+    void begin_shutdown() {
+        asio::post(workers.front()->ioc, [this] {
+            ErrorCode ignored;
+            acceptor->close(ignored);
+            accept_retry.cancel();
+            if (signals) signals->cancel(ignored);
+        });
+        for (auto& worker : workers) {
+            asio::post(worker->ioc, [w = worker.get()] { w->shutdown(); });
+        }
+    }
+};
+
+Server::Server(ServerOptions options, RequestHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() = default;
+
+std::uint16_t Server::port() const { return impl_->port; }
+
+void Server::run() { impl_->run(); }
+
+void Server::stop() { impl_->request_stop(); }
+
+}  // namespace jambo::http

@@ -1,0 +1,56 @@
+#include <jambo/smtp/directory_transport.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace jambo::smtp {
+
+namespace {
+
+void write_all(int fd, std::string_view data, const std::string& path) {
+    while (!data.empty()) {
+        auto written = ::write(fd, data.data(), data.size());
+        if (written < 0 && errno == EINTR) continue;
+        if (written <= 0) throw DeliveryError("cannot write " + path + ": " + std::strerror(errno), false);
+        data.remove_prefix(static_cast<std::size_t>(written));
+    }
+}
+
+}  // namespace
+
+DirectoryMailTransport::DirectoryMailTransport(std::filesystem::path directory) : directory_(std::move(directory)) {
+    std::filesystem::create_directories(directory_);
+    std::filesystem::permissions(directory_, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+}
+
+std::string DirectoryMailTransport::deliver(const MailMessage& message) {
+    auto ms = message.date.time_since_epoch().count();
+    auto stem = "jambo-" + std::to_string(ms) + "-" + std::to_string(::getpid()) + "-" + std::to_string(sequence_++);
+    auto final_path = (directory_ / (stem + ".eml")).string();
+    auto temporary = (directory_ / ("." + stem + ".tmp")).string();
+    // The file holds a secret link: readable by the server's user only.
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) throw DeliveryError("cannot create " + temporary + ": " + std::strerror(errno), false);
+    try {
+        write_all(fd, format_message(message), temporary);
+        if (::fsync(fd) != 0) throw DeliveryError("cannot sync " + temporary + ": " + std::strerror(errno), false);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(temporary.c_str());
+        throw;
+    }
+    ::close(fd);
+    if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
+        auto reason = std::string(std::strerror(errno));
+        ::unlink(temporary.c_str());
+        throw DeliveryError("cannot rename " + temporary + ": " + reason, false);
+    }
+    return final_path;
+}
+
+}  // namespace jambo::smtp

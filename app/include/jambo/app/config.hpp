@@ -1,0 +1,79 @@
+#pragma once
+/// The `jambo` command line (contract sections 7 and 8): every setting as a flag and an
+/// environment variable, flags winning; the subcommands; values checked before anything runs.
+
+#include <jambo/http/api.hpp>
+#include <jambo/http/server.hpp>
+#include <jambo/sqlite/sqlite_store.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace jambo::app {
+
+enum class LogFormat { text, json };
+
+/// The settings of `jambo serve`.
+struct ServeConfig {
+    std::string listen = "127.0.0.1:8000";
+    http::ServerOptions server;  ///< address and port parsed from `listen`
+    std::string public_url = "http://localhost:8000";
+    std::vector<std::string> allowed_origins;  ///< normalised; empty: the public URL
+    std::optional<std::string> smtp_url;
+    bool smtp_allow_plaintext = false;
+    std::string smtp_ca_file;
+    std::string mail_dir = "./jambo-mail/";
+    std::string mail_from = "Jambo <no-reply@localhost>";
+    std::chrono::seconds deletion_token_ttl{3600};
+    http::ConfirmOnGet confirm_on_get = http::ConfirmOnGet::api;
+    std::uint32_t deletion_requests_per_hour = 3;
+    std::string default_calling_code = "254";
+};
+
+struct Config {
+    std::string db = "./jambo.db";
+    sqlite::Durability durability = sqlite::Durability::normal;
+    std::string log_level = "info";
+    LogFormat log_format = LogFormat::text;
+    ServeConfig serve;
+};
+
+enum class CommandKind { serve, migrate, staff_add, staff_list, token_issue, token_revoke, backup };
+
+struct Command {
+    CommandKind kind = CommandKind::serve;
+    std::string email;     ///< staff add, token issue --staff
+    std::string name;      ///< staff add
+    std::string customer;  ///< token issue --customer
+    std::string token;     ///< token revoke
+    std::string file;      ///< backup
+};
+
+struct Invocation {
+    Config config;
+    Command command;
+};
+
+/// The process should end now: help or version (code 0, text for stdout) or a usage error
+/// (code 2, one line for stderr).
+struct EarlyExit {
+    int code = 0;
+    std::string out;
+    std::string err;
+};
+
+/// Parses argv (argv[0] included). Reads JAMBO_* environment variables for unset flags.
+[[nodiscard]] std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* const* argv);
+
+/// "host:port", "[v6]:port" or "localhost:port" -> address literal and port.
+[[nodiscard]] std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text);
+/// "90s", "10m", "2h", "1d", "1500ms" or plain seconds; must be > 0.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_millis(std::string_view text);
+
+inline constexpr std::string_view version = "0.1.0";
+
+}  // namespace jambo::app

@@ -1,0 +1,149 @@
+#include <jambo/app/commands.hpp>
+
+#include <jambo/core/policy.hpp>
+#include <jambo/core/ports/clock.hpp>
+#include <jambo/core/services/admin_service.hpp>
+#include <jambo/core/services/customer_service.hpp>
+#include <jambo/core/services/erasure_service.hpp>
+#include <jambo/core/ulid.hpp>
+#include <jambo/http/api.hpp>
+#include <jambo/http/server.hpp>
+#include <jambo/smtp/directory_transport.hpp>
+#include <jambo/smtp/outbox_relay.hpp>
+#include <jambo/sodium/sodium.hpp>
+#include <jambo/sqlite/sqlite_store.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <ostream>
+
+namespace jambo::app {
+
+namespace {
+
+// The adapters every command needs, built in dependency order.
+struct Infrastructure {
+    explicit Infrastructure(const Config& config)
+        : store(sqlite::SqliteOptions{config.db, config.durability, std::chrono::milliseconds(5000)}) {}
+
+    core::SystemClock clock;
+    sodium::SodiumRandom random;
+    sodium::Blake2bHasher hasher;
+    core::UlidGenerator ulids{clock, random};
+    sqlite::SqliteStore store;
+
+    core::AdminService admin() { return core::AdminService(store, clock, random, hasher, ulids); }
+};
+
+core::Policy policy_of(const ServeConfig& serve) {
+    core::Policy policy;
+    policy.public_url = serve.public_url;
+    policy.allowed_origins = serve.allowed_origins;
+    policy.default_calling_code = serve.default_calling_code;
+    policy.deletion_token_ttl = serve.deletion_token_ttl;
+    policy.deletion_requests_per_hour = serve.deletion_requests_per_hour;
+    return policy;
+}
+
+std::string printable_address(const http::ServerOptions& options, std::uint16_t port) {
+    auto host = options.address.find(':') == std::string::npos ? options.address : "[" + options.address + "]";
+    return host + ":" + std::to_string(port);
+}
+
+int refuse(std::ostream& err, const core::Error& error) {
+    std::string message = error.message;
+    for (const auto& [field, messages] : error.fields) {
+        for (const auto& text : messages) message += (message.empty() ? "" : " ") + field + ": " + text;
+    }
+    err << "jambo: " << message << '\n';
+    return 1;
+}
+
+int serve(const Config& config, std::ostream& err) {
+    const auto& settings = config.serve;
+    if (settings.smtp_url) {
+        err << "jambo: SMTP delivery is not available in this build yet; unset JAMBO_SMTP_URL to write mail "
+               "to JAMBO_MAIL_DIR\n";
+        return 1;
+    }
+    Infrastructure infra(config);
+    auto policy = policy_of(settings);
+    core::CustomerService customers(infra.store, infra.clock, infra.random, infra.hasher, infra.ulids, policy);
+    core::ErasureService erasure(infra.store, infra.clock, infra.random, infra.hasher, policy);
+
+    smtp::DirectoryMailTransport transport(settings.mail_dir);
+    smtp::OutboxRelay relay(infra.store, infra.clock, transport, smtp::RelayOptions{.from = settings.mail_from});
+    erasure.on_mail_queued([&relay] { relay.notify(); });
+
+    http::Api api(http::ApiServices{customers, erasure, infra.store, infra.hasher, policy},
+                  http::ApiOptions{settings.confirm_on_get});
+    http::Server server(settings.server, [&api](http::Request& request) { return api.handle(request); });
+
+    relay.start();
+    spdlog::info("jambo {} listening on {} ({} threads); database {}; mail to {}", version,
+                 printable_address(settings.server, server.port()), settings.server.threads, config.db,
+                 transport.directory().string());
+    server.run();
+    relay.stop();
+    infra.store.checkpoint();
+    spdlog::info("stopped cleanly");
+    return 0;
+}
+
+std::string format_time(core::TimePoint time) {
+    auto seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(time));
+    std::tm parts{};
+    gmtime_r(&seconds, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return text;
+}
+
+}  // namespace
+
+int run_command(const Invocation& invocation, std::ostream& out, std::ostream& err) {
+    const auto& config = invocation.config;
+    const auto& command = invocation.command;
+    if (command.kind == CommandKind::serve) return serve(config, err);
+
+    Infrastructure infra(config);
+    switch (command.kind) {
+        case CommandKind::serve: break;
+        case CommandKind::migrate:
+            err << "jambo: " << config.db << " is at schema version " << sqlite::SqliteStore::schema_version() << '\n';
+            return 0;
+        case CommandKind::staff_add: {
+            auto token = infra.admin().add_staff(command.email, command.name);
+            if (!token) return refuse(err, token.error());
+            out << *token << '\n';
+            return 0;
+        }
+        case CommandKind::staff_list:
+            for (const auto& staff : infra.admin().list_staff()) {
+                out << staff.id.to_string() << '\t' << staff.email << '\t' << staff.name << '\t'
+                    << format_time(staff.created_at) << '\n';
+            }
+            return 0;
+        case CommandKind::token_issue: {
+            auto admin = infra.admin();
+            auto token = command.customer.empty() ? admin.issue_staff_token(command.email)
+                                                  : admin.issue_customer_token(command.customer);
+            if (!token) return refuse(err, token.error());
+            out << *token << '\n';
+            return 0;
+        }
+        case CommandKind::token_revoke: {
+            auto revoked = infra.admin().revoke_token(command.token);
+            if (!revoked) return refuse(err, revoked.error());
+            return 0;
+        }
+        case CommandKind::backup:
+            infra.store.backup_to(command.file);
+            return 0;
+    }
+    return 0;
+}
+
+}  // namespace jambo::app

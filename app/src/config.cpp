@@ -1,0 +1,304 @@
+#include <jambo/app/config.hpp>
+
+#include <jambo/core/policy.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <thread>
+
+namespace jambo::app {
+
+namespace {
+
+const std::vector<std::string> subcommand_names = {"serve", "migrate", "staff", "token", "backup"};
+
+std::string one_line(std::string text) {
+    std::ranges::replace(text, '\n', ' ');
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+std::string check_duration(const std::string& text) {
+    return parse_millis(text) ? std::string() : "expected a duration like 90s, 10m, 2h or 1500ms";
+}
+
+std::string check_listen(const std::string& text) {
+    return parse_listen(text) ? std::string() : "expected HOST:PORT with an IP address or localhost";
+}
+
+std::string check_public_url(const std::string& text) {
+    std::string_view url = text;
+    while (url.ends_with('/')) url.remove_suffix(1);
+    bool scheme = url.starts_with("http://") || url.starts_with("https://");
+    auto rest = url.substr(url.find("://") + 3);
+    bool clean = std::ranges::none_of(url, [](char c) { return c <= ' ' || c == 0x7f || c == '?' || c == '#'; });
+    return scheme && clean && !rest.empty() && !rest.starts_with('/') ? std::string()
+                                                                       : "expected http(s)://host[:port][/path]";
+}
+
+std::string check_origins(const std::string& text) {
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        auto item = rest.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty() && !core::normalise_origin(item)) {
+            return "'" + std::string(item) + "' is not an origin (scheme://host[:port])";
+        }
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    return {};
+}
+
+std::string check_calling_code(const std::string& text) {
+    bool digits = !text.empty() && text.size() <= 3 && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+    return digits && text[0] != '0' ? std::string() : "expected a calling code of 1 to 3 digits";
+}
+
+std::string check_smtp_url(const std::string& text) {
+    return text.starts_with("smtp://") || text.starts_with("smtps://") ? std::string()
+                                                                         : "expected smtp://... or smtps://...";
+}
+
+std::string check_mail_from(const std::string& text) {
+    bool single_line = std::ranges::none_of(text, [](char c) { return c == '\r' || c == '\n'; });
+    return single_line && text.find('@') != std::string::npos ? std::string() : "expected a mail address";
+}
+
+std::vector<std::string> split_origins(const std::string& text) {
+    std::vector<std::string> origins;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        auto item = rest.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (auto origin = core::normalise_origin(item)) origins.push_back(*origin);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    return origins;
+}
+
+// The raw text of settings that are converted after parsing.
+struct RawSettings {
+    std::string durability = "normal";
+    std::string log_format = "text";
+    std::string allowed_origins;
+    std::string smtp_url;
+    std::string deletion_token_ttl = "1h";
+    std::string confirm_on_get = "api";
+    std::string header_timeout = "10s";
+    std::string request_timeout = "30s";
+    std::string idle_timeout = "60s";
+    std::string shutdown_grace = "10s";
+};
+
+void add_common(CLI::App& command, Config& config, RawSettings& raw) {
+    command.add_option("--db", config.db, "SQLite database file (created and migrated if missing)")
+        ->envname("JAMBO_DB")
+        ->capture_default_str();
+    command.add_option("--durability", raw.durability, "normal: survives a crash; full: also power loss")
+        ->envname("JAMBO_DURABILITY")
+        ->check(CLI::IsMember({"normal", "full"}))
+        ->capture_default_str();
+    command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error, critical or off")
+        ->envname("JAMBO_LOG_LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    command.add_option("--log-format", raw.log_format, "text, or json for one JSON object per line")
+        ->envname("JAMBO_LOG_FORMAT")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+}
+
+void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
+    serve.add_option("--listen", s.listen, "Address and port to listen on")
+        ->envname("JAMBO_LISTEN")->check(check_listen, "HOST:PORT")->capture_default_str();
+    serve.add_option("--threads", s.server.threads, "Worker threads (default: number of cores)")
+        ->envname("JAMBO_THREADS")->check(CLI::Range(1U, 256U))->capture_default_str();
+    serve.add_option("--public-url", s.public_url, "Base of the links the server makes")
+        ->envname("JAMBO_PUBLIC_URL")->check(check_public_url, "URL")->capture_default_str();
+    serve.add_option("--allowed-origins", raw.allowed_origins,
+                     "Comma-separated origins a deletion link may point to (default: the public URL)")
+        ->envname("JAMBO_ALLOWED_ORIGINS")->check(check_origins, "ORIGINS");
+    serve.add_option("--smtp-url", raw.smtp_url, "smtp://user:pass@host:587 or smtps://...; unset: mail to files")
+        ->envname("JAMBO_SMTP_URL")->check(check_smtp_url, "URL");
+    serve.add_flag("--smtp-allow-plaintext", s.smtp_allow_plaintext, "Allow SMTP without TLS to a non-loopback host")
+        ->envname("JAMBO_SMTP_ALLOW_PLAINTEXT");
+    serve.add_option("--smtp-ca-file", s.smtp_ca_file, "CA certificate file for the SMTP server")
+        ->envname("JAMBO_SMTP_CA_FILE");
+    serve.add_option("--mail-dir", s.mail_dir, "Where mail is written as .eml files when no SMTP URL is set")
+        ->envname("JAMBO_MAIL_DIR")->capture_default_str();
+    serve.add_option("--mail-from", s.mail_from, "Sender of the mail")
+        ->envname("JAMBO_MAIL_FROM")->check(check_mail_from, "ADDRESS")->capture_default_str();
+    serve.add_option("--deletion-token-ttl", raw.deletion_token_ttl, "Lifetime of a deletion link")
+        ->envname("JAMBO_DELETION_TOKEN_TTL")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--confirm-on-get", raw.confirm_on_get, "api: GET of a confirm link deletes for API clients; never")
+        ->envname("JAMBO_CONFIRM_ON_GET")->check(CLI::IsMember({"api", "never"}))->capture_default_str();
+    serve.add_option("--deletion-requests-per-hour", s.deletion_requests_per_hour, "Per customer")
+        ->envname("JAMBO_DELETION_REQUESTS_PER_HOUR")->check(CLI::Range(1U, 1000U))->capture_default_str();
+    serve.add_option("--default-calling-code", s.default_calling_code, "For 10-digit numbers starting with 0")
+        ->envname("JAMBO_DEFAULT_CALLING_CODE")->check(check_calling_code, "DIGITS")->capture_default_str();
+    serve.add_option("--header-timeout", raw.header_timeout, "First byte to end of the request header")
+        ->envname("JAMBO_HEADER_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--request-timeout", raw.request_timeout, "First byte to end of the request")
+        ->envname("JAMBO_REQUEST_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--idle-timeout", raw.idle_timeout, "Keep-alive connection idle time")
+        ->envname("JAMBO_IDLE_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--shutdown-grace", raw.shutdown_grace, "Time in-flight requests get on SIGTERM")
+        ->envname("JAMBO_SHUTDOWN_GRACE")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--max-body-bytes", s.server.max_body_bytes, "Larger bodies get 413")
+        ->envname("JAMBO_MAX_BODY_BYTES")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->capture_default_str();
+    serve.add_option("--max-header-bytes", s.server.max_header_bytes, "Larger header sections get 431")
+        ->envname("JAMBO_MAX_HEADER_BYTES")->check(CLI::Range(1024U, 1U << 20))->capture_default_str();
+    serve.add_option("--max-connections", s.server.max_connections, "Concurrent connections; more get 503")
+        ->envname("JAMBO_MAX_CONNECTIONS")->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))->capture_default_str();
+}
+
+void finish(Config& config, const RawSettings& raw) {
+    auto& s = config.serve;
+    config.durability = raw.durability == "full" ? sqlite::Durability::full : sqlite::Durability::normal;
+    config.log_format = raw.log_format == "json" ? LogFormat::json : LogFormat::text;
+    auto [address, port] = *parse_listen(s.listen);
+    s.server.address = address;
+    s.server.port = port;
+    while (s.public_url.ends_with('/')) s.public_url.pop_back();
+    s.allowed_origins = split_origins(raw.allowed_origins);
+    if (!raw.smtp_url.empty()) s.smtp_url = raw.smtp_url;
+    s.deletion_token_ttl = std::chrono::ceil<std::chrono::seconds>(*parse_millis(raw.deletion_token_ttl));
+    s.confirm_on_get = raw.confirm_on_get == "never" ? http::ConfirmOnGet::never : http::ConfirmOnGet::api;
+    s.server.header_timeout = *parse_millis(raw.header_timeout);
+    s.server.request_timeout = *parse_millis(raw.request_timeout);
+    s.server.idle_timeout = *parse_millis(raw.idle_timeout);
+    s.server.shutdown_grace = *parse_millis(raw.shutdown_grace);
+    s.server.log_json = config.log_format == LogFormat::json;
+}
+
+// `jambo` alone, or `jambo --listen ...`, means `jambo serve ...`.
+std::vector<std::string> with_default_command(int argc, const char* const* argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    bool explicit_command = !args.empty() && (std::ranges::find(subcommand_names, args[0]) != subcommand_names.end() ||
+                                              args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
+    if (!explicit_command) args.insert(args.begin(), "serve");
+    // CLI11 takes the arguments last-first.
+    std::ranges::reverse(args);
+    return args;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    auto host = text.substr(0, colon);
+    auto port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) return std::nullopt;
+    if (host.starts_with('[') && host.ends_with(']')) {
+        host = host.substr(1, host.size() - 2);
+        if (host.find(':') == std::string_view::npos) return std::nullopt;
+    } else if (host == "localhost") {
+        host = "127.0.0.1";
+    } else {
+        int dots = 0;
+        for (char c : host) {
+            if (c == '.') {
+                ++dots;
+            } else if (c < '0' || c > '9') {
+                return std::nullopt;
+            }
+        }
+        if (dots != 3) return std::nullopt;
+    }
+    return std::pair{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+std::optional<std::chrono::milliseconds> parse_millis(std::string_view text) {
+    if (text.ends_with("ms")) {
+        auto digits = text.substr(0, text.size() - 2);
+        std::uint64_t ms = 0;
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+        if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || ms == 0 ||
+            ms > 1'000'000'000'000ULL) {
+            return std::nullopt;
+        }
+        return std::chrono::milliseconds(ms);
+    }
+    auto seconds = core::parse_duration(text);
+    if (!seconds) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*seconds);
+}
+
+std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* const* argv) {
+    Invocation invocation;
+    auto& config = invocation.config;
+    auto& command = invocation.command;
+    config.serve.server.threads = std::max(1U, std::thread::hardware_concurrency());
+    RawSettings raw;
+
+    CLI::App app{"Jambo: customer records with data-protection rights", "jambo"};
+    app.set_version_flag("--version", "jambo " + std::string(version));
+    app.require_subcommand(1, 1);
+    app.footer("With no command, `jambo` runs `jambo serve`. Every flag also reads a JAMBO_* environment "
+               "variable; flags win.");
+
+    auto* serve = app.add_subcommand("serve", "Run the HTTP server (the default)");
+    add_common(*serve, config, raw);
+    add_serve_options(*serve, config.serve, raw);
+
+    auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema and exit");
+    add_common(*migrate, config, raw);
+
+    auto* staff = app.add_subcommand("staff", "Staff accounts");
+    staff->require_subcommand(1, 1);
+    auto* staff_add = staff->add_subcommand("add", "Create a staff account; prints its first token");
+    add_common(*staff_add, config, raw);
+    staff_add->add_option("--email", command.email, "The account's email address")->required();
+    staff_add->add_option("--name", command.name, "The account's display name");
+    auto* staff_list = staff->add_subcommand("list", "List staff accounts");
+    add_common(*staff_list, config, raw);
+
+    auto* token = app.add_subcommand("token", "Bearer tokens");
+    token->require_subcommand(1, 1);
+    auto* issue = token->add_subcommand("issue", "Print a new token for a customer or a staff account");
+    add_common(*issue, config, raw);
+    auto* subject = issue->add_option_group("subject", "Whom the token speaks for (exactly one)");
+    subject->add_option("--customer", command.customer, "The customer's ULID");
+    subject->add_option("--staff", command.email, "The staff account's email");
+    subject->require_option(1, 1);
+    auto* revoke = token->add_subcommand("revoke", "Revoke one token");
+    add_common(*revoke, config, raw);
+    revoke->add_option("TOKEN", command.token, "The token to revoke")->required();
+
+    auto* backup = app.add_subcommand("backup", "Consistent online copy of the database");
+    add_common(*backup, config, raw);
+    backup->add_option("FILE", command.file, "Destination file")->required();
+
+    try {
+        auto args = with_default_command(argc, argv);
+        app.parse(args);
+    } catch (const CLI::Success& e) {
+        std::ostringstream out;
+        std::ostringstream err;
+        app.exit(e, out, err);
+        return EarlyExit{0, out.str(), err.str()};
+    } catch (const CLI::ParseError& e) {
+        return EarlyExit{2, {}, "jambo: " + one_line(e.what()) + " (see jambo --help)\n"};
+    }
+
+    if (serve->parsed()) command.kind = CommandKind::serve;
+    if (migrate->parsed()) command.kind = CommandKind::migrate;
+    if (staff_add->parsed()) command.kind = CommandKind::staff_add;
+    if (staff_list->parsed()) command.kind = CommandKind::staff_list;
+    if (issue->parsed()) command.kind = CommandKind::token_issue;
+    if (revoke->parsed()) command.kind = CommandKind::token_revoke;
+    if (backup->parsed()) command.kind = CommandKind::backup;
+    finish(config, raw);
+    return invocation;
+}
+
+}  // namespace jambo::app

@@ -1,0 +1,26 @@
+// The `jambo` executable: parse, wire, run. Everything else lives in the libraries.
+#include <jambo/app/commands.hpp>
+#include <jambo/app/config.hpp>
+#include <jambo/app/logging.hpp>
+
+#include <exception>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    auto parsed = jambo::app::parse_command_line(argc, argv);
+    if (const auto* exit = std::get_if<jambo::app::EarlyExit>(&parsed)) {
+        std::cout << exit->out;
+        std::cerr << exit->err;
+        return exit->code;
+    }
+    const auto& invocation = std::get<jambo::app::Invocation>(parsed);
+    int status = 1;
+    try {
+        jambo::app::setup_logging(invocation.config.log_level, invocation.config.log_format);
+        status = jambo::app::run_command(invocation, std::cout, std::cerr);
+    } catch (const std::exception& e) {
+        std::cerr << "jambo: " << e.what() << '\n';
+    }
+    jambo::app::stop_logging();
+    return status;
+}

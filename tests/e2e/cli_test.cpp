@@ -1,0 +1,90 @@
+#include "e2e_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+using namespace jambo::testing;
+
+namespace {
+
+std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::ranges::count(text, '\n')); }
+
+const std::regex token_line(R"(jmb_[A-Za-z0-9_-]{43}\n)");
+
+}  // namespace
+
+TEST_CASE("jambo --help - --version - and bad flags", "[e2e]") {
+    WorkDir dir;
+    auto help = run_jambo(dir, {"--help"});
+    CHECK(help.status == 0);
+    for (auto name : {"serve", "migrate", "staff", "token", "backup"}) CHECK(help.out.find(name) != std::string::npos);
+    auto version = run_jambo(dir, {"--version"});
+    CHECK(version.status == 0);
+    CHECK(version.out.starts_with("jambo "));
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--bogus"}, {"serve", "--threads", "x"},
+                                                                  {"staff", "add"}, {"token"}}) {
+        auto bad = run_jambo(dir, args);
+        CHECK(bad.status == 2);
+        CHECK(lines(bad.err) == 1);
+        CHECK(bad.out.empty());
+    }
+    auto bad_env = run_jambo(dir, {"serve"}, {{"JAMBO_CONFIRM_ON_GET", "sometimes"}});
+    CHECK(bad_env.status == 2);
+    CHECK(bad_env.err.find("confirm-on-get") != std::string::npos);
+}
+
+TEST_CASE("the admin commands work on the database a running server uses", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+
+    auto added = run_jambo(dir, {"staff", "add", "--email", "Ops@Example.org", "--name", "Ops", "--db", dir.db()});
+    REQUIRE(added.status == 0);
+    CHECK(std::regex_match(added.out, token_line));
+    auto staff = added.out.substr(0, added.out.size() - 1);
+    CHECK(client.request("GET", "/api/customers", auth(staff)).status == 200);
+    auto duplicate = run_jambo(dir, {"staff", "add", "--email", "ops@example.org", "--db", dir.db()});
+    CHECK(duplicate.status == 1);
+    CHECK(lines(duplicate.err) == 1);
+
+    auto listed = run_jambo(dir, {"staff", "list", "--db", dir.db()});
+    CHECK(listed.status == 0);
+    CHECK(listed.out.find("Ops") != std::string::npos);
+
+    auto created = body_of(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(3))));
+    auto ulid = text(created.at("body").at("ulid"));
+    auto issued = run_jambo(dir, {"token", "issue", "--customer", ulid, "--db", dir.db()});
+    REQUIRE(issued.status == 0);
+    CHECK(std::regex_match(issued.out, token_line));
+    auto second_token = issued.out.substr(0, issued.out.size() - 1);
+    CHECK(client.request("GET", "/api/customer/" + ulid, auth(second_token)).status == 200);
+    auto for_staff = run_jambo(dir, {"token", "issue", "--staff", "ops@example.org", "--db", dir.db()});
+    CHECK(for_staff.status == 0);
+    CHECK(run_jambo(dir, {"token", "issue", "--customer", "01HWJ8WH9X8WBK65EMGY9YKPBS", "--db", dir.db()}).status == 1);
+
+    CHECK(run_jambo(dir, {"token", "revoke", second_token, "--db", dir.db()}).status == 0);
+    CHECK(client.request("GET", "/api/customer/" + ulid, auth(second_token)).status == 401);
+    CHECK(run_jambo(dir, {"token", "revoke", second_token, "--db", dir.db()}).status == 1);
+
+    auto copy = (dir.path / "backup.db").string();
+    auto backup = run_jambo(dir, {"backup", copy, "--db", dir.db()});
+    REQUIRE(backup.status == 0);
+    auto restored = run_jambo(dir, {"staff", "list", "--db", copy});
+    CHECK(restored.out.find("Ops") != std::string::npos);
+    CHECK(run_jambo(dir, {"migrate", "--db", dir.db()}).status == 0);
+    CHECK(client.request("GET", "/api/status").status == 200);
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("every command creates and migrates a database that does not exist yet", "[e2e]") {
+    WorkDir dir;
+    auto fresh = (dir.path / "fresh.db").string();
+    auto listed = run_jambo(dir, {"staff", "list", "--db", fresh});
+    CHECK(listed.status == 0);
+    CHECK(listed.out.empty());
+    CHECK(std::filesystem::exists(fresh));
+    auto env_db = run_jambo(dir, {"migrate"}, {{"JAMBO_DB", (dir.path / "env.db").string()}});
+    CHECK(env_db.status == 0);
+    CHECK(std::filesystem::exists(dir.path / "env.db"));
+}

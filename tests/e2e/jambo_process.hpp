@@ -1,0 +1,65 @@
+#pragma once
+// Runs the real `jambo` binary for end-to-end tests: a server on a free loopback port with a
+// temporary database and mail directory, and one-shot CLI commands against the same database.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jambo::testing {
+
+using EnvVars = std::vector<std::pair<std::string, std::string>>;
+
+/// A fresh directory under /tmp, removed at destruction.
+struct WorkDir {
+    WorkDir();
+    ~WorkDir();
+    WorkDir(const WorkDir&) = delete;
+    WorkDir& operator=(const WorkDir&) = delete;
+    std::filesystem::path path;
+    [[nodiscard]] std::string db() const { return (path / "jambo.db").string(); }
+    [[nodiscard]] std::filesystem::path mail_dir() const { return path / "mail"; }
+};
+
+struct CommandResult {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+/// Runs `jambo args...` in `dir` with `env` added to a clean environment and waits.
+CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args, const EnvVars& env = {});
+
+class JamboServer {
+public:
+    /// Starts `jambo serve --listen 127.0.0.1:0 --db ... --mail-dir ...` plus `args`, and waits
+    /// for it to log the port it listens on.
+    JamboServer(const WorkDir& dir, std::vector<std::string> args = {}, const EnvVars& env = {});
+    ~JamboServer();
+    JamboServer(const JamboServer&) = delete;
+    JamboServer& operator=(const JamboServer&) = delete;
+
+    [[nodiscard]] std::uint16_t port() const { return port_; }
+    [[nodiscard]] std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    /// Everything the server has written to stderr so far.
+    [[nodiscard]] std::string log() const;
+    /// Sends the signal and waits; returns the exit status (or 128 + signal if it died of one).
+    int stop(int signal = 15);
+
+private:
+    const WorkDir& dir_;
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+    std::filesystem::path log_path_;
+};
+
+/// The newest .eml file's text, waiting up to a few seconds for the relay to write it.
+std::string wait_for_mail(const std::filesystem::path& mail_dir, std::size_t count);
+/// The deletion token in a mail's confirm link.
+std::string deletion_token_in(const std::string& mail);
+
+}  // namespace jambo::testing

@@ -1,0 +1,165 @@
+#include "e2e_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <thread>
+
+using namespace jambo::testing;
+using namespace std::chrono_literals;
+
+TEST_CASE("HTTP/1.0 is answered and closed unless it asks for keep-alive", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("GET /api/status HTTP/1.0\r\n\r\n");
+    auto response = client.read_response();
+    CHECK(response.status == 200);
+    CHECK(response.body == R"({"statusCode":200,"body":"OK"})");
+    CHECK(client.closed_within(2000ms));
+
+    client.connect();
+    client.send_raw("GET /api/status HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    auto kept = client.read_response();
+    CHECK(kept.header("Connection") == "keep-alive");
+    client.send_raw("GET /api/nationalities HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    CHECK(client.read_response().status == 200);
+}
+
+TEST_CASE("keep-alive and pipelined requests are answered in order on one connection", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("GET /api/status HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
+                    "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\n\r\n"
+                    "HEAD /api/status HTTP/1.1\r\nHost: x\r\nX-Request-Id: third\r\n\r\n");
+    auto first = client.read_response();
+    auto second = client.read_response();
+    auto third = client.read_response(true);
+    CHECK(first.header("X-Request-Id") == "first");
+    CHECK(first.status == 200);
+    CHECK(second.header("X-Request-Id") == "second");
+    CHECK(second.status == 404);
+    CHECK(third.header("X-Request-Id") == "third");
+    CHECK(third.header("Content-Length") == "30");
+    CHECK(client.request("GET", "/api/status").status == 200);
+}
+
+TEST_CASE("Expect: 100-continue gets an interim response before the body is sent", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    client.connect();
+    auto body = boost::json::serialize(new_customer(1));
+    client.send_raw("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+    CHECK(client.read_response().status == 100);
+    client.send_raw(body);
+    CHECK(client.read_response().status == 201);
+}
+
+TEST_CASE("oversized bodies and header sections get 413 and 431 - and the connection closes", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--max-body-bytes", "1000"});
+    HttpClient client(server.port());
+    auto too_big = client.request("POST", "/api/customers", json_headers(), std::string(1001, ' '));
+    CHECK(too_big.status == 413);
+    CHECK(too_big.header("Connection") == "close");
+    CHECK(body_of(too_big).at("statusCode") == 413);
+    auto just_fits = client.request("POST", "/api/customers", json_headers(), std::string(1000, ' '));
+    CHECK(just_fits.status == 400);
+    auto huge_header = client.request("GET", "/api/status", {{"X-Big", std::string(17 * 1024, 'h')}});
+    CHECK(huge_header.status == 431);
+    CHECK(huge_header.header("X-Request-Id").has_value());
+    auto garbage = HttpClient(server.port());
+    garbage.connect();
+    garbage.send_raw("NOT HTTP AT ALL\r\n\r\n");
+    CHECK(garbage.read_response().status == 400);
+}
+
+TEST_CASE("a client sending its header one byte a second is cut off by the header timeout", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--header-timeout", "2s"});
+    HttpClient client(server.port());
+    client.connect();
+    const std::string header = "GET /api/status HTTP/1.1\r\nHost: slow.example\r\nUser-Agent: slowloris\r\n\r\n";
+    auto start = std::chrono::steady_clock::now();
+    bool cut = false;
+    for (char c : header) {
+        try {
+            client.send_raw(std::string(1, c));
+        } catch (const std::exception&) {
+            cut = true;
+            break;
+        }
+        if (client.closed_within(1000ms)) {
+            cut = true;
+            break;
+        }
+    }
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(cut);
+    CHECK(elapsed >= 1500ms);
+    CHECK(elapsed <= 4500ms);
+    CHECK(HttpClient(server.port()).request("GET", "/api/status").status == 200);
+}
+
+TEST_CASE("1000 idle connections do not stop a new client from being served", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    std::vector<int> idle;
+    for (int i = 0; i < 1000; ++i) {
+        auto fd = open_idle_connection(server.port());
+        REQUIRE(fd >= 0);
+        idle.push_back(fd);
+    }
+    std::this_thread::sleep_for(200ms);
+    auto start = std::chrono::steady_clock::now();
+    HttpClient client(server.port());
+    client.set_timeout(3000ms);
+    CHECK(client.request("GET", "/api/status").status == 200);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    for (auto fd : idle) ::close(fd);
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("SIGTERM stops accepting - finishes the request in flight - and exits 0", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient in_flight(server.port());
+    in_flight.connect();
+    in_flight.send_raw("GET /api/status HTTP/1.1\r\nHost: x\r\n");
+    std::this_thread::sleep_for(200ms);
+    auto stopping = std::thread([&] {
+        std::this_thread::sleep_for(300ms);
+        in_flight.send_raw("\r\n");
+    });
+    auto status = server.stop(SIGTERM);
+    stopping.join();
+    auto response = in_flight.read_response();
+    CHECK(response.status == 200);
+    CHECK(response.header("Connection") == "close");
+    CHECK(status == 0);
+    CHECK(server.log().find("stopped cleanly") != std::string::npos);
+}
+
+TEST_CASE("past the connection cap a new client gets a prompt 503 instead of waiting", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--max-connections", "5"});
+    std::vector<int> idle;
+    for (int i = 0; i < 5; ++i) idle.push_back(open_idle_connection(server.port()));
+    std::this_thread::sleep_for(200ms);
+    HttpClient refused(server.port());
+    refused.connect();
+    auto busy = refused.read_response();
+    CHECK(busy.status == 503);
+    CHECK(busy.header("Retry-After") == "1");
+    CHECK(busy.header("X-Request-Id").has_value());
+    for (auto fd : idle) ::close(fd);
+    std::this_thread::sleep_for(200ms);
+    CHECK(HttpClient(server.port()).request("GET", "/api/status").status == 200);
+}

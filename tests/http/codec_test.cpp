@@ -1,0 +1,101 @@
+#include "codec.hpp"
+#include "negotiation.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <array>
+
+using namespace jambo;
+using http::Method;
+
+namespace {
+
+http::Request with_body(std::string content_type, std::string body) {
+    auto request = http::Request::make(Method::post, "/x", std::move(body));
+    if (!content_type.empty()) request.headers.add("Content-Type", std::move(content_type));
+    return request;
+}
+
+constexpr std::array<std::string_view, 3> wanted = {"a", "b", "c"};
+
+}  // namespace
+
+TEST_CASE("a JSON body becomes raw fields without judging their values", "[http]") {
+    auto fields = http::decode_body(with_body("application/json", R"({"a":"x","b":null,"c":5,"d":"ignored"})"), wanted);
+    REQUIRE(fields);
+    CHECK(fields->at("a").kind() == core::RawField::Kind::text);
+    CHECK(fields->at("a").value() == "x");
+    CHECK(fields->at("b").kind() == core::RawField::Kind::null);
+    CHECK(fields->at("c").kind() == core::RawField::Kind::not_text);
+    CHECK_FALSE(fields->contains("d"));
+}
+
+TEST_CASE("of duplicate JSON keys the last one wins - as in the original", "[http]") {
+    auto fields = http::decode_body(with_body("application/json; charset=utf-8", R"({"a":"first","a":"last"})"), wanted);
+    REQUIRE(fields);
+    CHECK(fields->at("a").value() == "last");
+}
+
+TEST_CASE("a form body is decoded with Boost.URL - '+' as space", "[http]") {
+    auto fields = http::decode_body(with_body("application/x-www-form-urlencoded", "a=J%C3%BCrgen+M&b=&c"), wanted);
+    REQUIRE(fields);
+    CHECK(fields->at("a").value() == "J\xC3\xBCrgen M");
+    CHECK(fields->at("b").value().empty());
+    CHECK(fields->at("c").value().empty());
+}
+
+TEST_CASE("bodies that are not a JSON object are refused with the contract's 400", "[http]") {
+    auto reason = [](std::string body) {
+        auto result = http::decode_body(with_body("application/json", std::move(body)), wanted);
+        REQUIRE_FALSE(result);
+        CHECK(result.error().status == 400);
+        return result.error().body;
+    };
+    CHECK(reason("{\"a\":") == R"({"statusCode":400,"body":"Malformed request body: incomplete JSON"})");
+    CHECK(reason("[1,2]") == R"({"statusCode":400,"body":"Malformed request body: expected a JSON object"})");
+    CHECK(reason("\"text\"") == R"({"statusCode":400,"body":"Malformed request body: expected a JSON object"})");
+    CHECK(reason("{\"a\":\"\xff\"}") == R"({"statusCode":400,"body":"Malformed request body: invalid UTF-8"})");
+    CHECK(reason("{\"a\":1} x").find("Malformed request body: ") != std::string::npos);
+    CHECK(reason("{\"a\":1,}").find("Malformed request body: ") != std::string::npos);
+}
+
+TEST_CASE("other content types are refused with 415 - an empty body has no fields", "[http]") {
+    auto refused = http::decode_body(with_body("text/plain", "a=1"), wanted);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().status == 415);
+    CHECK(refused.error().body == R"({"statusCode":415,"body":"Unsupported media type \"text/plain\" in request."})");
+    auto missing = http::decode_body(with_body("", "a=1"), wanted);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().status == 415);
+    auto empty = http::decode_body(with_body("text/plain", ""), wanted);
+    REQUIRE(empty);
+    CHECK(empty->empty());
+}
+
+TEST_CASE("malformed form encoding is a 400", "[http]") {
+    auto result = http::decode_body(with_body("application/x-www-form-urlencoded", "a=%zz"), wanted);
+    REQUIRE_FALSE(result);
+    CHECK(result.error().status == 400);
+}
+
+TEST_CASE("query strings give the page request - the last of repeated keys wins", "[http]") {
+    auto request = http::decode_page_request("page=2&page_size=10&page=3&after=01HW");
+    REQUIRE(request);
+    CHECK(request->page == "3");
+    CHECK(request->page_size == "10");
+    CHECK(request->after == "01HW");
+    CHECK_FALSE(http::decode_page_request("page=%G1"));
+    CHECK(http::decode_page_request("")->page == std::nullopt);
+}
+
+TEST_CASE("a browser's Accept header prefers HTML - API clients' do not", "[http]") {
+    CHECK(http::prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"));
+    CHECK(http::prefers_html("text/html"));
+    CHECK(http::prefers_html("text/*, application/json;q=0.5"));
+    CHECK_FALSE(http::prefers_html(std::nullopt));
+    CHECK_FALSE(http::prefers_html("*/*"));
+    CHECK_FALSE(http::prefers_html("application/json"));
+    CHECK_FALSE(http::prefers_html("application/json, text/html"));
+    CHECK_FALSE(http::prefers_html("text/html;q=0.5, application/json"));
+    CHECK_FALSE(http::prefers_html("text/html;q=0, */*"));
+}

@@ -1,0 +1,161 @@
+#include <jambo/app/config.hpp>
+#include <jambo/app/logging.hpp>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+using namespace jambo;
+
+namespace {
+
+std::variant<app::Invocation, app::EarlyExit> parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "jambo");
+    std::vector<const char*> argv;
+    for (const auto& arg : args) argv.push_back(arg.c_str());
+    return app::parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+app::Invocation ok(std::vector<std::string> args) {
+    auto result = parse(std::move(args));
+    if (const auto* exit = std::get_if<app::EarlyExit>(&result)) FAIL(exit->err);
+    return std::get<app::Invocation>(result);
+}
+
+app::EarlyExit early(std::vector<std::string> args) {
+    auto result = parse(std::move(args));
+    REQUIRE(std::holds_alternative<app::EarlyExit>(result));
+    return std::get<app::EarlyExit>(result);
+}
+
+struct Env {
+    Env(const char* variable, const char* value) : name(variable) { ::setenv(variable, value, 1); }
+    ~Env() { ::unsetenv(name); }
+    const char* name;
+};
+
+}  // namespace
+
+TEST_CASE("with no arguments jambo serves with the contract's defaults", "[http]") {
+    auto invocation = ok({});
+    CHECK(invocation.command.kind == app::CommandKind::serve);
+    const auto& config = invocation.config;
+    CHECK(config.db == "./jambo.db");
+    CHECK(config.serve.server.address == "127.0.0.1");
+    CHECK(config.serve.server.port == 8000);
+    CHECK(config.serve.public_url == "http://localhost:8000");
+    CHECK(config.serve.allowed_origins.empty());
+    CHECK(config.serve.mail_dir == "./jambo-mail/");
+    CHECK(config.serve.mail_from == "Jambo <no-reply@localhost>");
+    CHECK(config.serve.deletion_token_ttl == std::chrono::hours(1));
+    CHECK(config.serve.confirm_on_get == http::ConfirmOnGet::api);
+    CHECK(config.serve.deletion_requests_per_hour == 3);
+    CHECK(config.serve.default_calling_code == "254");
+    CHECK(config.serve.server.header_timeout == std::chrono::seconds(10));
+    CHECK(config.serve.server.request_timeout == std::chrono::seconds(30));
+    CHECK(config.serve.server.idle_timeout == std::chrono::seconds(60));
+    CHECK(config.serve.server.max_body_bytes == 64 * 1024);
+    CHECK(config.serve.server.threads >= 1);
+    CHECK(config.log_level == "info");
+    CHECK(config.log_format == app::LogFormat::text);
+}
+
+TEST_CASE("every setting reads its environment variable - and a flag wins", "[http]") {
+    Env listen("JAMBO_LISTEN", "0.0.0.0:9000");
+    Env db("JAMBO_DB", "/tmp/env.db");
+    Env ttl("JAMBO_DELETION_TOKEN_TTL", "10m");
+    Env confirm("JAMBO_CONFIRM_ON_GET", "never");
+    Env origins("JAMBO_ALLOWED_ORIGINS", "https://A.example/, http://b.example:8080");
+    Env format("JAMBO_LOG_FORMAT", "json");
+    Env url("JAMBO_PUBLIC_URL", "https://jambo.example/");
+    auto invocation = ok({"--listen", "[::1]:8001", "--header-timeout", "1500ms"});
+    const auto& config = invocation.config;
+    CHECK(config.serve.server.address == "::1");
+    CHECK(config.serve.server.port == 8001);
+    CHECK(config.db == "/tmp/env.db");
+    CHECK(config.serve.deletion_token_ttl == std::chrono::minutes(10));
+    CHECK(config.serve.confirm_on_get == http::ConfirmOnGet::never);
+    CHECK(config.serve.allowed_origins == std::vector<std::string>{"https://a.example", "http://b.example:8080"});
+    CHECK(config.log_format == app::LogFormat::json);
+    CHECK(config.serve.server.log_json);
+    CHECK(config.serve.public_url == "https://jambo.example");
+    CHECK(config.serve.server.header_timeout == std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]") {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--bogus"},
+                                                                  {"--threads", "0"},
+                                                                  {"--listen", "nowhere"},
+                                                                  {"--deletion-token-ttl", "soon"},
+                                                                  {"--confirm-on-get", "always"},
+                                                                  {"--allowed-origins", "ftp://x"},
+                                                                  {"--log-format", "xml"},
+                                                                  {"staff", "add"},
+                                                                  {"token", "issue"},
+                                                                  {"token", "issue", "--customer", "x", "--staff", "y"},
+                                                                  {"backup"},
+                                                                  {"frobnicate"}}) {
+        auto exit = early(args);
+        CHECK(exit.code == 2);
+        CHECK(exit.out.empty());
+        CHECK(exit.err.starts_with("jambo: "));
+        CHECK(std::count(exit.err.begin(), exit.err.end(), '\n') == 1);
+    }
+    Env bad("JAMBO_THREADS", "many");
+    CHECK(early({}).code == 2);
+}
+
+TEST_CASE("jambo --help lists the subcommands and --version prints the version", "[http]") {
+    auto help = early({"--help"});
+    CHECK(help.code == 0);
+    for (auto name : {"serve", "migrate", "staff", "token", "backup"}) CHECK(help.out.find(name) != std::string::npos);
+    auto version = early({"--version"});
+    CHECK(version.code == 0);
+    CHECK(version.out.find(app::version) != std::string::npos);
+    auto serve_help = early({"serve", "--help"});
+    CHECK(serve_help.out.find("--public-url") != std::string::npos);
+    CHECK(serve_help.out.find("JAMBO_PUBLIC_URL") != std::string::npos);
+}
+
+TEST_CASE("the subcommands and their arguments", "[http]") {
+    auto add = ok({"staff", "add", "--email", "e@x.test", "--name", "E", "--db", "x.db"});
+    CHECK(add.command.kind == app::CommandKind::staff_add);
+    CHECK(add.command.email == "e@x.test");
+    CHECK(add.command.name == "E");
+    CHECK(add.config.db == "x.db");
+    CHECK(ok({"staff", "list"}).command.kind == app::CommandKind::staff_list);
+    auto issue = ok({"token", "issue", "--customer", "01HWJ8WH9X8WBK65EMGY9YKPBS"});
+    CHECK(issue.command.kind == app::CommandKind::token_issue);
+    CHECK(issue.command.customer == "01HWJ8WH9X8WBK65EMGY9YKPBS");
+    CHECK(ok({"token", "issue", "--staff", "e@x.test"}).command.email == "e@x.test");
+    CHECK(ok({"token", "revoke", "jmb_x"}).command.token == "jmb_x");
+    CHECK(ok({"backup", "copy.db"}).command.file == "copy.db");
+    CHECK(ok({"migrate", "--db", "m.db"}).command.kind == app::CommandKind::migrate);
+    CHECK(ok({"--db", "s.db"}).command.kind == app::CommandKind::serve);
+    CHECK(ok({"serve", "--durability", "full"}).config.durability == sqlite::Durability::full);
+}
+
+TEST_CASE("listen addresses and durations parse strictly", "[http]") {
+    CHECK(app::parse_listen("127.0.0.1:8000") == std::pair<std::string, std::uint16_t>{"127.0.0.1", 8000});
+    CHECK(app::parse_listen("localhost:0") == std::pair<std::string, std::uint16_t>{"127.0.0.1", 0});
+    CHECK(app::parse_listen("[::]:80") == std::pair<std::string, std::uint16_t>{"::", 80});
+    CHECK_FALSE(app::parse_listen("127.0.0.1"));
+    CHECK_FALSE(app::parse_listen("127.0.0.1:70000"));
+    CHECK_FALSE(app::parse_listen("example.com:80"));
+    CHECK(app::parse_millis("90s") == std::chrono::seconds(90));
+    CHECK(app::parse_millis("2h") == std::chrono::hours(2));
+    CHECK(app::parse_millis("250ms") == std::chrono::milliseconds(250));
+    CHECK_FALSE(app::parse_millis("0ms"));
+    CHECK_FALSE(app::parse_millis("ms"));
+}
+
+TEST_CASE("JSON log lines are one object - access entries keep their fields", "[http]") {
+    auto line = app::json_log_line("2024-01-01T00:00:00Z", "info", "jambo", "say \"hi\"\n");
+    auto parsed = boost::json::parse(line).as_object();
+    CHECK(parsed.at("msg") == "say \"hi\"\n");
+    CHECK(parsed.at("level") == "info");
+    auto access = boost::json::parse(app::json_log_line("t", "info", "access", R"("method":"GET","status":200)"));
+    CHECK(access.at("status") == 200);
+    CHECK(access.at("logger") == "access");
+}

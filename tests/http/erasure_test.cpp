@@ -1,0 +1,172 @@
+#include "api_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace jambo;
+using namespace jambo::testing;
+using http::Method;
+
+namespace {
+
+constexpr auto browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+http::Response request_deletion(ApiFixture& f, const std::string& ulid, const std::string& token,
+                                 const std::string& body = {}, const std::string& type = "application/json") {
+    std::initializer_list<Header> with_body = {{"Authorization", bearer(token)}, {"Content-Type", type}};
+    std::initializer_list<Header> without = {{"Authorization", bearer(token)}};
+    return f.call(Method::post, "/api/customer/" + ulid + "/delete/request", body, body.empty() ? without : with_body);
+}
+
+std::string confirm_path(const std::string& deletion_token) {
+    return "/api/customer/" + deletion_token + "/delete/confirm";
+}
+
+std::uint64_t customer_count(ApiFixture& f) {
+    auto tx = f.store.inner.begin(core::TransactionMode::read);
+    return tx->customers().count();
+}
+
+std::string latest_mail_body(ApiFixture& f) {
+    auto tx = f.store.inner.begin(core::TransactionMode::read);
+    auto due = tx->outbox().due(f.clock.now() + std::chrono::hours(24), 100);
+    return due.empty() ? std::string() : due.back().body;
+}
+
+}  // namespace
+
+TEST_CASE("a customer requests deletion: 200 and a mail with the link is queued", "[http]") {
+    ApiFixture f;
+    auto [ulid, token] = f.add_customer(1);
+    auto response = request_deletion(f, ulid, token);
+    CHECK(response.status == 200);
+    CHECK(response.body == R"({"statusCode":200,"body":"Data deletion link sent successfully"})");
+    auto deletion_token = f.latest_deletion_token();
+    CHECK(core::is_well_formed_deletion_token(deletion_token));
+    CHECK(latest_mail_body(f).find("http://jambo.test" + confirm_path(deletion_token)) != std::string::npos);
+}
+
+TEST_CASE("the link base is an allowed origin from a JSON or form body - with PUT too", "[http]") {
+    ApiFixture f;
+    auto [ulid, token] = f.add_customer(1);
+    CHECK(request_deletion(f, ulid, token, R"({"origin":"https://APP.example/"})").status == 200);
+    CHECK(latest_mail_body(f).find("https://app.example/api/customer/") != std::string::npos);
+    auto form = f.call(Method::put, "/api/customer/" + ulid + "/delete/request", "origin=http%3A%2F%2Fjambo.test",
+                       {{"Authorization", bearer(token)}, {"Content-Type", "application/x-www-form-urlencoded"}});
+    CHECK(form.status == 200);
+    CHECK(latest_mail_body(f).find("http://jambo.test/api/customer/") != std::string::npos);
+}
+
+TEST_CASE("deletion requests are refused as the seed and the contract say", "[http]") {
+    ApiFixture f;
+    auto [ulid, token] = f.add_customer(1);
+    auto [other, other_token] = f.add_customer(2);
+
+    auto anonymous = f.call(Method::post, "/api/customer/" + ulid + "/delete/request");
+    CHECK(anonymous.status == 400);
+    CHECK(anonymous.body == R"({"statusCode":400,"body":"Customer Not Found or is Invalid"})");
+    CHECK(request_deletion(f, ulid, "jmb_" + std::string(43, 'x')).status == 400);
+    CHECK(request_deletion(f, ulid, other_token).status == 403);
+    CHECK(request_deletion(f, ulid, f.staff_token()).status == 403);
+
+    auto evil = request_deletion(f, ulid, token, R"({"origin":"https://evil.example"})");
+    CHECK(evil.status == 400);
+    CHECK(evil.body == R"({"statusCode":400,"body":"Origin not allowed."})");
+    CHECK(request_deletion(f, ulid, token, R"({"origin":42})").status == 400);
+    CHECK(request_deletion(f, ulid, token, "{bad", "application/json").status == 400);
+    CHECK(request_deletion(f, ulid, token, "origin=x", "text/plain").status == 415);
+    CHECK(latest_mail_body(f).empty());
+}
+
+TEST_CASE("more than three accepted requests an hour get 429 with Retry-After", "[http]") {
+    ApiFixture f;
+    auto [ulid, token] = f.add_customer(1);
+    CHECK(request_deletion(f, ulid, token, R"({"origin":"https://evil.example"})").status == 400);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(request_deletion(f, ulid, token).status == 200);
+        f.clock.advance(std::chrono::minutes(10));
+    }
+    auto limited = request_deletion(f, ulid, token);
+    CHECK(limited.status == 429);
+    CHECK(limited.headers.find("Retry-After") == std::to_string(30 * 60));
+    CHECK(parse(limited).at("statusCode") == 429);
+    f.clock.advance(std::chrono::minutes(31));
+    CHECK(request_deletion(f, ulid, token).status == 200);
+}
+
+TEST_CASE("an API client's GET of the link deletes - the link then is 404 with detail", "[http]") {
+    ApiFixture f;
+    auto [ulid, token] = f.add_customer(1);
+    f.add_customer(2);
+    REQUIRE(request_deletion(f, ulid, token).status == 200);
+    auto link = confirm_path(f.latest_deletion_token());
+    auto confirmed = f.call(Method::get, link, {}, {{"Accept", "*/*"}});
+    CHECK(confirmed.status == 200);
+    CHECK(confirmed.body == R"({"statusCode":200,"body":"Customer deleted successfully"})");
+    CHECK(customer_count(f) == 1);
+    CHECK(f.get("/api/customers", token).status == 401);
+    CHECK(latest_mail_body(f).empty());  // its queued mail went with it
+
+    auto used = f.call(Method::get, link);
+    CHECK(used.status == 404);
+    auto body = parse(used).as_object();
+    CHECK(key_order(body) == std::vector<std::string>{"statusCode", "body", "detail"});
+    CHECK(body.at("body") == "No Token matches the given query.");
+    CHECK(body.at("detail") == "No Token matches the given query.");
+    CHECK(f.call(Method::post, confirm_path("not-a-token")).status == 404);
+}
+
+TEST_CASE("an expired link is 410 and deletes nothing", "[http]") {
+    ApiFixture f;
+    auto [ulid, token] = f.add_customer(1);
+    REQUIRE(request_deletion(f, ulid, token).status == 200);
+    auto link = confirm_path(f.latest_deletion_token());
+    f.clock.advance(std::chrono::hours(1) + std::chrono::seconds(1));
+    auto expired = f.call(Method::post, link);
+    CHECK(expired.status == 410);
+    CHECK(expired.body == R"({"statusCode":410,"body":"This deletion link has expired; request a new one."})");
+    auto page = f.call(Method::get, link, {}, {{"Accept", browser_accept}});
+    CHECK(page.status == 410);
+    CHECK(page.headers.find("Content-Type") == "text/html; charset=utf-8");
+    CHECK(customer_count(f) == 1);
+}
+
+TEST_CASE("with confirm-on-get never - a GET only describes and POST deletes", "[http]") {
+    ApiFixture f(http::ApiOptions{http::ConfirmOnGet::never});
+    auto [ulid, token] = f.add_customer(1);
+    REQUIRE(request_deletion(f, ulid, token).status == 200);
+    auto link = confirm_path(f.latest_deletion_token());
+    auto described = f.call(Method::get, link);
+    CHECK(described.status == 200);
+    CHECK(customer_count(f) == 1);
+    CHECK(f.call(Method::post, link).status == 200);
+    CHECK(customer_count(f) == 0);
+    CHECK(f.call(Method::get, link).status == 404);
+}
+
+TEST_CASE("a browser sees a page with a POST button - GET never deletes - the POST does", "[http]") {
+    ApiFixture f;
+    auto [ulid, token] = f.add_customer(1);
+    REQUIRE(request_deletion(f, ulid, token).status == 200);
+    auto link = confirm_path(f.latest_deletion_token());
+
+    auto page = f.call(Method::get, link, {}, {{"Accept", browser_accept}});
+    REQUIRE(page.status == 200);
+    CHECK(page.headers.find("Content-Type") == "text/html; charset=utf-8");
+    CHECK(page.headers.find("Referrer-Policy") == "no-referrer");
+    CHECK(page.headers.find("Content-Security-Policy").value().starts_with("default-src 'none'"));
+    CHECK(page.body.find("<form method=\"post\">") != std::string::npos);
+    CHECK(page.body.find("customer0001@example.org") != std::string::npos);
+    CHECK(page.body.find("<script") == std::string::npos);
+    CHECK(customer_count(f) == 1);
+
+    auto done = f.call(Method::post, link, {},
+                       {{"Accept", browser_accept}, {"Content-Type", "application/x-www-form-urlencoded"}});
+    CHECK(done.status == 200);
+    CHECK(done.headers.find("Content-Type") == "text/html; charset=utf-8");
+    CHECK(done.body.find("deleted") != std::string::npos);
+    CHECK(customer_count(f) == 0);
+
+    auto again = f.call(Method::get, link, {}, {{"Accept", browser_accept}});
+    CHECK(again.status == 404);
+    CHECK(again.headers.find("Content-Type") == "text/html; charset=utf-8");
+}

@@ -1,0 +1,89 @@
+#include <jambo/http/router.hpp>
+
+#include "api_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace jambo;
+using http::Method;
+
+namespace {
+
+http::Router sample_router() {
+    http::Router router;
+    router.add({Method::get, Method::head}, "/api/things", [](const http::Request&, const http::PathParams&) {
+        return http::Response{200, {}, "list"};
+    });
+    router.add({Method::post}, "/api/things", [](const http::Request&, const http::PathParams&) {
+        return http::Response{201, {}, "made"};
+    });
+    router.add({Method::get}, "/api/thing/{id}/part/{part}", [](const http::Request&, const http::PathParams& p) {
+        return http::Response{200, {}, p[0] + "|" + p[1]};
+    });
+    return router;
+}
+
+}  // namespace
+
+TEST_CASE("the router finds a handler by method and path", "[http]") {
+    auto router = sample_router();
+    CHECK(router.route(http::Request::make(Method::get, "/api/things")).body == "list");
+    CHECK(router.route(http::Request::make(Method::post, "/api/things")).status == 201);
+    CHECK(router.route(http::Request::make(Method::get, "/api/thing/a%20b/part/7")).body == "a b|7");
+}
+
+TEST_CASE("a trailing slash and a query string do not change the route", "[http]") {
+    auto router = sample_router();
+    CHECK(router.route(http::Request::make(Method::get, "/api/things/")).body == "list");
+    CHECK(router.route(http::Request::make(Method::get, "/api/things/?page=2")).body == "list");
+    CHECK(router.route(http::Request::make(Method::get, "http://host:8000/api/things")).body == "list");
+}
+
+TEST_CASE("an unknown path is a 404 envelope", "[http]") {
+    auto router = sample_router();
+    for (auto target : {"/", "/api", "/api/thingz", "/api//things", "/api/thing/1/part", "relative"}) {
+        auto response = router.route(http::Request::make(Method::get, target));
+        CHECK(response.status == 404);
+        CHECK(response.body == R"({"statusCode":404,"body":"Not found."})");
+    }
+}
+
+TEST_CASE("a known path with another method is a 405 naming the allowed ones", "[http]") {
+    auto router = sample_router();
+    auto request = http::Request::make(Method::other, "/api/things");
+    request.method_text = "BREW";
+    auto response = router.route(request);
+    CHECK(response.status == 405);
+    CHECK(response.headers.find("Allow") == "GET, HEAD, POST");
+    CHECK(response.body == R"({"statusCode":405,"body":"Method \"BREW\" not allowed."})");
+    CHECK(response.headers.find("Content-Type") == "application/json; charset=utf-8");
+}
+
+TEST_CASE("paths and methods of the whole API answer 404 and 405 as the contract says", "[http]") {
+    testing::ApiFixture f;
+    CHECK(f.call(Method::get, "/api/unknown").status == 404);
+    CHECK(f.call(Method::get, "/nothing/here").status == 404);
+    auto response = f.call(Method::delete_, "/api/customers");
+    CHECK(response.status == 405);
+    CHECK(response.headers.find("Allow") == "POST, GET, HEAD, PUT, PATCH");
+    CHECK(f.call(Method::post, "/api/status").headers.find("Allow") == "GET, HEAD");
+    CHECK(f.call(Method::get, "/api/customer/01HWJ8WH9X8WBK65EMGY9YKPBS/delete/request").headers.find("Allow") ==
+          "POST, PUT");
+    CHECK(f.call(Method::delete_, "/api/customer/x/delete/confirm").headers.find("Allow") == "GET, POST");
+    CHECK(f.call(Method::post, "/api/customer/01HWJ8WH9X8WBK65EMGY9YKPBS").headers.find("Allow") ==
+          "GET, HEAD, PUT, PATCH, DELETE");
+}
+
+TEST_CASE("every response carries a request id: the client's if sane - else a new ULID", "[http]") {
+    testing::ApiFixture f;
+    auto echoed = f.call(Method::get, "/api/status", {}, {{"X-Request-Id", "abc-123.x:y_z"}});
+    CHECK(echoed.headers.find("X-Request-Id") == "abc-123.x:y_z");
+    for (auto insane : {std::string("has space"), std::string(200, 'a'), std::string("quote\""), std::string()}) {
+        auto response = f.call(Method::get, "/api/status", {}, {{"X-Request-Id", insane}});
+        auto id = std::string(response.headers.find("X-Request-Id").value());
+        CHECK(id.size() == 26);
+        CHECK(core::Ulid::parse(id).has_value());
+    }
+    CHECK(f.call(Method::get, "/nowhere").headers.find("X-Request-Id").has_value());
+    CHECK(f.call(Method::put, "/api/status").headers.find("X-Request-Id").has_value());
+}
