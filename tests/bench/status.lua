@@ -1,0 +1,3 @@
+local common = require "common"
+wrk.path = "/api/status"
+done = common.report
