@@ -7,8 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -139,9 +143,68 @@ HttpResponse HttpClient::read_response(bool head) {
     return response;
 }
 
+namespace {
+
+void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[byte >> 4];
+            out += hex[byte & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+// With JAMBO_RECORD_RESPONSES=<file>, every exchange is appended to it as one JSON line, so
+// tests/e2e/validate_responses.py can check each response the suite saw against
+// docs/openapi.yaml. One write() per line keeps lines whole when test processes run in parallel.
+void record(const std::string& method, const std::string& target, const HttpResponse& response) {
+    const char* path = std::getenv("JAMBO_RECORD_RESPONSES");
+    if (path == nullptr || *path == '\0') return;
+    std::string line = "{\"method\":";
+    append_json_string(line, method);
+    line += ",\"target\":";
+    append_json_string(line, target);
+    line += ",\"status\":" + std::to_string(response.status) + ",\"headers\":{";
+    for (std::size_t i = 0; i < response.headers.size(); ++i) {
+        if (i > 0) line += ',';
+        std::string name = response.headers[i].first;
+        std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        append_json_string(line, name);
+        line += ':';
+        append_json_string(line, response.headers[i].second);
+    }
+    line += "},\"body\":";
+    append_json_string(line, response.body);
+    line += "}\n";
+    const int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    [[maybe_unused]] const auto written = ::write(fd, line.data(), line.size());
+    ::close(fd);
+}
+
+}  // namespace
+
 HttpResponse HttpClient::request(const std::string& method, const std::string& target,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
                                  const std::string& body) {
+    HttpResponse response = exchange(method, target, headers, body);
+    record(method, target, response);
+    return response;
+}
+
+HttpResponse HttpClient::exchange(const std::string& method, const std::string& target,
+                                  const std::vector<std::pair<std::string, std::string>>& headers,
+                                  const std::string& body) {
     bool reused = fd_ >= 0 && !must_reconnect_;
     if (!reused) connect();
     std::string text = method + " " + target + " HTTP/1.1\r\nHost: " + host_ + ":" + std::to_string(port_) + "\r\n";

@@ -53,6 +53,8 @@ private:
     std::string buffer_;
     std::chrono::milliseconds timeout_{10'000};
 
+    HttpResponse exchange(const std::string& method, const std::string& target,
+                          const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body);
     std::size_t fill();  // reads more into buffer_; 0 on EOF
     std::string read_line();
     std::string read_exact(std::size_t size);

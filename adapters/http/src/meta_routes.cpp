@@ -10,6 +10,8 @@
 
 namespace jambo::http {
 
+extern const std::string_view openapi_json;  // generated from docs/openapi.yaml
+
 namespace {
 
 const std::string& nationalities_json() {
@@ -47,6 +49,9 @@ void Api::add_meta_routes() {
     });
     router_.add({Method::get, Method::head}, "/api/nationalities", [](const Request&, const PathParams&) {
         return json_response(200, nationalities_json());
+    });
+    router_.add({Method::get, Method::head}, "/api/openapi.json", [](const Request&, const PathParams&) {
+        return json_response(200, std::string(openapi_json));
     });
 }
 
