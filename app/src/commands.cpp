@@ -8,10 +8,11 @@
 #include <jambo/core/ulid.hpp>
 #include <jambo/http/api.hpp>
 #include <jambo/http/server.hpp>
-#include <jambo/smtp/directory_transport.hpp>
 #include <jambo/smtp/outbox_relay.hpp>
 #include <jambo/sodium/sodium.hpp>
 #include <jambo/sqlite/sqlite_store.hpp>
+
+#include "mail_setup.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -61,31 +62,42 @@ int refuse(std::ostream& err, const core::Error& error) {
     return 1;
 }
 
-int serve(const Config& config, std::ostream& err) {
-    const auto& settings = config.serve;
-    if (settings.smtp_url) {
-        err << "jambo: SMTP delivery is not available in this build yet; unset JAMBO_SMTP_URL to write mail "
-               "to JAMBO_MAIL_DIR\n";
-        return 1;
+// What an operator needs on the first start, in one short block after the listening line.
+void log_first_steps(const Config& config, const MailSetup& mail, bool no_staff) {
+    spdlog::info("  API:   {}/api/  (status: {}/api/status)", config.serve.public_url, config.serve.public_url);
+    spdlog::info("  data:  {}", config.db);
+    spdlog::info("  mail:  {}", mail.delivers ? "delivered through " + mail.destination
+                                              : "NOT delivered; written to " + mail.destination);
+    if (no_staff) {
+        spdlog::info("  staff: none yet; make a staff token with: jambo staff add --db {} --email you@example.org",
+                     config.db);
     }
+}
+
+int serve(const Config& config) {
+    const auto& settings = config.serve;
+    auto mail = make_mail_setup(settings);
     Infrastructure infra(config);
     auto policy = policy_of(settings);
     core::CustomerService customers(infra.store, infra.clock, infra.random, infra.hasher, infra.ulids, policy);
     core::ErasureService erasure(infra.store, infra.clock, infra.random, infra.hasher, policy);
 
-    smtp::DirectoryMailTransport transport(settings.mail_dir);
-    smtp::OutboxRelay relay(infra.store, infra.clock, transport, smtp::RelayOptions{.from = settings.mail_from});
+    smtp::OutboxRelay relay(infra.store, infra.clock, *mail.transport, relay_options(settings));
     erasure.on_mail_queued([&relay] { relay.notify(); });
 
     http::Api api(http::ApiServices{customers, erasure, infra.store, infra.hasher, policy},
                   http::ApiOptions{settings.confirm_on_get});
-    http::Server server(settings.server, [&api](http::Request& request) { return api.handle(request); });
+    http::Server server(
+        settings.server, [&api](http::Request& request) { return api.handle(request); }, &http::Api::may_block);
 
+    log_mail_setup(mail, settings);
     relay.start();
     spdlog::info("jambo {} listening on {} ({} threads); database {}; mail to {}", version,
                  printable_address(settings.server, server.port()), settings.server.threads, config.db,
-                 transport.directory().string());
+                 mail.destination);
+    log_first_steps(config, mail, infra.admin().list_staff().empty());
     server.run();
+    // Undelivered mail stays in the outbox, committed, for the next start.
     relay.stop();
     infra.store.checkpoint();
     spdlog::info("stopped cleanly");
@@ -106,7 +118,7 @@ std::string format_time(core::TimePoint time) {
 int run_command(const Invocation& invocation, std::ostream& out, std::ostream& err) {
     const auto& config = invocation.config;
     const auto& command = invocation.command;
-    if (command.kind == CommandKind::serve) return serve(config, err);
+    if (command.kind == CommandKind::serve) return serve(config);
 
     Infrastructure infra(config);
     switch (command.kind) {

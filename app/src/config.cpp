@@ -94,6 +94,11 @@ struct RawSettings {
     std::string request_timeout = "30s";
     std::string idle_timeout = "60s";
     std::string shutdown_grace = "10s";
+    std::string smtp_connect_timeout = "10s";
+    std::string smtp_timeout = "60s";
+    std::string mail_retry_first = "5s";
+    std::string mail_retry_max = "5m";
+    std::string mail_retry_for = "24h";
 };
 
 void add_common(CLI::App& command, Config& config, RawSettings& raw) {
@@ -114,6 +119,22 @@ void add_common(CLI::App& command, Config& config, RawSettings& raw) {
         ->capture_default_str();
 }
 
+void add_mail_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
+    serve.add_option("--smtp-loopback-plaintext", s.smtp_loopback_plaintext,
+                     "Plain SMTP to a loopback host that offers no STARTTLS (0 to require TLS there too)")
+        ->envname("JAMBO_SMTP_LOOPBACK_PLAINTEXT")->capture_default_str();
+    serve.add_option("--smtp-connect-timeout", raw.smtp_connect_timeout, "Time to connect to the SMTP server")
+        ->envname("JAMBO_SMTP_CONNECT_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--smtp-timeout", raw.smtp_timeout, "Time for one whole delivery to the SMTP server")
+        ->envname("JAMBO_SMTP_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--mail-retry-first", raw.mail_retry_first, "Wait after a failed delivery; doubles per attempt")
+        ->envname("JAMBO_MAIL_RETRY_FIRST")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--mail-retry-max", raw.mail_retry_max, "Longest wait between delivery attempts")
+        ->envname("JAMBO_MAIL_RETRY_MAX")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_option("--mail-retry-for", raw.mail_retry_for, "How long a message is retried before it is given up")
+        ->envname("JAMBO_MAIL_RETRY_FOR")->check(check_duration, "DURATION")->capture_default_str();
+}
+
 void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--listen", s.listen, "Address and port to listen on")
         ->envname("JAMBO_LISTEN")->check(check_listen, "HOST:PORT")->capture_default_str();
@@ -130,6 +151,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
         ->envname("JAMBO_SMTP_ALLOW_PLAINTEXT");
     serve.add_option("--smtp-ca-file", s.smtp_ca_file, "CA certificate file for the SMTP server")
         ->envname("JAMBO_SMTP_CA_FILE");
+    add_mail_options(serve, s, raw);
     serve.add_option("--mail-dir", s.mail_dir, "Where mail is written as .eml files when no SMTP URL is set")
         ->envname("JAMBO_MAIL_DIR")->capture_default_str();
     serve.add_option("--mail-from", s.mail_from, "Sender of the mail")
@@ -175,6 +197,11 @@ void finish(Config& config, const RawSettings& raw) {
     s.server.idle_timeout = *parse_millis(raw.idle_timeout);
     s.server.shutdown_grace = *parse_millis(raw.shutdown_grace);
     s.server.log_json = config.log_format == LogFormat::json;
+    s.smtp_connect_timeout = *parse_millis(raw.smtp_connect_timeout);
+    s.smtp_timeout = *parse_millis(raw.smtp_timeout);
+    s.mail_retry_first = *parse_millis(raw.mail_retry_first);
+    s.mail_retry_max = *parse_millis(raw.mail_retry_max);
+    s.mail_retry_for = *parse_millis(raw.mail_retry_for);
 }
 
 // `jambo` alone, or `jambo --listen ...`, means `jambo serve ...`.

@@ -12,19 +12,37 @@ namespace {
 // Never sleep longer than this, so a message enqueued by another process (or a clock jump)
 // is picked up eventually even without a notification.
 constexpr auto longest_sleep = std::chrono::seconds(60);
+// The rate limit on deletion requests counts the tokens of the last hour.
+constexpr auto rate_limit_window = std::chrono::hours(1);
 
-std::string domain_of(std::string_view from) {
-    auto at = from.rfind('@');
-    if (at == std::string_view::npos) return "localhost";
-    auto domain = from.substr(at + 1);
-    domain = domain.substr(0, domain.find_first_of("> \t"));
-    return domain.empty() ? std::string("localhost") : std::string(domain);
+std::string ulid_of(const core::OutboxMessage& message) {
+    return message.customer ? message.customer->to_string() : std::string();
+}
+
+std::string describe(std::chrono::milliseconds span) {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(span).count();
+    if (seconds >= 3600 && seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+    if (seconds >= 60 && seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+    if (seconds >= 1) return std::to_string(seconds) + "s";
+    return std::to_string(span.count()) + "ms";
 }
 
 }  // namespace
 
+std::chrono::milliseconds retry_delay(const RetryPolicy& policy, std::uint32_t attempts, double unit) {
+    auto cap = std::max(policy.max, std::chrono::milliseconds(1));
+    auto base = std::max(policy.first, std::chrono::milliseconds(1));
+    for (std::uint32_t i = 1; i < attempts && base < cap; ++i) base *= 2;
+    base = std::min(base, cap);
+    auto half = base / 2;
+    auto spread = static_cast<double>((base - half).count()) * std::clamp(unit, 0.0, 1.0);
+    return std::min(base, half + std::chrono::milliseconds(static_cast<std::int64_t>(spread)));
+}
+
 OutboxRelay::OutboxRelay(core::Store& store, const core::Clock& clock, MailTransport& transport, RelayOptions options)
-    : store_(store), clock_(clock), transport_(transport), options_(std::move(options)) {}
+    : store_(store), clock_(clock), transport_(transport), options_(std::move(options)) {
+    if (options_.message_id_domain.empty()) options_.message_id_domain = domain_of(options_.from);
+}
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
@@ -43,23 +61,20 @@ void OutboxRelay::stop() {
         std::scoped_lock lock(mutex_);
         stopping_ = true;
     }
+    transport_.interrupt();
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
 }
 
+bool OutboxRelay::stop_requested() {
+    std::scoped_lock lock(mutex_);
+    return stopping_;
+}
+
 void OutboxRelay::loop() {
-    for (;;) {
-        {
-            std::scoped_lock lock(mutex_);
-            if (stopping_) return;
-            pending_ = false;
-        }
+    while (!stop_requested()) {
         try {
-            while (deliver_due() == options_.batch) {
-                std::scoped_lock lock(mutex_);
-                if (stopping_) return;
-            }
-            wait_for_work();
+            run_once();
         } catch (const std::exception& e) {
             spdlog::error("mail relay: {}", e.what());
             std::unique_lock lock(mutex_);
@@ -68,16 +83,66 @@ void OutboxRelay::loop() {
     }
 }
 
+void OutboxRelay::run_once() {
+    {
+        std::scoped_lock lock(mutex_);
+        pending_ = false;
+    }
+    housekeeping_if_due();
+    while (deliver_due() == options_.batch) {
+        if (stop_requested()) return;
+    }
+    wait_for_work();
+}
+
 void OutboxRelay::wait_for_work() {
     std::optional<core::TimePoint> next_due;
     {
         auto tx = store_.begin(core::TransactionMode::read);
         next_due = tx->outbox().next_due();
     }
-    std::chrono::milliseconds sleep = longest_sleep;
-    if (next_due) sleep = std::clamp(*next_due - clock_.now(), std::chrono::milliseconds(0), sleep);
+    auto now = clock_.now();
+    auto wake_at = std::min(next_due.value_or(now + longest_sleep), next_housekeeping_);
+    auto sleep = std::clamp<std::chrono::milliseconds>(wake_at - now, std::chrono::milliseconds(0), longest_sleep);
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, sleep, [this] { return stopping_ || pending_; });
+}
+
+void OutboxRelay::housekeeping_if_due() {
+    if (clock_.now() < next_housekeeping_) return;
+    housekeeping();
+    next_housekeeping_ = clock_.now() + options_.housekeeping_every;
+}
+
+void OutboxRelay::housekeeping() {
+    // Each on its own: a failing purge must not hide the queue report, nor stop delivery.
+    try {
+        report_queue();
+    } catch (const std::exception& e) {
+        spdlog::error("mail relay: cannot read the outbox: {}", e.what());
+    }
+    try {
+        purge_deletion_tokens();
+    } catch (const std::exception& e) {
+        spdlog::error("mail relay: cannot purge expired deletion tokens: {}", e.what());
+    }
+}
+
+void OutboxRelay::report_queue() {
+    auto tx = store_.begin(core::TransactionMode::read);
+    auto depth = tx->outbox().depth();
+    if (depth == 0) return;
+    auto oldest = tx->outbox().oldest().value_or(clock_.now());
+    auto age = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - oldest);
+    spdlog::info("mail outbox: {} queued, oldest {}s old", depth, std::max<std::int64_t>(0, age.count()));
+}
+
+void OutboxRelay::purge_deletion_tokens() {
+    auto keep = std::max<std::chrono::seconds>(options_.deletion_token_ttl, rate_limit_window);
+    auto tx = store_.begin(core::TransactionMode::write);
+    auto purged = tx->deletion_tokens().purge_expired(clock_.now() - keep);
+    tx->commit();
+    if (purged > 0) spdlog::info("purged {} expired deletion tokens", purged);
 }
 
 std::size_t OutboxRelay::deliver_due() {
@@ -86,8 +151,13 @@ std::size_t OutboxRelay::deliver_due() {
         auto tx = store_.begin(core::TransactionMode::read);
         due = tx->outbox().due(clock_.now(), options_.batch);
     }
-    for (const auto& message : due) handle(message);
-    return due.size();
+    std::size_t handled = 0;
+    for (const auto& message : due) {
+        if (stop_requested()) break;
+        handle(message);
+        ++handled;
+    }
+    return handled;
 }
 
 void OutboxRelay::handle(const core::OutboxMessage& message) {
@@ -95,38 +165,53 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
         auto where = transport_.deliver(to_mail(message));
         delivered(message, where);
     } catch (const DeliveryError& e) {
-        failed(message, e, e.permanent());
+        // Cut short by shutdown: not the message's fault, so it stays due for the next start.
+        if (stop_requested()) return;
+        failed(message, e, e.permanent(), e.reply_code());
     } catch (const std::filesystem::filesystem_error& e) {
-        failed(message, e, false);
+        failed(message, e, false, 0);
     }
 }
 
 void OutboxRelay::delivered(const core::OutboxMessage& message, const std::string& where) {
     auto tx = store_.begin(core::TransactionMode::write);
     tx->outbox().remove(message.id);
-    auto subject = message.customer ? message.customer->to_string() : std::string();
-    tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.delivered", subject, std::string(transport_.kind())});
+    tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.delivered", ulid_of(message), std::string(transport_.kind())});
     tx->commit();
     // Where, never what: the body holds a secret link.
-    spdlog::info("mail {} delivered to {}", message.id, where);
+    spdlog::info("mail {} delivered to {} after {} failed attempts", message.id, where, message.attempts);
 }
 
-void OutboxRelay::failed(const core::OutboxMessage& message, const std::exception& error, bool permanent) {
-    auto attempts = message.attempts + 1;
-    auto tx = store_.begin(core::TransactionMode::write);
-    if (permanent || attempts >= options_.max_attempts) {
-        tx->outbox().remove(message.id);
-        auto subject = message.customer ? message.customer->to_string() : std::string();
-        tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.abandoned", subject, std::string(transport_.kind())});
-        tx->commit();
-        spdlog::error("mail {} abandoned after {} attempts: {}", message.id, attempts, error.what());
-        return;
+void OutboxRelay::failed(const core::OutboxMessage& message, const std::exception& error, bool permanent,
+                         int reply_code) {
+    const auto attempts = message.attempts + 1;
+    const auto now = clock_.now();
+    const auto deadline = message.created_at + options_.retry.give_up_after;
+    const auto& retry = options_.retry;
+    if (permanent) {
+        return abandon(message, "rejected" + (reply_code ? " with " + std::to_string(reply_code) : std::string()), error);
     }
-    auto backoff = options_.first_backoff * (std::int64_t{1} << std::min<std::uint32_t>(attempts - 1, 16));
-    backoff = std::min(backoff, options_.max_backoff);
-    tx->outbox().reschedule(message.id, clock_.now() + backoff, attempts, error.what());
+    if (now >= deadline || (retry.max_attempts != 0 && attempts >= retry.max_attempts)) {
+        return abandon(message, "gave up after " + std::to_string(attempts) + " attempts", error);
+    }
+    auto unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);
+    // The last try is at the deadline itself, so a message is never dropped earlier than promised.
+    auto next = std::min(now + retry_delay(retry, attempts, unit), deadline);
+    auto tx = store_.begin(core::TransactionMode::write);
+    tx->outbox().reschedule(message.id, next, attempts, error.what());
     tx->commit();
-    spdlog::warn("mail {} attempt {} failed, retrying in {}s: {}", message.id, attempts, backoff.count(), error.what());
+    spdlog::warn("mail {} attempt {} failed, retrying in {}: {}", message.id, attempts, describe(next - now),
+                 error.what());
+}
+
+void OutboxRelay::abandon(const core::OutboxMessage& message, const std::string& reason, const std::exception& error) {
+    auto tx = store_.begin(core::TransactionMode::write);
+    tx->outbox().remove(message.id);
+    // The audit log keeps facts only; the transport's free-text error goes to the log.
+    tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.abandoned", ulid_of(message),
+                                        std::string(transport_.kind()) + ": " + reason});
+    tx->commit();
+    spdlog::error("mail {} for customer {} abandoned ({}): {}", message.id, ulid_of(message), reason, error.what());
 }
 
 MailMessage OutboxRelay::to_mail(const core::OutboxMessage& message) const {
@@ -136,8 +221,7 @@ MailMessage OutboxRelay::to_mail(const core::OutboxMessage& message) const {
     mail.subject = message.subject;
     mail.body = message.body;
     mail.date = message.created_at;
-    mail.message_id = "jambo." + std::to_string(message.id) + "." +
-                      std::to_string(message.created_at.time_since_epoch().count()) + "@" + domain_of(options_.from);
+    mail.message_id = make_message_id(message.id, message.created_at, options_.message_id_domain);
     return mail;
 }
 

@@ -25,7 +25,13 @@ struct ServeConfig {
     std::vector<std::string> allowed_origins;  ///< normalised; empty: the public URL
     std::optional<std::string> smtp_url;
     bool smtp_allow_plaintext = false;
+    bool smtp_loopback_plaintext = true;  ///< plain SMTP to a loopback host when STARTTLS is not offered
     std::string smtp_ca_file;
+    std::chrono::milliseconds smtp_connect_timeout{std::chrono::seconds{10}};
+    std::chrono::milliseconds smtp_timeout{std::chrono::seconds{60}};
+    std::chrono::milliseconds mail_retry_first{std::chrono::seconds{5}};
+    std::chrono::milliseconds mail_retry_max{std::chrono::minutes{5}};
+    std::chrono::milliseconds mail_retry_for{std::chrono::hours{24}};
     std::string mail_dir = "./jambo-mail/";
     std::string mail_from = "Jambo <no-reply@localhost>";
     std::chrono::seconds deletion_token_ttl{3600};

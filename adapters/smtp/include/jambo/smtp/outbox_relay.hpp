@@ -1,6 +1,7 @@
 #pragma once
 /// The background sender: takes due messages from the store's outbox, delivers them through
 /// a MailTransport, removes them and records the fact (no personal data) in the audit log.
+/// Between deliveries it reports the queue once a period and purges spent deletion tokens.
 
 #include <jambo/core/ports/clock.hpp>
 #include <jambo/core/ports/store.hpp>
@@ -10,19 +11,40 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 
 namespace jambo::smtp {
 
+/// When a message whose delivery failed for a temporary reason is tried again.
+struct RetryPolicy {
+    std::chrono::milliseconds first{std::chrono::seconds{5}};  ///< the wait after the first failure, before jitter
+    std::chrono::milliseconds max{std::chrono::minutes{5}};  ///< no wait is longer
+    /// Counted from when the message was queued; after it the message is abandoned.
+    std::chrono::milliseconds give_up_after{std::chrono::hours{24}};
+    std::uint32_t max_attempts = 0;  ///< 0: no limit but give_up_after
+};
+
+/// The wait after failed attempt number `attempts` (1 for the first failure): `first` doubled
+/// per attempt and capped at `max`, then spread over its upper half by `unit` in [0, 1), so
+/// that messages which failed together do not retry together.
+[[nodiscard]] std::chrono::milliseconds retry_delay(const RetryPolicy& policy, std::uint32_t attempts, double unit);
+
 struct RelayOptions {
     std::string from = "Jambo <no-reply@localhost>";
+    /// The right-hand side of Message-IDs; empty: the From address's domain.
+    std::string message_id_domain{};
     std::uint32_t batch = 16;
-    std::uint32_t max_attempts = 8;
-    std::chrono::seconds first_backoff{30};
-    std::chrono::seconds max_backoff{3600};
+    RetryPolicy retry{};
     /// After a store failure, before trying again.
-    std::chrono::milliseconds error_pause{2000};
+    std::chrono::milliseconds error_pause{std::chrono::seconds{2}};
+    /// How often the queue is reported to the log (while not empty) and spent deletion
+    /// tokens are purged.
+    std::chrono::milliseconds housekeeping_every{std::chrono::minutes{1}};
+    /// Deletion tokens are kept at least this long, and an hour at least (the rate limit
+    /// counts the last hour's tokens).
+    std::chrono::seconds deletion_token_ttl{std::chrono::hours{1}};
 };
 
 class OutboxRelay {
@@ -32,23 +54,29 @@ public:
     OutboxRelay(const OutboxRelay&) = delete;
     OutboxRelay& operator=(const OutboxRelay&) = delete;
 
-    /// Starts the thread; it delivers what is already due, then sleeps until notified or until
-    /// the next message is due (no polling).
+    /// Starts the thread; it delivers what is already due, then sleeps until notified, until
+    /// the next message is due or until housekeeping is due (no polling).
     void start();
     /// Wakes the thread: a message was committed to the outbox. Cheap; callable from any thread.
     void notify();
-    /// Finishes the message in hand and joins the thread. Idempotent.
+    /// Interrupts the delivery in hand (it stays queued, untouched) and joins the thread.
+    /// Undelivered messages stay in the outbox for the next start. Idempotent.
     void stop();
 
     /// Delivers every message due now, on the calling thread; returns how many were handled
     /// (delivered, rescheduled or abandoned). For tests and for the thread itself.
     std::size_t deliver_due();
+    /// Logs the queue's depth and oldest age if it is not empty, and purges deletion tokens
+    /// that expired more than max(ttl, 1 h) ago. For tests and for the thread itself.
+    void housekeeping();
 
 private:
     core::Store& store_;
     const core::Clock& clock_;
     MailTransport& transport_;
     RelayOptions options_;
+    std::mt19937_64 jitter_{std::random_device{}()};
+    core::TimePoint next_housekeeping_{};
 
     std::mutex mutex_;
     std::condition_variable wake_;
@@ -57,10 +85,16 @@ private:
     std::thread thread_;
 
     void loop();
+    void run_once();
     void wait_for_work();
+    [[nodiscard]] bool stop_requested();
+    void housekeeping_if_due();
+    void report_queue();
+    void purge_deletion_tokens();
     void handle(const core::OutboxMessage& message);
     void delivered(const core::OutboxMessage& message, const std::string& where);
-    void failed(const core::OutboxMessage& message, const std::exception& error, bool permanent);
+    void failed(const core::OutboxMessage& message, const std::exception& error, bool permanent, int reply_code);
+    void abandon(const core::OutboxMessage& message, const std::string& reason, const std::exception& error);
     [[nodiscard]] MailMessage to_mail(const core::OutboxMessage& message) const;
 };
 

@@ -1,0 +1,76 @@
+#pragma once
+/// Delivery to an SMTP server through libcurl: smtp:// with STARTTLS, smtps:// with implicit
+/// TLS, AUTH from the URL, certificates verified, connect and overall timeouts.
+
+#include <jambo/smtp/mail_transport.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace jambo::smtp {
+
+struct SmtpOptions {
+    /// `smtp://[user[:password]@]host[:port][/ehlo-name]` or `smtps://...`.
+    std::string url{};
+    /// Plain SMTP (no STARTTLS offered) is accepted from any host, e.g. a relay on a private network.
+    bool allow_plaintext = false;
+    /// Plain SMTP is accepted from a loopback host (127.0.0.0/8, ::1, localhost).
+    bool loopback_plaintext = true;
+    /// A PEM file of the CA that signed the server's certificate; empty: the system's CAs.
+    std::string ca_file{};
+    /// The EHLO name when the URL has no path.
+    std::string ehlo_name{};
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds{10}};
+    /// For the whole exchange with the server, connecting included.
+    std::chrono::milliseconds timeout{std::chrono::seconds{60}};
+};
+
+/// How the connection must be secured.
+enum class TlsMode {
+    implicit,       ///< smtps://: TLS from the first byte
+    required,       ///< smtp:// with STARTTLS, refused if the server does not offer it
+    opportunistic,  ///< smtp:// with STARTTLS if offered, else plain
+};
+
+/// 127.0.0.0/8, ::1 (bracketed or not, or IPv4-mapped) or `localhost`.
+[[nodiscard]] bool is_loopback_host(std::string_view host);
+
+/// The TLS mode for a URL's scheme and host under the options.
+[[nodiscard]] TlsMode tls_mode_for(std::string_view scheme, std::string_view host, const SmtpOptions& options);
+
+/// The SMTP command an exchange had reached when it failed.
+enum class SmtpStep { connect, ehlo, starttls, auth, mail_from, rcpt_to, data };
+
+/// Whether the failure is the message's own (a 5xx for its recipient or its content), so
+/// retrying cannot help. Anything else — no connection, a timeout, a 4xx, a TLS or login
+/// problem, a sender the server refuses — is the server's or the configuration's, and
+/// temporary: fixing it lets the queued message through.
+[[nodiscard]] bool is_permanent_failure(SmtpStep step, long reply_code);
+
+class CurlSmtpTransport final : public MailTransport {
+public:
+    /// Throws std::invalid_argument for a URL that is not smtp:// or smtps:// with a host, or
+    /// a CA file that cannot be read.
+    explicit CurlSmtpTransport(SmtpOptions options);
+
+    std::string deliver(const MailMessage& message) override;
+    [[nodiscard]] std::string_view kind() const override { return "smtp"; }
+    void interrupt() override { interrupted_ = true; }
+
+    /// The URL without credentials, for the log.
+    [[nodiscard]] const std::string& endpoint() const { return endpoint_; }
+    [[nodiscard]] TlsMode tls_mode() const { return tls_mode_; }
+
+private:
+    SmtpOptions options_;
+    std::string url_;  ///< what curl connects to: no credentials, the EHLO name as the path
+    std::string endpoint_;
+    std::string user_;
+    std::string password_;
+    TlsMode tls_mode_ = TlsMode::required;
+    std::atomic<bool> interrupted_{false};
+};
+
+}  // namespace jambo::smtp

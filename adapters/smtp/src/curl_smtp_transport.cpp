@@ -1,0 +1,256 @@
+#include <jambo/smtp/curl_smtp_transport.hpp>
+
+#include <curl/curl.h>
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+namespace jambo::smtp {
+
+namespace {
+
+// libcurl's global state, set up before the first transfer and torn down at exit.
+void ensure_curl_initialised() {
+    struct Global {
+        Global() {
+            if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+        }
+        ~Global() { curl_global_cleanup(); }
+        Global(const Global&) = delete;
+        Global& operator=(const Global&) = delete;
+    };
+    static const Global global;
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::ranges::transform(out, out.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    return out;
+}
+
+struct UrlDeleter {
+    void operator()(CURLU* url) const { curl_url_cleanup(url); }
+};
+struct EasyDeleter {
+    void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct ListDeleter {
+    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+struct UrlParts {
+    std::string scheme;
+    std::string host;
+    std::string port;
+    std::string user;
+    std::string password;
+    std::string path;
+};
+
+std::string url_part(CURLU* url, CURLUPart which, unsigned flags = 0) {
+    char* text = nullptr;
+    if (curl_url_get(url, which, &text, flags) != CURLUE_OK || text == nullptr) return {};
+    std::string value(text);
+    curl_free(text);
+    return value;
+}
+
+UrlParts split_url(const std::string& text) {
+    std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+    if (!url || curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
+        throw std::invalid_argument("the SMTP URL cannot be parsed");
+    }
+    UrlParts parts{url_part(url.get(), CURLUPART_SCHEME),
+                   lower(url_part(url.get(), CURLUPART_HOST)),
+                   url_part(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT),
+                   url_part(url.get(), CURLUPART_USER, CURLU_URLDECODE),
+                   url_part(url.get(), CURLUPART_PASSWORD, CURLU_URLDECODE),
+                   url_part(url.get(), CURLUPART_PATH)};
+    if (parts.scheme != "smtp" && parts.scheme != "smtps") throw std::invalid_argument("the SMTP URL must be smtp:// or smtps://");
+    if (parts.host.empty()) throw std::invalid_argument("the SMTP URL has no host");
+    return parts;
+}
+
+
+constexpr std::string_view step_name(SmtpStep step) {
+    switch (step) {
+        case SmtpStep::connect: return "connect";
+        case SmtpStep::ehlo: return "EHLO";
+        case SmtpStep::starttls: return "STARTTLS";
+        case SmtpStep::auth: return "AUTH";
+        case SmtpStep::mail_from: return "MAIL FROM";
+        case SmtpStep::rcpt_to: return "RCPT TO";
+        case SmtpStep::data: return "DATA";
+    }
+    return "?";
+}
+
+// The state one transfer's callbacks share.
+struct Exchange {
+    std::string_view text;
+    std::size_t sent = 0;
+    SmtpStep step = SmtpStep::connect;
+    const std::atomic<bool>* interrupted = nullptr;
+};
+
+std::size_t read_message(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto& exchange = *static_cast<Exchange*>(user);
+    auto chunk = std::min(size * count, exchange.text.size() - exchange.sent);
+    std::memcpy(buffer, exchange.text.data() + exchange.sent, chunk);
+    exchange.sent += chunk;
+    return chunk;
+}
+
+int check_interrupt(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return static_cast<Exchange*>(user)->interrupted->load() ? 1 : 0;
+}
+
+// Follows the commands curl sends, to tell a refused recipient from a refused login. Only the
+// command word is looked at: AUTH lines carry credentials. QUIT, which curl sends after a
+// failure too, does not count: the step is the one that failed.
+int track_command(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+    if (type != CURLINFO_HEADER_OUT) return 0;
+    auto& exchange = *static_cast<Exchange*>(user);
+    std::string_view line(data, size);
+    auto word = lower(line.substr(0, line.find_first_of(" :\r\n")));
+    if (word == "ehlo" || word == "helo") exchange.step = SmtpStep::ehlo;
+    if (word == "starttls") exchange.step = SmtpStep::starttls;
+    if (word == "auth") exchange.step = SmtpStep::auth;
+    if (word == "mail") exchange.step = SmtpStep::mail_from;
+    if (word == "rcpt") exchange.step = SmtpStep::rcpt_to;
+    if (word == "data") exchange.step = SmtpStep::data;
+    return 0;
+}
+
+std::string envelope_address(const std::string& mailbox, std::string_view field) {
+    auto parsed = parse_mailbox(mailbox);
+    if (!parsed) throw DeliveryError(std::string(field) + " is not a usable mail address", true);
+    return "<" + parsed->address + ">";
+}
+
+// One message's exchange with the server: the easy handle with the message, envelope and
+// callbacks set; the caller adds where to and how securely.
+class Transfer {
+public:
+    Transfer(std::string text, std::string from, std::string to, const std::atomic<bool>& interrupted)
+        : text_(std::move(text)), from_(std::move(from)), easy_(curl_easy_init()) {
+        if (!easy_) throw DeliveryError("curl_easy_init failed", false);
+        recipients_.reset(curl_slist_append(nullptr, to.c_str()));
+        exchange_ = Exchange{text_, 0, SmtpStep::connect, &interrupted};
+        auto* easy = easy_.get();
+        curl_easy_setopt(easy, CURLOPT_MAIL_FROM, from_.c_str());
+        curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, recipients_.get());
+        curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(easy, CURLOPT_READFUNCTION, read_message);
+        curl_easy_setopt(easy, CURLOPT_READDATA, &exchange_);
+        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_interrupt);
+        curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &exchange_);
+        // VERBOSE only so that track_command sees the commands; nothing is printed.
+        curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);
+        curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, track_command);
+        curl_easy_setopt(easy, CURLOPT_DEBUGDATA, &exchange_);
+        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_);
+    }
+    Transfer(const Transfer&) = delete;
+    Transfer& operator=(const Transfer&) = delete;
+
+    [[nodiscard]] CURL* easy() const { return easy_.get(); }
+
+    // What went wrong, without the addresses: curl's words, the step and the server's reply code.
+    [[nodiscard]] DeliveryError failure(CURLcode result, const std::string& endpoint) const {
+        long reply = 0;
+        curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &reply);
+        std::string what = endpoint + ": " + curl_easy_strerror(result);
+        if (error_[0] != '\0') what += " (" + std::string(error_) + ")";
+        what += " at " + std::string(step_name(exchange_.step));
+        if (reply != 0) what += ", reply " + std::to_string(reply);
+        return DeliveryError(what, is_permanent_failure(exchange_.step, reply), static_cast<int>(reply));
+    }
+
+private:
+    std::string text_;
+    std::string from_;
+    std::unique_ptr<CURL, EasyDeleter> easy_;
+    std::unique_ptr<curl_slist, ListDeleter> recipients_;
+    Exchange exchange_;
+    char error_[CURL_ERROR_SIZE] = {};
+};
+
+}  // namespace
+
+bool is_loopback_host(std::string_view host) {
+    auto name = lower(host);
+    if (name.ends_with('.')) name.pop_back();
+    if (name == "localhost") return true;
+    if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+    unsigned char bytes[16];
+    if (inet_pton(AF_INET, name.c_str(), bytes) == 1) return bytes[0] == 127;
+    if (inet_pton(AF_INET6, name.c_str(), bytes) != 1) return false;
+    static constexpr unsigned char loopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static constexpr unsigned char mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(bytes, loopback6, 16) == 0) return true;
+    return std::memcmp(bytes, mapped_prefix, 12) == 0 && bytes[12] == 127;
+}
+
+TlsMode tls_mode_for(std::string_view scheme, std::string_view host, const SmtpOptions& options) {
+    if (lower(scheme) == "smtps") return TlsMode::implicit;
+    if (options.allow_plaintext || (options.loopback_plaintext && is_loopback_host(host))) {
+        return TlsMode::opportunistic;
+    }
+    return TlsMode::required;
+}
+
+bool is_permanent_failure(SmtpStep step, long reply_code) {
+    bool message_refused = step == SmtpStep::rcpt_to || step == SmtpStep::data;
+    return message_refused && reply_code >= 500 && reply_code < 600;
+}
+
+CurlSmtpTransport::CurlSmtpTransport(SmtpOptions options) : options_(std::move(options)) {
+    ensure_curl_initialised();
+    auto parts = split_url(options_.url);
+    user_ = parts.user;
+    password_ = parts.password;
+    tls_mode_ = tls_mode_for(parts.scheme, parts.host, options_);
+    endpoint_ = parts.scheme + "://" + parts.host + ":" + parts.port;
+    // curl takes the EHLO name from the URL's path.
+    auto path = parts.path == "/" ? std::string() : parts.path;
+    if (path.empty() && !options_.ehlo_name.empty()) path = "/" + options_.ehlo_name;
+    url_ = endpoint_ + path;
+    if (!options_.ca_file.empty() && !std::ifstream(options_.ca_file)) {
+        throw std::invalid_argument("cannot read the SMTP CA file " + options_.ca_file);
+    }
+}
+
+std::string CurlSmtpTransport::deliver(const MailMessage& message) {
+    if (interrupted_) throw DeliveryError("mail delivery interrupted by shutdown", false);
+    Transfer transfer(format_message(message), envelope_address(message.from, "From"),
+                      envelope_address(message.to, "To"), interrupted_);
+    auto* easy = transfer.easy();
+    curl_easy_setopt(easy, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    if (!user_.empty()) {
+        curl_easy_setopt(easy, CURLOPT_USERNAME, user_.c_str());
+        curl_easy_setopt(easy, CURLOPT_PASSWORD, password_.c_str());
+    }
+    long use_ssl = tls_mode_ == TlsMode::opportunistic ? CURLUSESSL_TRY : CURLUSESSL_ALL;
+    curl_easy_setopt(easy, CURLOPT_USE_SSL, use_ssl);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+
+    const auto result = curl_easy_perform(easy);
+    if (result == CURLE_OK) return endpoint_;
+    throw transfer.failure(result, endpoint_);
+}
+
+}  // namespace jambo::smtp

@@ -1,0 +1,78 @@
+#include "mail_setup.hpp"
+
+#include <jambo/smtp/curl_smtp_transport.hpp>
+#include <jambo/smtp/directory_transport.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace jambo::app {
+
+namespace {
+
+std::string host_of(std::string_view url) {
+    auto rest = url.substr(url.find("://") + 3);
+    rest = rest.substr(0, rest.find_first_of("/:"));
+    return std::string(rest);
+}
+
+// Message-IDs and EHLO name our own domain: the sender's, unless that is a placeholder.
+std::string our_domain(const ServeConfig& settings) {
+    auto domain = smtp::domain_of(settings.mail_from);
+    if (!domain.empty() && domain != "localhost") return domain;
+    auto host = host_of(settings.public_url);
+    return host.empty() || host.starts_with('[') ? std::string("localhost") : host;
+}
+
+std::string_view describe(smtp::TlsMode mode) {
+    switch (mode) {
+        case smtp::TlsMode::implicit: return "implicit TLS";
+        case smtp::TlsMode::required: return "STARTTLS required";
+        case smtp::TlsMode::opportunistic: return "STARTTLS if offered, else plain";
+    }
+    return "";
+}
+
+}  // namespace
+
+MailSetup make_mail_setup(const ServeConfig& settings) {
+    if (!settings.smtp_url) {
+        auto transport = std::make_unique<smtp::DirectoryMailTransport>(settings.mail_dir);
+        auto where = transport->directory().string();
+        return MailSetup{std::move(transport), where, false};
+    }
+    auto transport = std::make_unique<smtp::CurlSmtpTransport>(smtp::SmtpOptions{
+        .url = *settings.smtp_url,
+        .allow_plaintext = settings.smtp_allow_plaintext,
+        .loopback_plaintext = settings.smtp_loopback_plaintext,
+        .ca_file = settings.smtp_ca_file,
+        .ehlo_name = our_domain(settings),
+        .connect_timeout = settings.smtp_connect_timeout,
+        .timeout = settings.smtp_timeout,
+    });
+    auto where = transport->endpoint() + " (" + std::string(describe(transport->tls_mode())) + ")";
+    return MailSetup{std::move(transport), where, true};
+}
+
+smtp::RelayOptions relay_options(const ServeConfig& settings) {
+    smtp::RelayOptions options;
+    options.from = settings.mail_from;
+    options.message_id_domain = our_domain(settings);
+    options.retry.first = settings.mail_retry_first;
+    options.retry.max = settings.mail_retry_max;
+    options.retry.give_up_after = settings.mail_retry_for;
+    options.deletion_token_ttl = settings.deletion_token_ttl;
+    return options;
+}
+
+void log_mail_setup(const MailSetup& mail, const ServeConfig& settings) {
+    if (mail.delivers) {
+        spdlog::info("mail is delivered through {}, retried for up to {}s", mail.destination,
+                     std::chrono::duration_cast<std::chrono::seconds>(settings.mail_retry_for).count());
+        return;
+    }
+    spdlog::warn("mail is NOT being delivered: no SMTP URL is set (JAMBO_SMTP_URL); each message is written "
+                 "as an .eml file to {}",
+                 mail.destination);
+}
+
+}  // namespace jambo::app
