@@ -1,6 +1,10 @@
 # How every Jambo target is compiled: warnings and sanitizers per target, never global flags.
 
 function(jambo_configure_target target)
+    # clang < 16 cannot compile libstdc++'s <expected> (no P0848); cmake/compat has a stand-in.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 16)
+        target_include_directories(${target} SYSTEM BEFORE PRIVATE "${PROJECT_SOURCE_DIR}/cmake/compat")
+    endif()
     if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
         target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
             -Wno-sign-conversion -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual)

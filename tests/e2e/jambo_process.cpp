@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -27,15 +30,34 @@ std::string read_file(const std::filesystem::path& path) {
     return text.str();
 }
 
-// The test's own JAMBO_* variables must not leak into the server under test.
+// The test's own JAMBO_* variables must not leak into the server under test. Leak detection
+// is on in the server (as it is by default under ASan) unless the caller configured ASan.
 std::vector<std::string> environment(const EnvVars& extra) {
     std::vector<std::string> env;
+    bool asan_options = false;
     for (char** entry = environ; *entry != nullptr; ++entry) {
-        if (std::string_view(*entry).starts_with("JAMBO_")) continue;
+        std::string_view text(*entry);
+        if (text.starts_with("JAMBO_")) continue;
+        asan_options = asan_options || text.starts_with("ASAN_OPTIONS=");
         env.emplace_back(*entry);
     }
-    for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
+    for (const auto& [name, value] : extra) {
+        asan_options = asan_options || name == "ASAN_OPTIONS";
+        env.push_back(name + "=" + value);
+    }
+    if (!asan_options) env.emplace_back("ASAN_OPTIONS=detect_leaks=1");
     return env;
+}
+
+// Waits up to `limit` for the child; -1 if it is still running.
+int wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) return status;
+        if (std::chrono::steady_clock::now() >= deadline) return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& args, const EnvVars& extra,
@@ -104,8 +126,13 @@ CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args
 JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, const EnvVars& env) : dir_(dir) {
     static int counter = 0;
     log_path_ = dir.path / ("server-" + std::to_string(counter++) + ".log");
-    std::vector<std::string> full{"serve", "--listen", "127.0.0.1:0", "--db", dir.db(), "--mail-dir",
-                                  dir.mail_dir().string(), "--threads", "2"};
+    // Defaults, unless the test gives its own (the command line takes each flag once).
+    std::vector<std::string> full{"serve", "--listen", "127.0.0.1:0"};
+    for (const auto& [flag, value] : {std::pair<std::string, std::string>{"--db", dir.db()},
+                                      {"--mail-dir", dir.mail_dir().string()},
+                                      {"--threads", "2"}}) {
+        if (std::ranges::find(args, flag) == args.end()) full.insert(full.end(), {flag, value});
+    }
     full.insert(full.end(), args.begin(), args.end());
     pid_ = spawn(dir.path, full, env, dir.path / "server.out", log_path_);
     static const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
@@ -128,8 +155,10 @@ JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, cons
     throw std::runtime_error("jambo did not start listening: " + log());
 }
 
+// A graceful stop, so the sanitizers' exit-time checks (LeakSanitizer above all) run in every
+// server a test starts; stop() turns their reports into test failures.
 JamboServer::~JamboServer() {
-    if (pid_ > 0) stop(SIGKILL);
+    if (pid_ > 0) stop(SIGTERM);
 }
 
 std::string JamboServer::log() const { return read_file(log_path_); }
@@ -137,10 +166,27 @@ std::string JamboServer::log() const { return read_file(log_path_); }
 int JamboServer::stop(int signal) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
+    int status = wait_for_exit(pid_, std::chrono::seconds(60));
+    if (status == -1) {
+        FAIL_CHECK("jambo did not exit within 60 s of signal " << signal << "; killed");
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+    }
     pid_ = -1;
+    if (auto report = sanitizer_report(log()); !report.empty()) FAIL_CHECK("the jambo server reported:\n" << report);
     return exit_status(status);
+}
+
+std::string sanitizer_report(const std::string& log) {
+    static constexpr std::array<std::string_view, 5> markers = {
+        "ERROR: LeakSanitizer", "ERROR: AddressSanitizer", "WARNING: ThreadSanitizer", "runtime error: ",
+        "ERROR: ThreadSanitizer"};
+    auto first = std::string::npos;
+    for (auto marker : markers) first = std::min(first, log.find(marker));
+    if (first == std::string::npos) return {};
+    auto start = log.rfind('\n', first);
+    start = start == std::string::npos ? 0 : start + 1;
+    return log.substr(start, 8000);
 }
 
 std::string wait_for_mail(const std::filesystem::path& mail_dir, std::size_t count) {

@@ -47,8 +47,11 @@ public:
     [[nodiscard]] std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     /// Everything the server has written to stderr so far.
     [[nodiscard]] std::string log() const;
-    /// Sends the signal and waits; returns the exit status (or 128 + signal if it died of one).
+    /// Sends the signal and waits (at most 60 s, then SIGKILL); returns the exit status (or
+    /// 128 + signal if it died of one). A sanitizer report in the log fails the running test.
+    /// The destructor stops a running server with SIGTERM, so every server's exit is checked.
     int stop(int signal = 15);
+    [[nodiscard]] pid_t pid() const { return pid_; }
 
 private:
     const WorkDir& dir_;
@@ -56,6 +59,10 @@ private:
     std::uint16_t port_ = 0;
     std::filesystem::path log_path_;
 };
+
+/// The first sanitizer report (ASan, LeakSanitizer, TSan, UBSan) in a log, from its line on;
+/// "" when there is none.
+std::string sanitizer_report(const std::string& log);
 
 /// The newest .eml file's text, waiting up to a few seconds for the relay to write it.
 std::string wait_for_mail(const std::filesystem::path& mail_dir, std::size_t count);

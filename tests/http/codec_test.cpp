@@ -1,5 +1,8 @@
 #include "codec.hpp"
+#include "errors.hpp"
 #include "negotiation.hpp"
+
+#include <boost/json/parse.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -86,6 +89,28 @@ TEST_CASE("query strings give the page request - the last of repeated keys wins"
     CHECK(request->after == "01HW");
     CHECK_FALSE(http::decode_page_request("page=%G1"));
     CHECK(http::decode_page_request("")->page == std::nullopt);
+}
+
+// Regressions from tests/fuzz (corpus entries regression-*): Boost.URL 1.81 read a query up to
+// a NUL instead of the view's end; a 415 echoed a media type that was not UTF-8 into its JSON.
+TEST_CASE("a query given as part of a longer buffer is decoded within its view only - a raw NUL is undecodable",
+          "[http]") {
+    const std::string buffer = "page=2&page_size=7";
+    auto query = http::decode_query(std::string_view(buffer).substr(0, 6));
+    REQUIRE(query);
+    CHECK(query->size() == 1);
+    CHECK(query->at("page") == "2");
+    CHECK_FALSE(http::decode_query(std::string_view("a=1\0&b=2", 9)));
+    auto form = http::decode_body(with_body("application/x-www-form-urlencoded", std::string("a=1\0&b=2", 9)), wanted);
+    REQUIRE_FALSE(form);
+    CHECK(form.error().status == 400);
+}
+
+TEST_CASE("a message that echoes bytes that are not UTF-8 is still valid JSON", "[http]") {
+    auto response = http::unsupported_media_type("application/x-\xff\xc0\xaf-\xe2\x82\xac");
+    CHECK(response.status == 415);
+    auto body = boost::json::parse(response.body);
+    CHECK(body.at("body").as_string() == "Unsupported media type \"application/x-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\xe2\x82\xac\" in request.");
 }
 
 TEST_CASE("a browser's Accept header prefers HTML - API clients' do not", "[http]") {

@@ -1,0 +1,69 @@
+#pragma once
+// Looking at the server's database from outside, with the sqlite3 shell, as an operator would:
+// for the invariants the fault, load and hostile-input tests check after the server ran.
+
+#include "jambo_process.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace jambo::testing {
+
+/// What `sqlite3 -readonly -batch <db>` prints for `sql` (list mode, '|' between columns).
+inline std::string sqlite(const WorkDir& dir, const std::string& sql) {
+    static int counter = 0;
+    auto script = dir.path / ("query-" + std::to_string(counter++) + ".sql");
+    std::ofstream(script) << sql << "\n";
+    auto command = "sqlite3 -readonly -batch '" + dir.db() + "' < '" + script.string() + "' 2>&1";
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    if (!pipe) throw std::runtime_error("cannot run sqlite3");
+    std::string out;
+    char chunk[4096];
+    while (auto got = std::fread(chunk, 1, sizeof chunk, pipe.get())) out.append(chunk, got);
+    return out;
+}
+
+/// One number from a query like SELECT count(*) ...
+inline long long sqlite_number(const WorkDir& dir, const std::string& sql) {
+    auto out = sqlite(dir, sql);
+    try {
+        return std::stoll(out);
+    } catch (const std::exception&) {
+        throw std::runtime_error("sqlite3 said: " + out + " to: " + sql);
+    }
+}
+
+/// The whole database as SQL text.
+inline std::string sqlite_dump(const WorkDir& dir) { return sqlite(dir, ".dump"); }
+
+/// The invariants every database must keep, whatever happened to the server: integrity, the
+/// foreign keys, counters equal to the rows they count, and nothing left of a deleted customer.
+/// Returns "" when they hold, else what is wrong.
+inline std::string store_invariant_violations(const WorkDir& dir) {
+    std::string problems;
+    auto expect = [&](const std::string& what, const std::string& sql, const std::string& wanted) {
+        auto got = sqlite(dir, sql);
+        if (got != wanted) problems += what + ": got '" + got + "'\n";
+    };
+    expect("integrity_check", "PRAGMA integrity_check;", "ok\n");
+    expect("foreign_key_check", "PRAGMA foreign_key_check;", "");
+    expect("customer counter", "SELECT (SELECT value FROM counters WHERE name = 'customers') = (SELECT count(*) FROM customers);",
+           "1\n");
+    expect("customer chunks", "SELECT (SELECT sum(size) FROM customer_chunks) = (SELECT count(*) FROM customers);", "1\n");
+    expect("outbox counter", "SELECT (SELECT value FROM counters WHERE name = 'outbox') = (SELECT count(*) FROM outbox);",
+           "1\n");
+    expect("orphan bearer tokens",
+           "SELECT count(*) FROM credentials WHERE customer IS NOT NULL AND customer NOT IN (SELECT ulid FROM customers);",
+           "0\n");
+    expect("orphan deletion tokens",
+           "SELECT count(*) FROM deletion_tokens WHERE customer NOT IN (SELECT ulid FROM customers);", "0\n");
+    expect("mail for deleted customers",
+           "SELECT count(*) FROM outbox WHERE customer IS NOT NULL AND customer NOT IN (SELECT ulid FROM customers);",
+           "0\n");
+    return problems;
+}
+
+}  // namespace jambo::testing
