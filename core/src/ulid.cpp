@@ -3,6 +3,8 @@
 #include <jambo/core/ports/clock.hpp>
 #include <jambo/core/ports/random_source.hpp>
 
+#include <array>
+#include <cstdint>
 #include <span>
 
 namespace jambo::core {
@@ -12,12 +14,19 @@ namespace {
 constexpr std::string_view crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 // Value of a Crockford character, either case; -1 for anything else (I, L, O, U included:
-// a strict parser keeps one spelling per ULID).
-int decode_char(char c) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    const auto pos = crockford.find(c);
-    return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
-}
+// a strict parser keeps one spelling per ULID). A table: every request parses a ULID or two.
+constexpr auto crockford_values = [] {
+    std::array<std::int8_t, 256> values{};
+    values.fill(-1);
+    for (std::size_t i = 0; i < crockford.size(); ++i) {
+        const char c = crockford[i];
+        values[static_cast<unsigned char>(c)] = static_cast<std::int8_t>(i);
+        if (c >= 'A' && c <= 'Z') values[static_cast<unsigned char>(c - 'A' + 'a')] = static_cast<std::int8_t>(i);
+    }
+    return values;
+}();
+
+int decode_char(char c) { return crockford_values[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 

@@ -4,7 +4,8 @@
 //   jambo_bench_seed <db> <customers> <out-dir>
 //   out-dir/staff_token       the staff bearer token
 //   out-dir/customers.tsv     ulid, token, email, phone of 1,000 customers spread over the table
-//   out-dir/ulids.txt         ulid at offsets 0 and 49,950 (page 1,000 at 50 a page), one per line
+//   out-dir/ulids.txt         ulids at offsets 0 and 49,949, one per line: after the second, a
+//                             keyset page starts where page-number page 1,000 (offset 49,950) does
 #include <jambo/core/services/admin_service.hpp>
 #include <jambo/core/services/unit_of_work.hpp>
 #include <jambo/sodium/sodium.hpp>
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
                 std::cerr << "duplicate customer " << i << " (is the database empty?)\n";
                 return 1;
             }
-            if (i == 0 || i == 49'950) ulid_file << c.ulid.to_string() << "\n";
+            if (i == 0 || i == 49'949) ulid_file << c.ulid.to_string() << "\n";
             if (i % stride == 0 && i / stride < sampled) {
                 const core::Secret token = core::make_bearer_token(random);
                 tx->credentials().insert(core::Credential{hasher.hash(token.text),

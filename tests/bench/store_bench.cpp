@@ -17,6 +17,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -112,6 +113,32 @@ Timing measure(int iterations, const std::function<void(int)>& operation) {
     return {total / iterations, at(0.5), at(0.99)};
 }
 
+// Times `threads` threads making `per_thread` calls each at once; mean is wall time per call
+// over all of them (the inverse of throughput), p50/p99 the latency of one call.
+Timing measure_concurrent(int threads, int per_thread, const std::function<void(int)>& operation) {
+    std::vector<std::vector<double>> samples(static_cast<std::size_t>(threads));
+    std::vector<std::thread> workers;
+    const auto start = Clock::now();
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            auto& mine = samples[static_cast<std::size_t>(t)];
+            mine.reserve(static_cast<std::size_t>(per_thread));
+            for (int i = 0; i < per_thread; ++i) {
+                const auto t0 = Clock::now();
+                operation(t * per_thread + i);
+                mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+            }
+        });
+    }
+    for (auto& worker : workers) worker.join();
+    const double total = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+    std::vector<double> all;
+    for (const auto& mine : samples) all.insert(all.end(), mine.begin(), mine.end());
+    std::sort(all.begin(), all.end());
+    const auto at = [&](double q) { return all[static_cast<std::size_t>(q * static_cast<double>(all.size() - 1))]; };
+    return {total / static_cast<double>(all.size()), at(0.5), at(0.99)};
+}
+
 using Results = std::map<std::string, Timing>;
 
 Results run(const std::string& path, std::uint64_t customers, jambo::sqlite::Durability durability) {
@@ -149,6 +176,16 @@ Results run(const std::string& path, std::uint64_t customers, jambo::sqlite::Dur
         if (!tx->customers().insert(customer(customers + static_cast<std::uint64_t>(i))))
             throw std::runtime_error("dup");
         tx->commit();
+    });
+    // What a registration writes (a customer and its credential), from 64 threads at once
+    // through run_write: the writer thread commits them in batches (group commit).
+    results["insert + credential, 64 threads (group commit)"] = measure_concurrent(64, 300, [&](int i) {
+        const auto n = customers + 10'000 + static_cast<std::uint64_t>(i);
+        store.run_write([&](core::Transaction& tx) {
+            if (!tx.customers().insert(customer(n))) throw std::runtime_error("dup");
+            tx.credentials().insert(credential(n));
+            return true;
+        });
     });
     results["point read by ulid"] = measure(20'000, [&](int i) {
         read([&](core::Transaction& tx) {

@@ -799,3 +799,125 @@ JAMBO_STORE_CONTRACT("writers on several threads all commit", "[transactions][co
 }
 
 JAMBO_STORE_CONTRACT("a store reports itself healthy", "[store]") { CHECK(this->store().healthy()); }
+
+// run_write: a store may run the work of many callers in one transaction (group commit); to
+// each caller it must look exactly like a transaction of its own.
+
+
+JAMBO_STORE_CONTRACT("run_write keeps what work that returns true did and nothing of work that returns false",
+                     "[transactions][run_write]") {
+    using namespace jambo::contract;
+    using run_write_test::must;
+    this->store().run_write([](core::Transaction& tx) {
+        must(tx.customers().insert(customer(1)).has_value(), "insert 1");
+        return true;
+    });
+    this->store().run_write([](core::Transaction& tx) {
+        must(tx.customers().insert(customer(2)).has_value(), "insert 2");
+        must(tx.customers().find(ulid(2)) == customer(2), "own write visible");
+        return false;
+    });
+    CHECK(all_customers(this->store()) == std::vector{customer(1)});
+    reading(this->store(), [](core::Transaction& tx) { CHECK(tx.customers().count() == 1); });
+}
+
+JAMBO_STORE_CONTRACT("run_write passes the exception of its work to the caller and undoes the work",
+                     "[transactions][run_write]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    try {
+        this->store().run_write([](core::Transaction& tx) -> bool {
+            run_write_test::must(tx.customers().remove(ulid(1)), "remove 1");
+            run_write_test::must(tx.customers().insert(customer(2)).has_value(), "insert 2");
+            throw run_write_test::Refused(7);
+        });
+        FAIL("no exception");
+    } catch (const run_write_test::Refused& refused) {
+        CHECK(refused.number == 7);
+    }
+    CHECK(all_customers(this->store()) == std::vector{customer(1)});
+    // The store is still usable afterwards.
+    this->store().run_write([](core::Transaction& tx) { return tx.customers().insert(customer(3)).has_value(); });
+    CHECK(all_customers(this->store()) == std::vector{customer(1), customer(3)});
+}
+
+JAMBO_STORE_CONTRACT("run_write refuses work that commits by itself", "[transactions][run_write]") {
+    using namespace jambo::contract;
+    CHECK_THROWS_AS(this->store().run_write([](core::Transaction& tx) {
+        tx.commit();
+        return true;
+    }),
+                    std::logic_error);
+}
+
+JAMBO_STORE_CONTRACT("of many concurrent run_write callers each keeps, drops or fails only its own work",
+                     "[transactions][run_write][concurrency]") {
+    using namespace jambo::contract;
+    constexpr std::uint64_t threads = 8;
+    constexpr std::uint64_t per_thread = 30;
+    ThreadFailures failures;
+    std::latch start(threads);
+    std::vector<std::thread> workers;
+    for (std::uint64_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            start.arrive_and_wait();
+            failures.run([&] {
+                for (std::uint64_t i = 0; i < per_thread; ++i) run_write_test::write_one(this->store(), t + i * threads);
+            });
+        });
+    }
+    for (auto& worker : workers) worker.join();
+    failures.rethrow();
+
+    std::vector<core::Customer> kept;
+    for (std::uint64_t n = 0; n < threads * per_thread; ++n) {
+        if (run_write_test::outcome_of(n) == run_write_test::Outcome::keep) kept.push_back(customer(n));
+    }
+    CHECK(all_customers(this->store()) == kept);
+    reading(this->store(), [&](core::Transaction& tx) {
+        CHECK(tx.customers().count() == kept.size());
+        for (std::uint64_t n = 0; n < threads * per_thread; ++n) {
+            const bool expected = run_write_test::outcome_of(n) == run_write_test::Outcome::keep;
+            CHECK(tx.credentials().find(token_hash(n)).has_value() == expected);
+        }
+    });
+}
+
+JAMBO_STORE_CONTRACT("a conflict in one run_write undoes that caller's earlier changes only",
+                     "[transactions][run_write][concurrency][conflict]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {0});
+    constexpr std::uint64_t callers = 24;
+    ThreadFailures failures;
+    std::latch start(callers);
+    std::vector<std::thread> workers;
+    std::vector<int> inserted(callers, -1);
+    for (std::uint64_t n = 1; n <= callers; ++n) {
+        workers.emplace_back([&, n] {
+            start.arrive_and_wait();
+            failures.run([&] {
+                auto candidate = customer(n);
+                // Every other caller collides with customer 0's email after writing a token.
+                if (n % 2 == 0) candidate.email = customer(0).email;
+                this->store().run_write([&](core::Transaction& tx) {
+                    tx.credentials().insert(core::Credential{token_hash(n), {Role::customer, ulid(0)}, at(0), false});
+                    const auto done = tx.customers().insert(candidate);
+                    inserted[n - 1] = done ? 1 : 0;
+                    return done.has_value();
+                });
+            });
+        });
+    }
+    for (auto& worker : workers) worker.join();
+    failures.rethrow();
+    reading(this->store(), [&](core::Transaction& tx) {
+        for (std::uint64_t n = 1; n <= callers; ++n) {
+            INFO("caller " << n);
+            CHECK(inserted[n - 1] == (n % 2 == 0 ? 0 : 1));
+            CHECK(tx.customers().find(ulid(n)).has_value() == (n % 2 == 1));
+            CHECK(tx.credentials().find(token_hash(n)).has_value() == (n % 2 == 1));
+        }
+        CHECK(tx.customers().count() == 1 + callers / 2);
+    });
+}
+

@@ -181,6 +181,51 @@ private:
     std::exception_ptr first_;
 };
 
+/// run_write's callers: each keeps, drops or fails its own work.
+namespace run_write_test {
+
+/// What a caller's work throws on purpose, carrying the caller's number.
+struct Refused : std::runtime_error {
+    explicit Refused(std::uint64_t n) : std::runtime_error("refused " + std::to_string(n)), number(n) {}
+    std::uint64_t number;
+};
+
+enum class Outcome { keep, drop, fail };
+
+/// For work given to run_write, which may run on another thread, where Catch2 must not assert.
+inline void must(bool condition, const char* what) {
+    if (!condition) throw std::runtime_error(what);
+}
+
+inline Outcome outcome_of(std::uint64_t n) { return n % 3 == 0 ? Outcome::keep : n % 3 == 1 ? Outcome::drop : Outcome::fail; }
+
+/// Inserts customer n (and a credential for it), then keeps, drops or throws as outcome_of(n)
+/// says. Throws std::runtime_error on the calling thread if the store answers otherwise.
+inline void write_one(core::Store& store, std::uint64_t n) {
+    const auto outcome = outcome_of(n);
+    try {
+        store.run_write([&](core::Transaction& tx) {
+            if (!tx.customers().insert(customer(n))) throw std::runtime_error("insert refused");
+            tx.credentials().insert(core::Credential{token_hash(n), {core::Role::customer, ulid(n)}, at(0), false});
+            if (outcome == Outcome::fail) throw Refused(n);
+            return outcome == Outcome::keep;
+        });
+    } catch (const Refused& refused) {
+        if (outcome != Outcome::fail || refused.number != n) {
+            throw std::runtime_error("caller " + std::to_string(n) + " got " + refused.what());
+        }
+        return;
+    }
+    if (outcome == Outcome::fail) throw std::runtime_error("caller " + std::to_string(n) + " got no exception");
+    // Returned means committed: a transaction begun now sees it.
+    auto tx = store.begin(core::TransactionMode::read);
+    if (tx->customers().find(ulid(n)).has_value() != (outcome == Outcome::keep)) {
+        throw std::runtime_error("caller " + std::to_string(n) + " returned but its write is not as it left it");
+    }
+}
+
+}  // namespace run_write_test
+
 }  // namespace jambo::contract
 
 namespace Catch {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace jambo::http {
 
@@ -21,65 +22,98 @@ std::string_view printable_method(std::string_view method) {
     return plain ? method : std::string_view("-");
 }
 
-}  // namespace
-
-std::string redact_path(std::string_view target) {
-    auto path = target.substr(0, target.find('?'));
-    std::vector<std::string_view> segments;
-    for (std::size_t start = 0;;) {
-        auto slash = path.find('/', start);
-        segments.push_back(path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
-        if (slash == std::string_view::npos) break;
-        start = slash + 1;
-    }
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        bool before_confirm = i + 2 < segments.size() && segments[i + 1] == "delete" && segments[i + 2].starts_with("confirm");
-        if (before_confirm || segments[i].size() > longest_plain_segment) segments[i] = redacted;
-    }
-    std::string out;
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        if (i > 0) out += '/';
-        out += segments[i];
-    }
-    if (out.size() > longest_logged_path) out.resize(longest_logged_path);
-    // Anything but printable ASCII would make the line ambiguous or unreadable.
-    for (auto& c : out) {
-        if (c < 0x21 || c > 0x7e) c = '?';
-    }
-    return out;
+// The segment that starts at `start` (up to the next '/'), and where the one after it starts
+// (npos after the last).
+std::pair<std::string_view, std::size_t> segment_at(std::string_view path, std::size_t start) {
+    const auto slash = path.find('/', start);
+    if (slash == std::string_view::npos) return {path.substr(start), std::string_view::npos};
+    return {path.substr(start, slash - start), slash + 1};
 }
 
-std::string format_access(const AccessEntry& entry, bool json) {
-    auto path = redact_path(entry.target);
+void append_number(std::string& out, std::uint64_t value) {
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+    out.append(digits.data(), end);
+}
+
+// Appends the redacted path; it is written once per request, so no temporary containers.
+void append_redacted_path(std::string& out, std::string_view target) {
+    const auto path = target.substr(0, target.find('?'));
+    const auto from = out.size();
+    for (std::size_t start = 0; start != std::string_view::npos;) {
+        const auto [segment, next] = segment_at(path, start);
+        bool before_confirm = false;
+        if (next != std::string_view::npos) {
+            const auto [second, after] = segment_at(path, next);
+            before_confirm = second == "delete" && after != std::string_view::npos &&
+                             segment_at(path, after).first.starts_with("confirm");
+        }
+        if (start != 0) out += '/';
+        out += before_confirm || segment.size() > longest_plain_segment ? redacted : segment;
+        start = next;
+        if (out.size() - from >= longest_logged_path) break;
+    }
+    if (out.size() - from > longest_logged_path) out.resize(from + longest_logged_path);
+    // Anything but printable ASCII would make the line ambiguous or unreadable.
+    for (auto it = out.begin() + static_cast<std::ptrdiff_t>(from); it != out.end(); ++it) {
+        if (*it < 0x21 || *it > 0x7e) *it = '?';
+    }
+}
+
+void append_access(std::string& out, const AccessEntry& entry, bool json) {
     auto method = printable_method(entry.method);
-    std::string out;
-    out.reserve(160);
     if (json) {
         out += R"("event":"access","method":)";
         append_json_string(out, method);
         out += R"(,"path":)";
+        std::string path;
+        append_redacted_path(path, entry.target);
         append_json_string(out, path);
-        out += R"(,"status":)" + std::to_string(entry.status);
-        out += R"(,"bytes":)" + std::to_string(entry.bytes);
-        out += R"(,"us":)" + std::to_string(entry.duration.count());
+        out += R"(,"status":)";
+        append_number(out, entry.status);
+        out += R"(,"bytes":)";
+        append_number(out, entry.bytes);
+        out += R"(,"us":)";
+        append_number(out, static_cast<std::uint64_t>(std::max<std::int64_t>(0, entry.duration.count())));
         out += R"(,"request_id":)";
         append_json_string(out, entry.request_id);
     } else {
         out += method;
         out += ' ';
-        out += path;
-        out += ' ' + std::to_string(entry.status);
-        out += ' ' + std::to_string(entry.bytes) + 'B';
-        out += ' ' + std::to_string(entry.duration.count()) + "us";
-        out += " id=";
+        append_redacted_path(out, entry.target);
+        out += ' ';
+        append_number(out, entry.status);
+        out += ' ';
+        append_number(out, entry.bytes);
+        out += "B ";
+        append_number(out, static_cast<std::uint64_t>(std::max<std::int64_t>(0, entry.duration.count())));
+        out += "us id=";
         out += entry.request_id;
     }
+}
+
+}  // namespace
+
+std::string redact_path(std::string_view target) {
+    std::string out;
+    append_redacted_path(out, target);
+    return out;
+}
+
+std::string format_access(const AccessEntry& entry, bool json) {
+    std::string out;
+    out.reserve(160);
+    append_access(out, entry, json);
     return out;
 }
 
 void log_access(spdlog::logger& logger, const AccessEntry& entry, bool json) {
     if (!logger.should_log(spdlog::level::info)) return;
-    logger.info(format_access(entry, json));
+    // One line per request: a buffer per thread instead of an allocation per line.
+    thread_local std::string line;
+    line.clear();
+    append_access(line, entry, json);
+    logger.log(spdlog::level::info, spdlog::string_view_t(line.data(), line.size()));
 }
 
 }  // namespace jambo::http

@@ -33,6 +33,15 @@ Api::Api(ApiServices services, ApiOptions options) : services_(services), option
     add_meta_routes();
 }
 
+bool Api::may_block(const Request& request) {
+    if (request.method != Method::get && request.method != Method::head && request.method != Method::options) {
+        return true;
+    }
+    std::string_view path = request.path;
+    if (path.ends_with('/')) path.remove_suffix(1);
+    return path.ends_with("/delete/confirm");
+}
+
 Response Api::handle(Request& request) const {
     request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
     set_current_request_id(request.request_id);

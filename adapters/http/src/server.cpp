@@ -21,6 +21,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -48,11 +50,75 @@ constexpr std::size_t retained_buffer = 64 * 1024;
 constexpr auto linger_time = std::chrono::milliseconds(1000);
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Handlers that may block (a write waits for its group commit) run here, off the I/O
+// threads, so one slow commit never stalls the reads multiplexed on the same io_context.
+// Threads start on demand up to the limit; each blocked thread is one request that can join
+// the writer's next batch, so the limit is sized like the connection count, not the cores.
+class BlockingPool {
+public:
+    using Job = std::move_only_function<void()>;
+
+    explicit BlockingPool(std::size_t max_threads) : max_threads_(std::max<std::size_t>(1, max_threads)) {}
+    BlockingPool(const BlockingPool&) = delete;
+    BlockingPool& operator=(const BlockingPool&) = delete;
+    ~BlockingPool() { stop(); }
+
+    void post(Job job) {
+        std::unique_lock lock(mutex_);
+        jobs_.push_back(std::move(job));
+        if (idle_ == 0 && threads_.size() < max_threads_) {
+            threads_.emplace_back([this] { run(); });
+        } else {
+            lock.unlock();
+            ready_.notify_one();
+        }
+    }
+
+    /// Runs every job already posted, then joins the threads.
+    void stop() {
+        std::vector<std::thread> threads;
+        {
+            std::scoped_lock lock(mutex_);
+            stopping_ = true;
+            threads.swap(threads_);
+        }
+        ready_.notify_all();
+        for (auto& thread : threads) thread.join();
+    }
+
+private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            ++idle_;
+            ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            --idle_;
+            if (jobs_.empty()) return;
+            Job job = std::move(jobs_.front());
+            jobs_.pop_front();
+            lock.unlock();
+            job();
+            job = nullptr;  // what it holds (a connection) is released before waiting again
+            lock.lock();
+        }
+    }
+
+    const std::size_t max_threads_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<Job> jobs_;
+    std::size_t idle_ = 0;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
 struct Settings {
     ServerOptions options;
     RequestHandler handler;
+    BlockingPredicate may_block;
     std::shared_ptr<spdlog::logger> access;
     std::atomic<std::size_t> connections{0};
+    std::unique_ptr<BlockingPool> pool;
 };
 
 class Connection;
@@ -111,7 +177,7 @@ public:
     std::size_t index = 0;
 
 private:
-    enum class State { idle, reading, writing, closing, closed };
+    enum class State { idle, reading, handling, writing, closing, closed };
 
     Worker& worker_;
     Socket socket_;
@@ -215,7 +281,28 @@ private:
         request_.request_id.clear();
         keep_alive_ = keep_alive_ && message.keep_alive() && !worker_.stopping;
 
-        Response response = call_handler();
+        if (worker_.settings.may_block && worker_.settings.may_block(request_)) return dispatch_blocking();
+        respond(call_handler());
+    }
+
+    // The pool thread owns request_ until the response is posted back: meanwhile no read is
+    // pending on this connection, and the I/O thread only ever closes the socket (sweep).
+    void dispatch_blocking() {
+        state_ = State::handling;
+        worker_.settings.pool->post(
+            [self = shared_from_this(), guard = asio::make_work_guard(worker_.ioc)]() mutable {
+                Response response = self->call_handler();
+                auto& ioc = self->worker_.ioc;
+                // `self` moves along, so the connection is released on its own I/O thread; the
+                // guard kept the io_context from running out of work until this post.
+                asio::post(ioc, [self = std::move(self), response = std::move(response)]() mutable {
+                    if (self->state_ == State::closed) return;
+                    self->respond(std::move(response));
+                });
+            });
+    }
+
+    void respond(const Response& response) {
         reply(response, Framing{keep_alive_, request_.method == Method::head, request_.version});
     }
 
@@ -359,7 +446,8 @@ struct Server::Impl {
     bool stop_requested = false;
     std::size_t running = 0;
 
-    Impl(ServerOptions options, RequestHandler handler) : accept_retry(make_workers(options, std::move(handler))) {
+    Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block)
+        : accept_retry(make_workers(options, std::move(handler), std::move(may_block))) {
         listen();
         if (settings.options.handle_signals) {
             signals.emplace(workers.front()->ioc.get_executor(), SIGINT, SIGTERM);
@@ -373,9 +461,11 @@ struct Server::Impl {
         accept();
     }
 
-    Executor make_workers(ServerOptions& options, RequestHandler handler) {
+    Executor make_workers(ServerOptions& options, RequestHandler handler, BlockingPredicate may_block) {
         settings.options = std::move(options);
         settings.handler = std::move(handler);
+        settings.may_block = std::move(may_block);
+        settings.pool = std::make_unique<BlockingPool>(settings.options.blocking_threads);
         auto access = spdlog::get("access");
         settings.access = access ? access : spdlog::default_logger();
         auto count = std::max(1U, settings.options.threads);
@@ -465,6 +555,8 @@ struct Server::Impl {
             for (auto& worker : workers) worker->ioc.stop();
         }
         for (auto& thread : threads) thread.join();
+        // Handlers still running use what the caller of run() owns (the Api, the store).
+        settings.pool->stop();
     }
 
     void run_worker(Worker& worker) {
@@ -491,10 +583,17 @@ struct Server::Impl {
     }
 };
 
-Server::Server(ServerOptions options, RequestHandler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+bool unsafe_method(const Request& request) {
+    return request.method != Method::get && request.method != Method::head && request.method != Method::options;
+}
 
-Server::~Server() = default;
+Server::Server(ServerOptions options, RequestHandler handler, BlockingPredicate may_block)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(may_block))) {}
+
+Server::~Server() {
+    // Before the workers go: a job still queued would post to their io_contexts.
+    impl_->settings.pool->stop();
+}
 
 std::uint16_t Server::port() const { return impl_->port; }
 

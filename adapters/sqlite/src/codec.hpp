@@ -13,6 +13,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace jambo::sqlite::detail {
 
@@ -22,9 +23,9 @@ inline core::TimePoint from_millis(std::int64_t millis) {
     return core::TimePoint{std::chrono::milliseconds{millis}};
 }
 
-inline core::Ulid ulid_from(const std::string& text) {
+inline core::Ulid ulid_from(std::string_view text) {
     if (auto ulid = core::Ulid::parse(text)) return *ulid;
-    throw std::runtime_error("database holds a malformed ulid: \"" + text + "\"");
+    throw std::runtime_error("database holds a malformed ulid: \"" + std::string(text) + "\"");
 }
 
 inline core::TokenHash hash_from(std::span<const std::uint8_t> bytes) {
@@ -35,9 +36,9 @@ inline core::TokenHash hash_from(std::span<const std::uint8_t> bytes) {
     return hash;
 }
 
-inline std::chrono::year_month_day date_from(const std::string& text) {
+inline std::chrono::year_month_day date_from(std::string_view text) {
     if (auto date = core::rules::parse_date(text)) return *date;
-    throw std::runtime_error("database holds a malformed date: \"" + text + "\"");
+    throw std::runtime_error("database holds a malformed date: \"" + std::string(text) + "\"");
 }
 
 }  // namespace jambo::sqlite::detail

@@ -44,6 +44,7 @@ public:
     [[nodiscard]] ConnectionLease acquire();
     /// A connection no thread will reuse, for work that must not share one (backup).
     [[nodiscard]] std::unique_ptr<Connection> open() const;
+    [[nodiscard]] const std::string& path() const { return options_.path; }
     /// Closes every idle connection; connections still leased close when given back.
     void close();
 

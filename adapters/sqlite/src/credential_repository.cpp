@@ -26,14 +26,14 @@ constexpr std::string_view all_staff_sql =
     "SELECT id, email, name, created_at FROM staff_accounts ORDER BY id";
 
 core::StaffAccount read_staff(const Query& query) {
-    return core::StaffAccount{ulid_from(query.text(0)), query.text(1), query.text(2),
+    return core::StaffAccount{ulid_from(query.text_view(0)), query.text(1), query.text(2),
                               from_millis(query.integer(3))};
 }
 
 core::Credential read_credential(const Query& query, const core::TokenHash& hash) {
     const bool staff = query.is_null(0);
     const core::Principal principal{staff ? core::Role::staff : core::Role::customer,
-                                    ulid_from(query.text(staff ? 1 : 0))};
+                                    ulid_from(query.text_view(staff ? 1 : 0))};
     return core::Credential{hash, principal, from_millis(query.integer(2)), query.integer(3) != 0};
 }
 

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -40,6 +42,21 @@ constexpr std::string_view page_from_sql =
 constexpr std::string_view after_sql =
     "SELECT ulid, first_name, last_name, middle_name, nationality, dob, email, phone_number "
     "FROM customers WHERE ulid > ?1 ORDER BY ulid LIMIT ?2";
+constexpr std::string_view count_add_sql = "UPDATE counters SET value = value + ?1 WHERE name = 'customers'";
+constexpr std::string_view run_of_sql =
+    "SELECT first_ulid, size FROM customer_chunks WHERE first_ulid <= ?1 ORDER BY first_ulid DESC LIMIT 1";
+constexpr std::string_view run_before_sql =
+    "SELECT first_ulid, size FROM customer_chunks WHERE first_ulid < ?1 ORDER BY first_ulid DESC LIMIT 1";
+constexpr std::string_view run_after_exists_sql = "SELECT 1 FROM customer_chunks WHERE first_ulid > ?1 LIMIT 1";
+constexpr std::string_view run_resize_sql = "UPDATE customer_chunks SET size = ?2 WHERE first_ulid = ?1";
+constexpr std::string_view run_insert_sql = "INSERT INTO customer_chunks (first_ulid, size) VALUES (?1, ?2)";
+constexpr std::string_view run_delete_sql = "DELETE FROM customer_chunks WHERE first_ulid = ?1";
+constexpr std::string_view nth_from_sql = "SELECT ulid FROM customers WHERE ulid >= ?1 ORDER BY ulid LIMIT 1 OFFSET ?2";
+
+// The runs behind page(): see schema.cpp. A run that grows past max_run splits; one that
+// shrinks below min_run joins the run before it (the sentinel run, first ulid '', stays).
+constexpr std::int64_t max_run = 1024;
+constexpr std::int64_t min_run = 64;
 
 void bind_customer(Query& query, const Customer& customer) {
     query.bind_text(1, customer.ulid.to_string())
@@ -53,8 +70,8 @@ void bind_customer(Query& query, const Customer& customer) {
 }
 
 Customer read_customer(const Query& query) {
-    return Customer{ulid_from(query.text(0)), query.text(1), query.text(2), query.text(3), query.text(4),
-                    date_from(query.text(5)), query.text(6), query.text(7)};
+    return Customer{ulid_from(query.text_view(0)), query.text(1), query.text(2), query.text(3), query.text(4),
+                    date_from(query.text_view(5)), query.text(6), query.text(7)};
 }
 
 std::vector<Customer> read_all(Query& query, std::uint32_t expected) {
@@ -85,6 +102,70 @@ std::expected<void, core::UniqueField> write_customer(Connection& connection, st
         if (auto field = collided_field(error)) return std::unexpected(*field);
         throw;
     }
+}
+
+struct Run {
+    std::string first;
+    std::int64_t size = 0;
+};
+
+std::optional<Run> run_at(Connection& connection, std::string_view sql, const std::string& ulid) {
+    Query query(connection, sql);
+    query.bind_text(1, ulid);
+    if (!query.step()) return std::nullopt;
+    return Run{query.text(0), query.integer(1)};
+}
+
+void add_to_count(Connection& connection, std::int64_t delta) { Query(connection, count_add_sql).bind_int(1, delta).run(); }
+
+// Sets a run's size; past max_run it splits. The last run keeps max_run and the new run after
+// it starts with the rest, so appends (new ulids sort last) leave full runs behind; any other
+// run keeps half.
+void resize_run(Connection& connection, const std::string& first, std::int64_t size) {
+    if (size <= max_run) {
+        Query(connection, run_resize_sql).bind_text(1, first).bind_int(2, size).run();
+        return;
+    }
+    bool last = true;
+    {
+        Query later(connection, run_after_exists_sql);
+        later.bind_text(1, first);
+        last = !later.step();
+    }
+    const std::int64_t keep = last ? max_run : max_run / 2;
+    std::string split_at;
+    {
+        Query nth(connection, nth_from_sql);
+        nth.bind_text(1, first).bind_int(2, keep);
+        if (!nth.step()) throw std::runtime_error("customer runs disagree with the customers table");
+        split_at = nth.text(0);
+    }
+    Query(connection, run_insert_sql).bind_text(1, split_at).bind_int(2, size - keep).run();
+    Query(connection, run_resize_sql).bind_text(1, first).bind_int(2, keep).run();
+}
+
+void counted_in(Connection& connection, const std::string& ulid) {
+    add_to_count(connection, 1);
+    const auto run = run_at(connection, run_of_sql, ulid);
+    if (!run) throw std::runtime_error("the sentinel customer run is missing");
+    resize_run(connection, run->first, run->size + 1);
+}
+
+void counted_out(Connection& connection, const std::string& ulid) {
+    add_to_count(connection, -1);
+    const auto run = run_at(connection, run_of_sql, ulid);
+    if (!run) throw std::runtime_error("the sentinel customer run is missing");
+    const std::int64_t size = run->size - 1;
+    if (size >= min_run || run->first.empty()) {
+        Query(connection, run_resize_sql).bind_text(1, run->first).bind_int(2, size).run();
+        return;
+    }
+    // Joined to the run before it; that run may then split, while this one still exists (as
+    // the version 1 triggers did).
+    const auto before = run_at(connection, run_before_sql, run->first);
+    if (!before) throw std::runtime_error("a customer run has no run before it");
+    resize_run(connection, before->first, before->size + size);
+    Query(connection, run_delete_sql).bind_text(1, run->first).run();
 }
 
 bool taken(Connection& connection, std::string_view sql, const std::string& value,
@@ -163,8 +244,11 @@ bool SqliteCustomerRepository::phone_taken(const std::string& phone,
 }
 
 std::expected<void, core::UniqueField> SqliteCustomerRepository::insert(const Customer& customer) {
-    return context_.run_write(
-        [&](Connection& connection) { return write_customer(connection, insert_sql, customer); });
+    return context_.run_write([&](Connection& connection) -> std::expected<void, core::UniqueField> {
+        auto written = write_customer(connection, insert_sql, customer);
+        if (written) counted_in(connection, customer.ulid.to_string());
+        return written;
+    });
 }
 
 std::expected<void, core::UniqueField> SqliteCustomerRepository::update(const Customer& customer) {
@@ -174,9 +258,14 @@ std::expected<void, core::UniqueField> SqliteCustomerRepository::update(const Cu
 
 bool SqliteCustomerRepository::remove(const core::Ulid& ulid) {
     return context_.run_write([&](Connection& connection) {
-        Query query(connection, remove_sql);
-        query.bind_text(1, ulid.to_string());
-        return query.run() > 0;
+        const auto text = ulid.to_string();
+        {
+            Query query(connection, remove_sql);
+            query.bind_text(1, text);
+            if (query.run() == 0) return false;
+        }
+        counted_out(connection, text);
+        return true;
     });
 }
 

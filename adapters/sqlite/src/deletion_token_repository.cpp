@@ -43,7 +43,7 @@ std::optional<core::DeletionTokenRecord> SqliteDeletionTokenRepository::find(con
         query.bind_blob(1, hash);
         if (!query.step()) return std::nullopt;
         return core::DeletionTokenRecord{hash,
-                                         ulid_from(query.text(0)),
+                                         ulid_from(query.text_view(0)),
                                          query.text(1),
                                          from_millis(query.integer(2)),
                                          from_millis(query.integer(3)),

@@ -28,7 +28,7 @@ constexpr std::string_view next_due_sql = "SELECT min(next_attempt_at) FROM outb
 core::OutboxMessage read_message(const Query& query) {
     core::OutboxMessage message;
     message.id = query.integer(0);
-    if (!query.is_null(1)) message.customer = ulid_from(query.text(1));
+    if (!query.is_null(1)) message.customer = ulid_from(query.text_view(1));
     message.recipient = query.text(2);
     message.subject = query.text(3);
     message.body = query.text(4);

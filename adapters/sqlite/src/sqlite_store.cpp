@@ -1,20 +1,28 @@
 #include <jambo/sqlite/sqlite_store.hpp>
 
+#include "checkpointer.hpp"
 #include "connection_pool.hpp"
 #include "errors.hpp"
 #include "schema.hpp"
 #include "transaction.hpp"
+#include "writer.hpp"
 
 #include <SQLiteCpp/Backup.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <limits>
+#include <mutex>
 #include <thread>
 
 namespace jambo::sqlite {
 
+using detail::Checkpointer;
 using detail::Connection;
 using detail::ConnectionPool;
+using detail::Writer;
 
 // Connections are opened with SQLITE_OPEN_NOMUTEX (multi-thread mode per connection). We do
 // not call sqlite3_config(SQLITE_CONFIG_MULTITHREAD): it is process-wide, so it would also
@@ -22,11 +30,23 @@ using detail::ConnectionPool;
 // already removes them from ours.
 struct SqliteStore::Impl {
     explicit Impl(SqliteOptions opts)
-        : options(std::move(opts)), pool(std::make_shared<ConnectionPool>(options, [](Connection& c) {
-              detail::refuse_foreign_or_newer(c);
+        : options(std::move(opts)),
+          checkpointer(std::make_shared<Checkpointer>(options)),
+          // The pool's callback holds the checkpointer, so every connection's WAL hook points
+          // at a live one for as long as the connection exists.
+          pool(std::make_shared<ConnectionPool>(options, [c = checkpointer](Connection& connection) {
+              detail::refuse_foreign_or_newer(connection);
+              c->watch(connection);
           })) {}
 
-    ~Impl() { pool->close(); }
+    ~Impl() {
+        {
+            std::scoped_lock lock(writer_mutex);
+            writer.reset();
+        }
+        checkpointer->stop();
+        pool->close();
+    }
 
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
@@ -36,13 +56,27 @@ struct SqliteStore::Impl {
         return detail::translating(options.path, std::forward<Work>(work));
     }
 
+    // Started on the first run_write, so stores that only read or that use begin(write)
+    // directly (the command line, the seeder) run no extra thread.
+    Writer& the_writer() {
+        std::scoped_lock lock(writer_mutex);
+        if (!writer) writer = std::make_unique<Writer>(pool, checkpointer);
+        return *writer;
+    }
+
     SqliteOptions options;
+    std::shared_ptr<Checkpointer> checkpointer;
     std::shared_ptr<ConnectionPool> pool;
+    std::mutex writer_mutex;
+    std::unique_ptr<Writer> writer;
+    // steady_clock ticks of the last check that found the database answering.
+    std::atomic<std::chrono::steady_clock::rep> last_healthy{std::numeric_limits<std::chrono::steady_clock::rep>::min() / 2};
 };
 
 namespace {
 
 constexpr std::string_view checkpoint_sql = "PRAGMA wal_checkpoint(TRUNCATE)";
+constexpr std::chrono::steady_clock::duration healthy_for = std::chrono::milliseconds(100);
 
 // One step of -1 copies every page under one read snapshot; BUSY/LOCKED mean the source could
 // not be read yet, so retry until the busy timeout is spent.
@@ -77,14 +111,26 @@ SqliteStore::~SqliteStore() = default;
 
 std::unique_ptr<core::Transaction> SqliteStore::begin(core::TransactionMode mode) {
     return impl_->translating([&]() -> std::unique_ptr<core::Transaction> {
-        return std::make_unique<detail::SqliteTransaction>(impl_->pool->acquire(), mode);
+        auto lease = impl_->pool->acquire();
+        // Direct writers (the command line, the seeder) keep the WAL bounded like the writer.
+        if (mode == core::TransactionMode::write && impl_->checkpointer->over_bound()) {
+            impl_->checkpointer->restart_wal(lease.connection());
+        }
+        return std::make_unique<detail::SqliteTransaction>(std::move(lease), mode);
     });
 }
 
+void SqliteStore::run_write(const std::function<bool(core::Transaction&)>& work) { impl_->the_writer().run(work); }
+
 bool SqliteStore::healthy() {
+    // A status probe can arrive tens of thousands of times a second; one real read per
+    // interval answers all of them. Failures are not remembered, so recovery shows at once.
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    if (now - impl_->last_healthy.load(std::memory_order_relaxed) < healthy_for.count()) return true;
     try {
         auto tx = begin(core::TransactionMode::read);
         (void)tx->customers().count();
+        impl_->last_healthy.store(now, std::memory_order_relaxed);
         return true;
     } catch (const std::exception&) {
         return false;
@@ -112,6 +158,7 @@ void SqliteStore::backup_to(const std::string& destination) {
 }
 
 void SqliteStore::checkpoint() {
+    const auto exclusive = impl_->checkpointer->exclusive();
     impl_->translating([&] {
         auto lease = impl_->pool->acquire();
         detail::Query query(lease.connection(), checkpoint_sql);

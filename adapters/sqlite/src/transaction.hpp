@@ -12,6 +12,8 @@
 
 #include <jambo/core/ports/store.hpp>
 
+#include <optional>
+
 namespace jambo::sqlite::detail {
 
 /// BEGIN IMMEDIATE for writes, so a writer takes the write lock up front (waiting up to the
@@ -19,7 +21,11 @@ namespace jambo::sqlite::detail {
 /// BEGIN for reads, whose snapshot starts at their first read and lasts until they end.
 class SqliteTransaction final : public core::Transaction {
 public:
+    struct SavepointTag {};
+
     SqliteTransaction(ConnectionLease lease, core::TransactionMode mode);
+    /// One item of the writer's batch on its connection, inside the batch's transaction.
+    SqliteTransaction(Connection& connection, SavepointTag);
     ~SqliteTransaction() override;
 
     [[nodiscard]] core::CustomerRepository& customers() override { return customers_; }
@@ -29,9 +35,11 @@ public:
     [[nodiscard]] core::AuditLog& audit() override { return audit_; }
 
     void commit() override;
+    /// Keeps a savepoint's changes in the batch; rolls back to it on failure.
+    void release() { context_.release(); }
 
 private:
-    ConnectionLease lease_;
+    std::optional<ConnectionLease> lease_;
     TxContext context_;
     SqliteCustomerRepository customers_{context_};
     SqliteCredentialRepository credentials_{context_};

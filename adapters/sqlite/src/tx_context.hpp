@@ -14,9 +14,14 @@
 
 namespace jambo::sqlite::detail {
 
+/// A whole transaction, or one item of the writer's batch: a savepoint inside the batch's
+/// transaction, released or rolled back to on its own.
+enum class Scope { transaction, savepoint };
+
 class TxContext {
 public:
-    TxContext(Connection& connection, core::TransactionMode mode) : connection_(connection), mode_(mode) {}
+    TxContext(Connection& connection, core::TransactionMode mode, Scope scope = Scope::transaction)
+        : connection_(connection), mode_(mode), scope_(scope) {}
     TxContext(const TxContext&) = delete;
     TxContext& operator=(const TxContext&) = delete;
 
@@ -50,6 +55,8 @@ public:
 
     void begin();
     void commit();
+    /// A savepoint's commit: its changes join the enclosing transaction.
+    void release();
     /// Rolls back if still open; never throws (used by destructors).
     void end() noexcept;
 
@@ -61,6 +68,7 @@ private:
 
     Connection& connection_;
     core::TransactionMode mode_;
+    Scope scope_;
     State state_ = State::open;
 };
 

@@ -35,6 +35,10 @@ public:
     /// X-Request-Id header.
     [[nodiscard]] Response handle(Request& request) const;
 
+    /// Whether handling `request` may write to the store (and so wait for a commit): every
+    /// unsafe method, and a GET of a deletion confirm link. For Server's BlockingPredicate.
+    [[nodiscard]] static bool may_block(const Request& request);
+
 private:
     ApiServices services_;
     ApiOptions options_;

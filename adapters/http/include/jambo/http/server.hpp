@@ -1,6 +1,7 @@
 #pragma once
 /// The HTTP/1.1 server: one io_context per worker thread, a single acceptor handing
-/// connections round-robin to the workers, the contract's timeouts and limits, an access log.
+/// connections round-robin to the workers, a pool of threads for handlers that block, the
+/// contract's timeouts and limits, an access log.
 /// No Beast or Asio type appears here.
 
 #include <jambo/http/message.hpp>
@@ -25,17 +26,29 @@ struct ServerOptions {
     std::size_t max_body_bytes = 64 * 1024;
     std::uint32_t max_header_bytes = 16 * 1024;
     std::size_t max_connections = 10'000;
+    /// Threads for requests that may block (see BlockingPredicate), started on demand. Each
+    /// is one write that can share the store's next group commit.
+    std::size_t blocking_threads = 64;
     bool handle_signals = true;  ///< SIGINT/SIGTERM stop the server gracefully
     bool log_json = false;       ///< access log entries as JSON fields (see log_format)
 };
 
-/// Called on a worker thread for every complete request; must be thread-safe and not throw.
+/// Called for every complete request, on an I/O thread or a blocking-pool thread; must be
+/// thread-safe and not throw.
 using RequestHandler = std::function<Response(Request&)>;
+
+/// Whether handling `request` may block (it writes to the store and waits for the commit).
+/// Such requests run on a pool of blocking threads; all others inline on the I/O threads,
+/// which must never wait. Called on an I/O thread.
+using BlockingPredicate = std::function<bool(const Request&)>;
+
+/// The default BlockingPredicate: every method but GET, HEAD and OPTIONS.
+[[nodiscard]] bool unsafe_method(const Request& request);
 
 class Server {
 public:
     /// Binds the listening socket. Throws std::runtime_error if it cannot.
-    Server(ServerOptions options, RequestHandler handler);
+    Server(ServerOptions options, RequestHandler handler, BlockingPredicate may_block = unsafe_method);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -23,6 +23,13 @@ struct SqliteOptions {
     /// Cap on the database file's size; 0 means none. Writes that would grow it further fail
     /// with StoreUnavailable, exactly as on a full disk.
     std::uint64_t max_size_bytes = 0;
+    /// A background thread copies the WAL into the database file once it holds this many
+    /// pages, off the request path and without blocking readers or the writer...
+    std::uint32_t checkpoint_pages = 2000;
+    /// ...and, when writes never pause long enough for that to catch up, briefly holds the
+    /// writer back to start the WAL over once it passes this many pages: the WAL file stays
+    /// near this size (4 KiB pages).
+    std::uint32_t wal_bound_pages = 16384;
 };
 
 /// Thrown when the file was written by a newer Jambo (its schema version is higher than ours).
@@ -46,6 +53,13 @@ public:
     /// transaction throw std::logic_error; so does using a transaction after it committed
     /// or failed. A thread may open a read transaction while it holds a write transaction.
     [[nodiscard]] std::unique_ptr<core::Transaction> begin(core::TransactionMode mode) override;
+    /// Group commit: one writer thread runs the queued work of every caller in one
+    /// transaction, each in its own savepoint (so one caller's failure or exception undoes
+    /// only its own changes and reaches only that caller), commits, then lets them all return.
+    /// A batch waits for other writers (direct write transactions, other processes) like any
+    /// BEGIN IMMEDIATE. `work` runs on the writer thread.
+    void run_write(const std::function<bool(core::Transaction&)>& work) override;
+    /// A read of the database; a success is trusted for the next 100 ms.
     [[nodiscard]] bool healthy() override;
 
     /// Consistent copy of the live database to `destination` (SQLite's online backup API),
@@ -53,7 +67,8 @@ public:
     /// renamed, so `destination` is either the old file or a complete copy.
     void backup_to(const std::string& destination);
     /// Moves the WAL into the main file and truncates it (used on shutdown). Afterwards
-    /// nothing erased is left in either file. Throws StoreUnavailable if open transactions
+    /// nothing erased is left in either file. (The background checkpointer does the same
+    /// after a second without writes.) Throws StoreUnavailable if open transactions
     /// keep it from finishing within busy_timeout.
     void checkpoint();
 

@@ -12,6 +12,7 @@
 #include <jambo/core/ulid.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -201,6 +202,19 @@ public:
     /// Begins a transaction. A write transaction excludes other writers until it ends;
     /// read transactions see a consistent snapshot. Safe to call from several threads.
     [[nodiscard]] virtual std::unique_ptr<Transaction> begin(TransactionMode mode) = 0;
+
+    /// Runs `work` in a write transaction and keeps its changes if it returns true; false or
+    /// an exception undoes everything `work` did. Returns once the kept changes are committed
+    /// and as durable as a commit() of begin(write); an exception from `work` or from the
+    /// commit reaches this caller only. A store may run `work` on another thread, in one
+    /// transaction with other callers' work (group commit), so `work` must not rely on
+    /// thread-local state, must not call commit() (std::logic_error) and must not start
+    /// another write. Safe to call from several threads. The default is begin(write) and
+    /// commit().
+    virtual void run_write(const std::function<bool(Transaction&)>& work) {
+        auto tx = begin(TransactionMode::write);
+        if (work(*tx)) tx->commit();
+    }
 
     /// Whether the store answers at all (for GET /api/status).
     [[nodiscard]] virtual bool healthy() = 0;

@@ -1,0 +1,148 @@
+#include "checkpointer.hpp"
+
+#include <sqlite3.h>
+
+#include <climits>
+
+namespace jambo::sqlite::detail {
+
+namespace {
+
+constexpr auto quiet_period = std::chrono::seconds(1);
+// TRUNCATE waits for readers and holds writers meanwhile; when idle it can afford to give up
+// and try again after the next quiet second.
+constexpr int truncate_patience_ms = 100;
+// RESTART runs between two batches and the next waits for it: give up on a reader that
+// holds on to the WAL rather than stall every write; the next batch tries again.
+constexpr int restart_patience_ms = 50;
+
+int clamp_ms(std::chrono::milliseconds ms) {
+    return ms.count() < 0 ? 0 : ms.count() > INT_MAX ? INT_MAX : static_cast<int>(ms.count());
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(const SqliteOptions& options) : options_(options) {}
+
+Checkpointer::~Checkpointer() { stop(); }
+
+void Checkpointer::watch(Connection& connection) {
+    sqlite3_wal_hook(connection.database().getHandle(), &Checkpointer::on_wal_commit, this);
+}
+
+int Checkpointer::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    static_cast<Checkpointer*>(self)->committed(pages);
+    return SQLITE_OK;
+}
+
+void Checkpointer::committed(int pages) noexcept {
+    wal_pages_.store(pages, std::memory_order_relaxed);
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    bool wake = false;
+    // Counted from the last checkpoint, not from the start of the WAL: under constant writes
+    // the WAL stays long, and a checkpoint per commit would sort its whole index every time.
+    const int since = pages - checkpointed_.load(std::memory_order_relaxed);
+    const int fresh = since < 0 ? pages : since;  // the WAL started over
+    if (fresh >= static_cast<int>(options_.checkpoint_pages) && !requested_.exchange(true)) wake = true;
+    if (!dirty_.load(std::memory_order_relaxed) && !dirty_.exchange(true)) wake = true;
+    if (!wake) return;
+    std::scoped_lock lock(mutex_);
+    if (stopping_) return;
+    if (!started_) {
+        try {
+            thread_ = std::thread([this] { loop(); });
+            started_ = true;
+        } catch (...) {  // no thread, no background checkpoints: restart_wal and checkpoint() still work
+            return;
+        }
+    }
+    wake_.notify_one();
+}
+
+bool Checkpointer::over_bound() const noexcept {
+    return wal_pages_.load(std::memory_order_relaxed) >= static_cast<int>(options_.wal_bound_pages);
+}
+
+void Checkpointer::restart_wal(Connection& writer) noexcept {
+    // Normally never waits for a PASSIVE checkpoint to finish (its fsyncs take milliseconds):
+    // the next batch tries again, and then has only what was committed meanwhile left to copy.
+    // At twice the bound it waits, so the bound holds however long checkpoints take.
+    const bool must = wal_pages_.load(std::memory_order_relaxed) >= 2 * static_cast<int>(options_.wal_bound_pages);
+    std::unique_lock exclusive(checkpoint_mutex_, std::defer_lock);
+    if (must) {
+        exclusive.lock();
+    } else if (!exclusive.try_lock()) {
+        return;
+    }
+    sqlite3* db = writer.database().getHandle();
+    sqlite3_busy_timeout(db, restart_patience_ms);
+    int wal_frames = 0;
+    int copied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &wal_frames, &copied) == SQLITE_OK) {
+        wal_pages_.store(0, std::memory_order_relaxed);
+        checkpointed_.store(0, std::memory_order_relaxed);
+    }
+    sqlite3_busy_timeout(db, clamp_ms(options_.busy_timeout));
+}
+
+std::unique_lock<std::mutex> Checkpointer::exclusive() { return std::unique_lock(checkpoint_mutex_); }
+
+void Checkpointer::stop() {
+    {
+        std::scoped_lock lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Checkpointer::loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (requested_.exchange(false)) {
+            // Past the bound the writer restarts the WAL before its next batch; a PASSIVE
+            // checkpoint now would only make it wait another turn for the checkpoint lock.
+            if (over_bound()) continue;
+            lock.unlock();
+            // Commits during the checkpoint count from here, not from its (later) result.
+            checkpointed_.store(wal_pages_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+            lock.lock();
+            continue;
+        }
+        if (dirty_.load()) {
+            const auto seen = commits_.load();
+            wake_.wait_for(lock, quiet_period, [&] { return stopping_ || requested_.load(); });
+            if (stopping_ || requested_.load() || commits_.load() != seen) continue;
+            // Cleared first: a commit during the checkpoint marks the WAL dirty again.
+            dirty_.store(false);
+            lock.unlock();
+            checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
+            lock.lock();
+            continue;
+        }
+        wake_.wait(lock, [&] { return stopping_ || requested_.load() || dirty_.load(); });
+    }
+    lock.unlock();
+    connection_.reset();
+}
+
+void Checkpointer::checkpoint(int mode) noexcept {
+    // One checkpoint at a time in this process: SQLite answers a second one with SQLITE_BUSY
+    // at once, which would make restart_wal miss its turn (and checkpoint() fail).
+    std::scoped_lock exclusive(checkpoint_mutex_);
+    try {
+        if (!connection_) connection_ = std::make_unique<Connection>(options_);
+        sqlite3* db = connection_->database().getHandle();
+        sqlite3_busy_timeout(db, mode == SQLITE_CHECKPOINT_TRUNCATE ? truncate_patience_ms : 0);
+        int wal_frames = 0;
+        int copied = 0;
+        const int result = sqlite3_wal_checkpoint_v2(db, nullptr, mode, &wal_frames, &copied);
+        if (result == SQLITE_OK) checkpointed_.store(mode == SQLITE_CHECKPOINT_TRUNCATE ? 0 : copied);
+        if (mode == SQLITE_CHECKPOINT_TRUNCATE && result != SQLITE_OK) dirty_.store(true);
+    } catch (...) {  // cannot open or checkpoint now; the next commit asks again
+        if (mode == SQLITE_CHECKPOINT_TRUNCATE) dirty_.store(true);
+    }
+}
+
+}  // namespace jambo::sqlite::detail

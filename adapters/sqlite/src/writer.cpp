@@ -1,0 +1,149 @@
+#include "writer.hpp"
+
+#include "errors.hpp"
+#include "transaction.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace jambo::sqlite::detail {
+
+namespace {
+
+constexpr std::string_view begin_sql = "BEGIN IMMEDIATE";
+constexpr std::string_view commit_sql = "COMMIT";
+constexpr std::string_view rollback_sql = "ROLLBACK";
+
+// The writer's pages are the ones every insert touches (index leaves, the counter row); a
+// larger cache than a reader's keeps them out of the file between batches.
+constexpr const char* writer_cache_sql = "PRAGMA cache_size = -8192";
+
+}  // namespace
+
+Writer::Writer(std::shared_ptr<ConnectionPool> pool, std::shared_ptr<Checkpointer> checkpointer)
+    : pool_(std::move(pool)), checkpointer_(std::move(checkpointer)) {
+    thread_ = std::thread([this] { loop(); });
+}
+
+Writer::~Writer() {
+    {
+        std::scoped_lock lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+}
+
+void Writer::run(const std::function<bool(core::Transaction&)>& work) {
+    // The writer would wait for itself.
+    if (std::this_thread::get_id() == thread_.get_id()) {
+        throw std::logic_error("a write started inside another write's work");
+    }
+    Item item;
+    item.work = &work;
+    {
+        std::scoped_lock lock(mutex_);
+        if (stopping_) throw std::logic_error("the store is closing");
+        queue_.push_back(&item);
+        if (queue_.size() == 1) wake_.notify_one();
+    }
+    std::unique_lock lock(item.mutex);
+    item.finished.wait(lock, [&] { return item.done; });
+    if (item.error) std::rethrow_exception(item.error);
+}
+
+void Writer::loop() {
+    std::vector<Item*> batch;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) break;
+        batch.swap(queue_);
+        lock.unlock();
+        if (connection_ && checkpointer_->over_bound()) checkpointer_->restart_wal(*connection_);
+        run_batch(batch);
+        for (Item* item : batch) {
+            // Notified under the item's lock: its caller cannot see `done`, return and destroy
+            // the item before the notification is over.
+            std::scoped_lock done(item->mutex);
+            item->done = true;
+            item->finished.notify_one();
+        }
+        batch.clear();
+        lock.lock();
+    }
+    lock.unlock();
+    connection_.reset();
+}
+
+void Writer::run_batch(const std::vector<Item*>& batch) {
+    const auto fail_all = [&](std::size_t from, std::exception_ptr error) {
+        for (std::size_t i = from; i < batch.size(); ++i) batch[i]->error = error;
+    };
+    try {
+        if (!connection_) {
+            connection_ = translating(pool_->path(), [&] { return pool_->open(); });
+            connection_->execute(writer_cache_sql);
+        }
+    } catch (...) {
+        return fail_all(0, std::current_exception());
+    }
+
+    // Items whose changes wait in the open transaction for its commit.
+    std::vector<Item*> pending;
+    pending.reserve(batch.size());
+    const auto fail_pending = [&](std::exception_ptr error) {
+        for (Item* item : pending) item->error = error;
+        pending.clear();
+    };
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!connection_->in_transaction()) {
+            if (!pending.empty()) {
+                // An item's failure (disk full, I/O error) made SQLite roll back the whole
+                // transaction, taking the kept items before it along.
+                fail_pending(std::make_exception_ptr(core::StoreUnavailable(
+                    "database " + pool_->path() +
+                    ": SQLite rolled back a group commit after another write in it failed")));
+            }
+            try {
+                translating(pool_->path(), [&] { Query(*connection_, begin_sql).run(); });
+            } catch (...) {
+                return fail_all(i, std::current_exception());
+            }
+        }
+        Item& item = *batch[i];
+        bool kept = false;
+        try {
+            SqliteTransaction tx(*connection_, SqliteTransaction::SavepointTag{});
+            if ((*item.work)(tx)) {
+                tx.release();
+                kept = true;
+            }
+        } catch (...) {
+            item.error = std::current_exception();
+        }
+        if (kept) pending.push_back(&item);
+    }
+
+    if (!connection_->in_transaction()) {
+        if (!pending.empty()) {
+            fail_pending(std::make_exception_ptr(core::StoreUnavailable(
+                "database " + pool_->path() + ": SQLite rolled back a group commit after a write in it failed")));
+        }
+        return;
+    }
+    try {
+        translating(pool_->path(), [&] { Query(*connection_, commit_sql).run(); });
+    } catch (...) {
+        fail_pending(std::current_exception());
+        try {
+            if (connection_->in_transaction()) Query(*connection_, rollback_sql).run();
+        } catch (...) {
+            // A connection stuck in a transaction would hold the write lock forever; closing
+            // it rolls back.
+            connection_.reset();
+        }
+    }
+}
+
+}  // namespace jambo::sqlite::detail

@@ -1,0 +1,60 @@
+#pragma once
+// Group commit: one thread runs every run_write of the store. Work queued while a batch
+// commits forms the next batch, run in one BEGIN IMMEDIATE transaction with a savepoint per
+// item, so N callers share one commit (its WAL append, its fsync at synchronous=FULL, the
+// write lock) instead of queueing on the lock one by one.
+
+#include "checkpointer.hpp"
+#include "connection_pool.hpp"
+
+#include <jambo/core/ports/store.hpp>
+
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace jambo::sqlite::detail {
+
+class Writer {
+public:
+    Writer(std::shared_ptr<ConnectionPool> pool, std::shared_ptr<Checkpointer> checkpointer);
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+    /// Finishes what is queued, then stops the thread.
+    ~Writer();
+
+    /// Queues `work` and waits until its batch committed (or failed). Rethrows what `work`
+    /// threw, or the failure that kept its changes from being committed.
+    void run(const std::function<bool(core::Transaction&)>& work);
+
+private:
+    // Lives on its caller's stack until `done`. Its own mutex rather than the queue's: woken
+    // callers would otherwise all queue up on the one mutex the writer holds while it wakes
+    // the rest of the batch.
+    struct Item {
+        const std::function<bool(core::Transaction&)>* work = nullptr;
+        std::exception_ptr error;
+        std::mutex mutex;
+        std::condition_variable finished;
+        bool done = false;
+    };
+
+    void loop();
+    void run_batch(const std::vector<Item*>& batch);
+
+    std::shared_ptr<ConnectionPool> pool_;
+    std::shared_ptr<Checkpointer> checkpointer_;
+    std::unique_ptr<Connection> connection_;  // only the writer thread touches it
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<Item*> queue_;
+    bool stopping_ = false;
+    std::thread thread_;  // last: starts after everything above exists
+};
+
+}  // namespace jambo::sqlite::detail
