@@ -32,3 +32,23 @@ function(jambo_add_library name)
     jambo_configure_target(jambo_${name})
     set_property(GLOBAL APPEND PROPERTY JAMBO_EXPORTED_TARGETS jambo_${name})
 endfunction()
+
+# The Store contract suite: Catch2 v2 test cases any core::Store can be held to, header-only
+# (tests/contract/include/jambo/testing/). Defined once, by whichever needs it first: the
+# contract tests, the install (JamboInstall.cmake, which exports it as jambo::store_contract),
+# or a project that vendors Jambo with add_subdirectory(). Linking it needs Catch2 2.x;
+# defining or installing it does not.
+function(jambo_add_store_contract)
+    if(TARGET jambo_store_contract)
+        return()
+    endif()
+    # This file's folder, not PROJECT_SOURCE_DIR: a project that vendors Jambo may call this too.
+    cmake_path(GET CMAKE_CURRENT_FUNCTION_LIST_DIR PARENT_PATH jambo_root)
+    add_library(jambo_store_contract INTERFACE)
+    add_library(jambo::store_contract ALIAS jambo_store_contract)
+    set_target_properties(jambo_store_contract PROPERTIES EXPORT_NAME store_contract)
+    target_include_directories(jambo_store_contract INTERFACE
+        "$<BUILD_INTERFACE:${jambo_root}/tests/contract/include>"
+        "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>")
+    target_link_libraries(jambo_store_contract INTERFACE jambo::core Catch2::Catch2)
+endfunction()

@@ -1,18 +1,19 @@
 #pragma once
 /// The Store port's contract as Catch2 (v2) test cases, written once and run against every
-/// store. To run it against a store, in exactly one translation unit of a Catch2 program:
+/// store. To run it against a store, in exactly one translation unit of a Catch2 program
+/// (link jambo::store_contract; examples/custom-store is a whole program):
 ///
 ///     struct MyStore {                                  // a factory; see StoreFixture
 ///         std::unique_ptr<jambo::core::Store> make();
 ///     };
 ///     #define JAMBO_CONTRACT_STORES MyStore             // comma-separated factories
-///     #include "store_contract.hpp"
+///     #include <jambo/testing/store_contract.hpp>
 ///
 /// Each test is registered once per factory, named "<behaviour> - <factory>" and tagged
 /// [contract]. The tests only use the port, never a store's internals.
 
 #ifndef JAMBO_CONTRACT_STORES
-#error "define JAMBO_CONTRACT_STORES (the store factories to test) before including store_contract.hpp"
+#error "define JAMBO_CONTRACT_STORES (the store factories to test) before including jambo/testing/store_contract.hpp"
 #endif
 
 #include "store_contract_support.hpp"
