@@ -16,8 +16,11 @@ set(flags "")
 if(SANITIZERS)
     set(flags "-fsanitize=${SANITIZERS}")
 endif()
+# The build's compiler launcher (ccache in the presets) too: the same consumer is rebuilt on
+# every run, and the contract suite alone takes a minute to compile.
 run("${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE}" -B "${WORK_DIR}/build" -G "${GENERATOR}"
-    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_FLAGS=${flags}" -DCMAKE_BUILD_TYPE=Debug)
+    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_FLAGS=${flags}" -DCMAKE_BUILD_TYPE=Debug
+    "-DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER}")
 run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
 run("${WORK_DIR}/build/${EXECUTABLE}" ${ARGUMENTS})
 message("${last_output}")
