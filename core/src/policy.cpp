@@ -31,8 +31,11 @@ std::optional<std::string> normalise_origin(std::string_view origin) {
                         c == '.' || c == '[' || c == ']' || c == ':';
         if (!ok) return std::nullopt;
     }
-    std::string out = scheme + "://" + text::ascii_lower(host);
-    if (!port.empty()) out += ":" + std::string(port);
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on a chain of
+    // std::string operator+ here in optimised builds.
+    std::string out(scheme);
+    out.append("://").append(text::ascii_lower(host));
+    if (!port.empty()) out.append(":").append(port);
     return out;
 }
 

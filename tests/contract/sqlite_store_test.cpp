@@ -2,7 +2,7 @@
 // crashes, several processes, erasure on disk, online backup, and infrastructure failures
 // reported as StoreUnavailable.
 
-#include "store_contract_support.hpp"
+#include <jambo/testing/store_contract_support.hpp>
 #include "temp_dir.hpp"
 
 #include <jambo/sqlite/sqlite_store.hpp>

@@ -23,4 +23,4 @@ struct SqliteStore {
 };
 
 #define JAMBO_CONTRACT_STORES MemoryStore, SqliteStore
-#include "store_contract.hpp"
+#include <jambo/testing/store_contract.hpp>

@@ -175,7 +175,16 @@ DROP TRIGGER customer_chunks_split;
 DROP TRIGGER customer_chunks_merge;
 )sql";
 
-constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}};
+// Version 3: credentials_staff covers staff credentials only. Every customer credential added
+// a NULL entry to it at a random place (ordered by the random hash after it), so each
+// registration wrote one more random index page to the WAL. `staff = ?` implies
+// `staff IS NOT NULL`, so the lookups by staff account still use the partial index.
+constexpr const char* schema_v3 = R"sql(
+DROP INDEX credentials_staff;
+CREATE INDEX credentials_staff ON credentials (staff) WHERE staff IS NOT NULL;
+)sql";
+
+constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3}};
 
 int read_pragma(Connection& connection, const char* pragma) {
     return connection.database().execAndGet(pragma).getInt();
