@@ -67,6 +67,11 @@ Result<Registration> CustomerService::register_customer(const CustomerDraft& dra
     auto customer = validate_customer(draft, DraftMode::full, Customer{}, validation_settings());
     if (!customer) return std::unexpected(std::move(customer.error()));
 
+    // The token needs no write lock: made and hashed before taking it, as a store with one
+    // writer (the SQLite store) serialises everything that runs inside.
+    Secret token = make_bearer_token(random_);
+    const TokenHash token_hash = hasher_.hash(token.text);
+
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Registration> {
         if (auto errors = uniqueness_errors(tx.customers(), *customer, std::nullopt); !errors.empty()) {
             return std::unexpected(Error::validation(std::move(errors)));
@@ -76,9 +81,7 @@ Result<Registration> CustomerService::register_customer(const CustomerDraft& dra
         if (auto inserted = tx.customers().insert(*customer); !inserted) {
             return std::unexpected(conflict_error(inserted.error()));
         }
-        Secret token = make_bearer_token(random_);
-        tx.credentials().insert(Credential{hasher_.hash(token.text), Principal{Role::customer, customer->ulid},
-                                           clock_.now(), false});
+        tx.credentials().insert(Credential{token_hash, Principal{Role::customer, customer->ulid}, clock_.now(), false});
         return Registration{std::move(*customer), std::move(token.text)};
     });
 }
