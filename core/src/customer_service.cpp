@@ -14,8 +14,7 @@ std::chrono::year_month_day today(const Clock& clock) {
     return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())};
 }
 
-// Uniqueness is checked before writing so both collisions are reported at once; the
-// store's unique indexes remain the backstop when two requests race.
+// Every field of `candidate` that another customer already holds.
 FieldErrors uniqueness_errors(CustomerRepository& customers, const Customer& candidate,
                               const std::optional<Ulid>& self) {
     FieldErrors errors;
@@ -26,12 +25,19 @@ FieldErrors uniqueness_errors(CustomerRepository& customers, const Customer& can
     return errors;
 }
 
-Error conflict_error(UniqueField field) {
-    FieldErrors errors;
-    if (field == UniqueField::email) {
-        errors["email"].emplace_back(messages::duplicate_email);
-    } else {
-        errors["phone_number"].emplace_back(messages::duplicate_phone);
+// The store's unique indexes decide whether a write collides: probing email and phone first
+// would cost every write two lookups under the write lock for what is rare. Once an index
+// refuses, both fields are probed in the same transaction, so a request that reuses an email
+// and a phone number hears about both at once.
+Error collision_error(CustomerRepository& customers, const Customer& candidate, const std::optional<Ulid>& self,
+                      UniqueField refused) {
+    FieldErrors errors = uniqueness_errors(customers, candidate, self);
+    if (errors.empty()) {
+        if (refused == UniqueField::email) {
+            errors["email"].emplace_back(messages::duplicate_email);
+        } else {
+            errors["phone_number"].emplace_back(messages::duplicate_phone);
+        }
     }
     return Error::validation(std::move(errors));
 }
@@ -73,13 +79,10 @@ Result<Registration> CustomerService::register_customer(const CustomerDraft& dra
     const TokenHash token_hash = hasher_.hash(token.text);
 
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Registration> {
-        if (auto errors = uniqueness_errors(tx.customers(), *customer, std::nullopt); !errors.empty()) {
-            return std::unexpected(Error::validation(std::move(errors)));
-        }
         // The ulid is taken inside the write lock so ulid order is commit order.
         customer->ulid = ulids_.next();
         if (auto inserted = tx.customers().insert(*customer); !inserted) {
-            return std::unexpected(conflict_error(inserted.error()));
+            return std::unexpected(collision_error(tx.customers(), *customer, std::nullopt, inserted.error()));
         }
         tx.credentials().insert(Credential{token_hash, Principal{Role::customer, customer->ulid}, clock_.now(), false});
         return Registration{std::move(*customer), std::move(token.text)};
@@ -148,10 +151,9 @@ Result<Customer> CustomerService::save_update(Transaction& tx, const Customer& c
                                               DraftMode mode) {
     auto updated = validate_customer(draft, mode, current, validation_settings());
     if (!updated) return std::unexpected(std::move(updated.error()));
-    if (auto errors = uniqueness_errors(tx.customers(), *updated, current.ulid); !errors.empty()) {
-        return std::unexpected(Error::validation(std::move(errors)));
+    if (auto saved = tx.customers().update(*updated); !saved) {
+        return std::unexpected(collision_error(tx.customers(), *updated, current.ulid, saved.error()));
     }
-    if (auto saved = tx.customers().update(*updated); !saved) return std::unexpected(conflict_error(saved.error()));
     return std::move(*updated);
 }
 
