@@ -19,6 +19,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -58,7 +64,8 @@ class BlockingPool {
 public:
     using Job = std::move_only_function<void()>;
 
-    explicit BlockingPool(std::size_t max_threads) : max_threads_(std::max<std::size_t>(1, max_threads)) {}
+    BlockingPool(std::size_t max_threads, int nice_increment)
+        : max_threads_(std::max<std::size_t>(1, max_threads)), nice_increment_(nice_increment) {}
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;
     ~BlockingPool() { stop(); }
@@ -67,7 +74,11 @@ public:
         std::unique_lock lock(mutex_);
         jobs_.push_back(std::move(job));
         if (idle_ == 0 && threads_.size() < max_threads_) {
-            threads_.emplace_back([this] { run(); });
+            threads_.emplace_back([this] {
+                pthread_setname_np(pthread_self(), "jambo-blocking");
+                lower_priority();
+                run();
+            });
         } else {
             lock.unlock();
             ready_.notify_one();
@@ -87,6 +98,17 @@ public:
     }
 
 private:
+    // See ServerOptions::blocking_nice_increment. Best effort: a failure leaves the thread at
+    // the process's priority, which is only slower.
+    void lower_priority() const noexcept {
+        if (nice_increment_ <= 0) return;
+        const auto self = static_cast<id_t>(gettid());
+        errno = 0;
+        const int current = getpriority(PRIO_PROCESS, self);
+        if (errno != 0) return;
+        (void)setpriority(PRIO_PROCESS, self, std::min(19, current + nice_increment_));
+    }
+
     void run() {
         std::unique_lock lock(mutex_);
         for (;;) {
@@ -104,6 +126,7 @@ private:
     }
 
     const std::size_t max_threads_;
+    const int nice_increment_;
     std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<Job> jobs_;
@@ -465,7 +488,8 @@ struct Server::Impl {
         settings.options = std::move(options);
         settings.handler = std::move(handler);
         settings.may_block = std::move(may_block);
-        settings.pool = std::make_unique<BlockingPool>(settings.options.blocking_threads);
+        settings.pool = std::make_unique<BlockingPool>(settings.options.blocking_threads,
+                                                       settings.options.blocking_nice_increment);
         auto access = spdlog::get("access");
         settings.access = access ? access : spdlog::default_logger();
         auto count = std::max(1U, settings.options.threads);
@@ -541,7 +565,10 @@ struct Server::Impl {
             running = workers.size();
         }
         for (auto& worker : workers) {
-            threads.emplace_back([this, w = worker.get()] { run_worker(*w); });
+            threads.emplace_back([this, w = worker.get()] {
+                pthread_setname_np(pthread_self(), "jambo-io");
+                run_worker(*w);
+            });
         }
         std::unique_lock lock(mutex);
         changed.wait(lock, [this] { return stop_requested || running < workers.size(); });

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -46,7 +48,12 @@ OutboxRelay::OutboxRelay(core::Store& store, const core::Clock& clock, MailTrans
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
-void OutboxRelay::start() { thread_ = std::thread([this] { loop(); }); }
+void OutboxRelay::start() {
+    thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "jambo-mail");
+        loop();
+    });
+}
 
 void OutboxRelay::notify() {
     {

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <pthread.h>
+
 #include <climits>
 
 namespace jambo::sqlite::detail {
@@ -50,7 +52,10 @@ void Checkpointer::committed(int pages) noexcept {
     if (stopping_) return;
     if (!started_) {
         try {
-            thread_ = std::thread([this] { loop(); });
+            thread_ = std::thread([this] {
+                pthread_setname_np(pthread_self(), "jambo-checkpnt");
+                loop();
+            });
             started_ = true;
         } catch (...) {  // no thread, no background checkpoints: restart_wal and checkpoint() still work
             return;

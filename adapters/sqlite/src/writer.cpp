@@ -3,6 +3,8 @@
 #include "errors.hpp"
 #include "transaction.hpp"
 
+#include <pthread.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -22,7 +24,10 @@ constexpr const char* writer_cache_sql = "PRAGMA cache_size = -8192";
 
 Writer::Writer(std::shared_ptr<ConnectionPool> pool, std::shared_ptr<Checkpointer> checkpointer)
     : pool_(std::move(pool)), checkpointer_(std::move(checkpointer)) {
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "jambo-writer");  // for top -H, perf and gdb
+        loop();
+    });
 }
 
 Writer::~Writer() {
