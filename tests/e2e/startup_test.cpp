@@ -1,7 +1,14 @@
-// What `jambo serve` tells an operator when it starts.
+// What `jambo serve` tells an operator when it starts, and shows them while it runs.
 #include "e2e_support.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 using namespace jambo::testing;
 
@@ -20,4 +27,62 @@ TEST_CASE("on start-up the server names its URL, database, mail mode and how to 
     add_staff(dir);
     JamboServer again(dir);
     CHECK(again.log().find("staff: none yet") == std::string::npos);
+}
+
+namespace {
+
+struct ThreadInfo {
+    std::string name;
+    int nice = 0;
+};
+
+// /proc/<pid>/task/<tid>/stat: "tid (comm) state ..." — nice is the 19th field, the 17th
+// after the closing parenthesis (comm may hold spaces).
+std::vector<ThreadInfo> threads_of(pid_t pid) {
+    std::vector<ThreadInfo> threads;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream stat(task.path() / "stat");
+        std::string line;
+        std::getline(stat, line);
+        const auto open = line.find('(');
+        const auto close = line.rfind(')');
+        if (open == std::string::npos || close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 2));
+        std::string field;
+        for (int i = 0; i < 16 && rest >> field; ++i) {
+        }
+        ThreadInfo info{line.substr(open + 1, close - open - 1), 0};
+        rest >> info.nice;
+        threads.push_back(info);
+    }
+    return threads;
+}
+
+}  // namespace
+
+TEST_CASE("the server's threads are named for top -H and its write callers yield to the writer", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--threads", "2"});
+    HttpClient client(server.port());
+    // A write starts the pool's first blocking thread.
+    REQUIRE(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(1))).status ==
+            201);
+
+    const auto threads = threads_of(server.pid());
+    const auto named = [&](std::string_view name) {
+        return std::count_if(threads.begin(), threads.end(), [&](const ThreadInfo& t) { return t.name == name; });
+    };
+    CHECK(named("jambo-io") == 2);
+    CHECK(named("jambo-writer") == 1);
+    CHECK(named("jambo-checkpnt") == 1);
+    CHECK(named("jambo-mail") == 1);
+    REQUIRE(named("jambo-blocking") >= 1);
+
+    const auto writer = std::find_if(threads.begin(), threads.end(), [](const ThreadInfo& t) { return t.name == "jambo-writer"; });
+    for (const auto& thread : threads) {
+        if (thread.name != "jambo-blocking") continue;
+        INFO("writer nice " << writer->nice << ", blocking thread nice " << thread.nice);
+        CHECK(thread.nice == std::min(19, writer->nice + 5));
+    }
+    CHECK(server.stop() == 0);
 }

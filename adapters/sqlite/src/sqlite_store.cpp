@@ -37,13 +37,16 @@ struct SqliteStore::Impl {
           pool(std::make_shared<ConnectionPool>(options, [c = checkpointer](Connection& connection) {
               detail::refuse_foreign_or_newer(connection);
               c->watch(connection);
-          })) {}
+          })),
+          // Started with the store, so its thread gets the scheduling priority of the thread
+          // that made the store (a thread inherits its creator's). Started by the first write
+          // instead, it took the priority of whichever thread wrote first: in the server, a
+          // blocking-pool thread whose priority is lowered on purpose. An idle writer is one
+          // sleeping thread, for the command line's short-lived stores too.
+          writer(std::make_unique<Writer>(pool, checkpointer)) {}
 
     ~Impl() {
-        {
-            std::scoped_lock lock(writer_mutex);
-            writer.reset();
-        }
+        writer.reset();
         checkpointer->stop();
         pool->close();
     }
@@ -56,18 +59,9 @@ struct SqliteStore::Impl {
         return detail::translating(options.path, std::forward<Work>(work));
     }
 
-    // Started on the first run_write, so stores that only read or that use begin(write)
-    // directly (the command line, the seeder) run no extra thread.
-    Writer& the_writer() {
-        std::scoped_lock lock(writer_mutex);
-        if (!writer) writer = std::make_unique<Writer>(pool, checkpointer);
-        return *writer;
-    }
-
     SqliteOptions options;
     std::shared_ptr<Checkpointer> checkpointer;
     std::shared_ptr<ConnectionPool> pool;
-    std::mutex writer_mutex;
     std::unique_ptr<Writer> writer;
     // steady_clock ticks of the last check that found the database answering.
     std::atomic<std::chrono::steady_clock::rep> last_healthy{std::numeric_limits<std::chrono::steady_clock::rep>::min() / 2};
@@ -120,7 +114,7 @@ std::unique_ptr<core::Transaction> SqliteStore::begin(core::TransactionMode mode
     });
 }
 
-void SqliteStore::run_write(const std::function<bool(core::Transaction&)>& work) { impl_->the_writer().run(work); }
+void SqliteStore::run_write(const std::function<bool(core::Transaction&)>& work) { impl_->writer->run(work); }
 
 bool SqliteStore::healthy() {
     // A status probe can arrive tens of thousands of times a second; one real read per

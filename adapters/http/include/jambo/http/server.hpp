@@ -32,9 +32,10 @@ struct ServerOptions {
     /// Added to the blocking threads' nice value (Linux; 0 leaves it alone). When a group
     /// commit ends, all of its callers wake at once; at equal weight the kernel would share the
     /// cores among them and the store's single writer, starting the next batch late. Lower
-    /// weight for the callers lets the writer and the I/O threads run first: measured with
-    /// 64 connections creating customers on 2 cores, 13–14.5k/s at 0, 17–17.5k/s at 5 or 10.
-    /// Raising a nice value needs no privilege.
+    /// weight for the callers lets the writer and the I/O threads run first: 3–5 % more
+    /// creates and mixed requests per second on 2 cores (docs/benchmarks.md), about the size
+    /// of the noise, but in every interleaved pair. Raising a nice value needs no privilege.
+    /// The store's writer must not be started by one of these threads (threads inherit it).
     int blocking_nice_increment = 5;
     bool handle_signals = true;  ///< SIGINT/SIGTERM stop the server gracefully
     bool log_json = false;       ///< access log entries as JSON fields (see log_format)
