@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -47,13 +48,10 @@ std::vector<ThreadInfo> threads_of(pid_t pid) {
         const auto open = line.find('(');
         const auto close = line.rfind(')');
         if (open == std::string::npos || close == std::string::npos) continue;
-        std::istringstream rest(line.substr(close + 2));
-        std::string field;
-        for (int i = 0; i < 16 && rest >> field; ++i) {
-        }
-        ThreadInfo info{line.substr(open + 1, close - open - 1), 0};
-        rest >> info.nice;
-        threads.push_back(info);
+        std::istringstream after_name(line.substr(close + 2));
+        std::vector<std::string> fields{std::istream_iterator<std::string>(after_name), {}};
+        REQUIRE(fields.size() > 16);
+        threads.push_back({line.substr(open + 1, close - open - 1), std::stoi(fields[16])});
     }
     return threads;
 }
