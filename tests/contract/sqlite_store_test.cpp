@@ -206,6 +206,25 @@ std::vector<std::uint64_t> kill_while_committing(pid_t child, int fd, std::chron
     return reported;
 }
 
+// The parent's side of a crash round: `child` commits and reports each commit on the pipe;
+// it is killed `delay` after its first report. Returns what it reported before dying.
+std::vector<std::uint64_t> crash_round(pid_t child, int (&pipe_fds)[2], std::chrono::milliseconds delay) {
+    REQUIRE(child > 0);
+    close(pipe_fds[1]);
+    auto got = kill_while_committing(child, pipe_fds[0], delay);
+    close(pipe_fds[0]);
+    CHECK(exit_code(child) == 128 + SIGKILL);
+    REQUIRE_FALSE(got.empty());
+    return got;
+}
+
+// How many reported commits are not in the store exactly as written.
+std::size_t missing_commits(jambo::core::Transaction& tx, const std::vector<std::uint64_t>& reported) {
+    std::size_t missing = 0;
+    for (const auto n : reported) missing += tx.customers().find(ulid(n)) == customer(n) ? 0 : 1;
+    return missing;
+}
+
 }  // namespace
 
 TEST_CASE("sqlite: every commit reported by a writer killed at a random moment survives",
@@ -225,22 +244,14 @@ TEST_CASE("sqlite: every commit reported by a writer killed at a random moment s
             close(pipe_fds[0]);
             report_commits(path, round * 1'000'000, pipe_fds[1]);
         });
-        REQUIRE(child > 0);
-        close(pipe_fds[1]);
-        const auto got =
-            kill_while_committing(child, pipe_fds[0], std::chrono::milliseconds(delay_ms(random)));
-        close(pipe_fds[0]);
         INFO("round " << round);
-        CHECK(exit_code(child) == 128 + SIGKILL);
-        REQUIRE_FALSE(got.empty());
+        const auto got = crash_round(child, pipe_fds, std::chrono::milliseconds(delay_ms(random)));
         reported.insert(reported.end(), got.begin(), got.end());
     }
     REQUIRE(integrity(path) == "ok");
     SqliteStore store({.path = path});
     reading(store, [&](jambo::core::Transaction& tx) {
-        std::size_t missing = 0;
-        for (const auto n : reported) missing += tx.customers().find(ulid(n)) == customer(n) ? 0 : 1;
-        CHECK(missing == 0);
+        CHECK(missing_commits(tx, reported) == 0);
         const auto rows = tx.customers().page(0, 10'000'000).size();
         CHECK(tx.customers().count() == rows);
         CHECK(tx.outbox().depth() == rows);
@@ -557,21 +568,14 @@ TEST_CASE("sqlite: every run_write that returned survives the process being kill
             }
             for (auto& writer : writers) writer.join();
         });
-        REQUIRE(child > 0);
-        close(pipe_fds[1]);
-        const auto got = kill_while_committing(child, pipe_fds[0], std::chrono::milliseconds(20 + 10 * round));
-        close(pipe_fds[0]);
         INFO("round " << round);
-        CHECK(exit_code(child) == 128 + SIGKILL);
-        REQUIRE_FALSE(got.empty());
+        const auto got = crash_round(child, pipe_fds, std::chrono::milliseconds(20 + 10 * round));
         reported.insert(reported.end(), got.begin(), got.end());
     }
     REQUIRE(integrity(path) == "ok");
     SqliteStore store({.path = path});
     reading(store, [&](jambo::core::Transaction& tx) {
-        std::size_t missing = 0;
-        for (const auto n : reported) missing += tx.customers().find(ulid(n)) == customer(n) ? 0 : 1;
-        CHECK(missing == 0);
+        CHECK(missing_commits(tx, reported) == 0);
         CHECK(tx.customers().count() >= reported.size());
     });
 }

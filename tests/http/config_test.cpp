@@ -1,44 +1,19 @@
+#include "command_line.hpp"
+
 #include <jambo/app/config.hpp>
 #include <jambo/app/logging.hpp>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-
 using namespace jambo;
-
-namespace {
-
-std::variant<app::Invocation, app::EarlyExit> parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "jambo");
-    std::vector<const char*> argv;
-    for (const auto& arg : args) argv.push_back(arg.c_str());
-    return app::parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
-
-app::Invocation ok(std::vector<std::string> args) {
-    auto result = parse(std::move(args));
-    if (const auto* exit = std::get_if<app::EarlyExit>(&result)) FAIL(exit->err);
-    return std::get<app::Invocation>(result);
-}
-
-app::EarlyExit early(std::vector<std::string> args) {
-    auto result = parse(std::move(args));
-    REQUIRE(std::holds_alternative<app::EarlyExit>(result));
-    return std::get<app::EarlyExit>(result);
-}
-
-struct Env {
-    Env(const char* variable, const char* value) : name(variable) { ::setenv(variable, value, 1); }
-    ~Env() { ::unsetenv(name); }
-    const char* name;
-};
-
-}  // namespace
+using testing::Env;
+using testing::parse;
+using testing::early_exit;
+using testing::parsed;
 
 TEST_CASE("with no arguments jambo serves with the contract's defaults", "[http]") {
-    auto invocation = ok({});
+    auto invocation = parsed({});
     CHECK(invocation.command.kind == app::CommandKind::serve);
     const auto& config = invocation.config;
     CHECK(config.db == "./jambo.db");
@@ -69,7 +44,7 @@ TEST_CASE("every setting reads its environment variable - and a flag wins", "[ht
     Env origins("JAMBO_ALLOWED_ORIGINS", "https://A.example/, http://b.example:8080");
     Env format("JAMBO_LOG_FORMAT", "json");
     Env url("JAMBO_PUBLIC_URL", "https://jambo.example/");
-    auto invocation = ok({"--listen", "[::1]:8001", "--header-timeout", "1500ms"});
+    auto invocation = parsed({"--listen", "[::1]:8001", "--header-timeout", "1500ms"});
     const auto& config = invocation.config;
     CHECK(config.serve.server.address == "::1");
     CHECK(config.serve.server.port == 8001);
@@ -96,44 +71,44 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
                                                                   {"token", "issue", "--customer", "x", "--staff", "y"},
                                                                   {"backup"},
                                                                   {"frobnicate"}}) {
-        auto exit = early(args);
+        auto exit = early_exit(args);
         CHECK(exit.code == 2);
         CHECK(exit.out.empty());
         CHECK(exit.err.starts_with("jambo: "));
         CHECK(std::count(exit.err.begin(), exit.err.end(), '\n') == 1);
     }
     Env bad("JAMBO_THREADS", "many");
-    CHECK(early({}).code == 2);
+    CHECK(early_exit({}).code == 2);
 }
 
 TEST_CASE("jambo --help lists the subcommands and --version prints the version", "[http]") {
-    auto help = early({"--help"});
+    auto help = early_exit({"--help"});
     CHECK(help.code == 0);
     for (auto name : {"serve", "migrate", "staff", "token", "backup"}) CHECK(help.out.find(name) != std::string::npos);
-    auto version = early({"--version"});
+    auto version = early_exit({"--version"});
     CHECK(version.code == 0);
     CHECK(version.out.find(app::version) != std::string::npos);
-    auto serve_help = early({"serve", "--help"});
+    auto serve_help = early_exit({"serve", "--help"});
     CHECK(serve_help.out.find("--public-url") != std::string::npos);
     CHECK(serve_help.out.find("JAMBO_PUBLIC_URL") != std::string::npos);
 }
 
 TEST_CASE("the subcommands and their arguments", "[http]") {
-    auto add = ok({"staff", "add", "--email", "e@x.test", "--name", "E", "--db", "x.db"});
+    auto add = parsed({"staff", "add", "--email", "e@x.test", "--name", "E", "--db", "x.db"});
     CHECK(add.command.kind == app::CommandKind::staff_add);
     CHECK(add.command.email == "e@x.test");
     CHECK(add.command.name == "E");
     CHECK(add.config.db == "x.db");
-    CHECK(ok({"staff", "list"}).command.kind == app::CommandKind::staff_list);
-    auto issue = ok({"token", "issue", "--customer", "01HWJ8WH9X8WBK65EMGY9YKPBS"});
+    CHECK(parsed({"staff", "list"}).command.kind == app::CommandKind::staff_list);
+    auto issue = parsed({"token", "issue", "--customer", "01HWJ8WH9X8WBK65EMGY9YKPBS"});
     CHECK(issue.command.kind == app::CommandKind::token_issue);
     CHECK(issue.command.customer == "01HWJ8WH9X8WBK65EMGY9YKPBS");
-    CHECK(ok({"token", "issue", "--staff", "e@x.test"}).command.email == "e@x.test");
-    CHECK(ok({"token", "revoke", "jmb_x"}).command.token == "jmb_x");
-    CHECK(ok({"backup", "copy.db"}).command.file == "copy.db");
-    CHECK(ok({"migrate", "--db", "m.db"}).command.kind == app::CommandKind::migrate);
-    CHECK(ok({"--db", "s.db"}).command.kind == app::CommandKind::serve);
-    CHECK(ok({"serve", "--durability", "full"}).config.durability == sqlite::Durability::full);
+    CHECK(parsed({"token", "issue", "--staff", "e@x.test"}).command.email == "e@x.test");
+    CHECK(parsed({"token", "revoke", "jmb_x"}).command.token == "jmb_x");
+    CHECK(parsed({"backup", "copy.db"}).command.file == "copy.db");
+    CHECK(parsed({"migrate", "--db", "m.db"}).command.kind == app::CommandKind::migrate);
+    CHECK(parsed({"--db", "s.db"}).command.kind == app::CommandKind::serve);
+    CHECK(parsed({"serve", "--durability", "full"}).config.durability == sqlite::Durability::full);
 }
 
 TEST_CASE("listen addresses and durations parse strictly", "[http]") {

@@ -1,34 +1,14 @@
-#include <jambo/app/config.hpp>
+#include "command_line.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-
 using namespace jambo;
+using testing::Env;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::variant<app::Invocation, app::EarlyExit> parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "jambo");
-    std::vector<const char*> argv;
-    for (const auto& arg : args) argv.push_back(arg.c_str());
-    return app::parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
-
-app::ServeConfig serve(std::vector<std::string> args) {
-    auto result = parse(std::move(args));
-    if (const auto* exit = std::get_if<app::EarlyExit>(&result)) FAIL(exit->err);
-    return std::get<app::Invocation>(result).config.serve;
-}
-
-struct Env {
-    Env(const char* variable, const char* value) : name(variable) { ::setenv(variable, value, 1); }
-    ~Env() { ::unsetenv(name); }
-    Env(const Env&) = delete;
-    Env& operator=(const Env&) = delete;
-    const char* name;
-};
+app::ServeConfig serve(std::vector<std::string> args) { return testing::parsed(std::move(args)).config.serve; }
 
 }  // namespace
 
@@ -75,8 +55,6 @@ TEST_CASE("a mail setting that makes no sense is a usage error", "[smtp]") {
                                                                   {"--smtp-timeout", "0s"},
                                                                   {"--smtp-loopback-plaintext", "maybe"},
                                                                   {"--mail-from", "nobody"}}) {
-        auto result = parse(args);
-        REQUIRE(std::holds_alternative<app::EarlyExit>(result));
-        CHECK(std::get<app::EarlyExit>(result).code == 2);
+        CHECK(testing::early_exit(args).code == 2);
     }
 }
