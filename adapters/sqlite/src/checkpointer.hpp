@@ -5,7 +5,9 @@
 // reports its commits here instead (sqlite3_wal_hook, which also turns the automatic
 // checkpoint off), and this thread checkpoints on its own connection:
 //   - PASSIVE once `checkpoint_pages` more frames arrived since the last checkpoint: never
-//     waits for readers or the writer;
+//     waits for readers or the writer. It then syncs the database file itself, which SQLite
+//     leaves to the checkpoint that reaches the WAL's end: under constant writes that is the
+//     writer's RESTART, which would otherwise flush everything copied since the last one;
 //   - past `wal_bound_pages`, RESTART, run by the writer thread between two batches: under
 //     constant writes a PASSIVE checkpoint never catches up (the WAL only starts over when a
 //     write begins with every frame copied), so the WAL would only grow. From another thread
