@@ -131,16 +131,24 @@ def start_server(jambo, work, port):
     raise SystemExit("jambo did not start")
 
 
-def newest_link(work):
+def delivered(work):
+    """The mails in the mail directory. A mail is written under a hidden .tmp name and renamed
+    to .eml when complete, so only .eml files are whole."""
     mail = os.path.join(work, "mail")
-    newest = max((os.path.join(mail, f) for f in os.listdir(mail)), key=os.path.getmtime)
+    if not os.path.isdir(mail):
+        return []
+    return [os.path.join(mail, f) for f in os.listdir(mail) if f.endswith(".eml")]
+
+
+def newest_link(work):
+    newest = max(delivered(work), key=os.path.getmtime)
     text = open(newest, encoding="utf-8").read()
     return re.search(r"/api/customer/[A-Za-z0-9_-]{43}/delete/confirm", text).group()
 
 
 def wait_for_mail(work, count):
     for _ in range(100):
-        if os.path.isdir(os.path.join(work, "mail")) and len(os.listdir(os.path.join(work, "mail"))) >= count:
+        if len(delivered(work)) >= count:
             return
         time.sleep(0.05)
     raise SystemExit("the deletion mail was not written")

@@ -23,6 +23,7 @@ constexpr int restart_patience_ms = 50;
 // before the WAL starts over, which is then the writer's RESTART, holding every write while
 // the kernel flushes all the pages copied since the last restart (7 ms and more here). Synced
 // here instead, off the write path, the RESTART has only its own few pages left to flush.
+// Best effort: whatever this sync leaves unflushed, the RESTART flushes, as it did before.
 void sync_database(sqlite3* db) noexcept {
     sqlite3_file* file = nullptr;
     if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK) return;
