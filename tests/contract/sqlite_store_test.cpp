@@ -516,6 +516,25 @@ std::uintmax_t file_size_or_zero(const std::string& path) {
     return ignored ? 0 : size;
 }
 
+// Inserts customers 0 to count - 1 through run_write from four threads at once, so that
+// commits follow each other without a pause; rethrows the first failure.
+void write_from_threads(SqliteStore& store, std::uint64_t count) {
+    constexpr std::uint64_t threads = 4;
+    ThreadFailures failures;
+    std::vector<std::thread> workers;
+    for (std::uint64_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            failures.run([&] {
+                for (std::uint64_t n = t; n < count; n += threads) {
+                    if (!write_through_writer(store, customer(n))) throw std::runtime_error("write refused");
+                }
+            });
+        });
+    }
+    for (auto& worker : workers) worker.join();
+    failures.rethrow();
+}
+
 }  // namespace
 
 TEST_CASE("sqlite: writes queued behind another writer commit together, each keeping only its own work",
@@ -622,19 +641,7 @@ TEST_CASE("sqlite: the WAL stays near its bound under constant writes and is emp
     TempDir dir;
     const auto path = dir.file("jambo.db");
     SqliteStore store({.path = path, .checkpoint_pages = 50, .wal_bound_pages = 200});
-    constexpr std::uint64_t threads = 4;
     std::atomic<bool> writing{true};
-    ThreadFailures failures;
-    std::vector<std::thread> workers;
-    for (std::uint64_t t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            failures.run([&] {
-                for (std::uint64_t n = t; n < 6'000; n += threads) {
-                    if (!write_through_writer(store, customer(n))) throw std::runtime_error("write refused");
-                }
-            });
-        });
-    }
     std::uintmax_t largest = 0;
     std::thread watcher([&] {
         while (writing) {
@@ -642,10 +649,15 @@ TEST_CASE("sqlite: the WAL stays near its bound under constant writes and is emp
             std::this_thread::sleep_for(2ms);
         }
     });
-    for (auto& worker : workers) worker.join();
+    try {
+        write_from_threads(store, 6'000);
+    } catch (...) {
+        writing = false;
+        watcher.join();
+        throw;
+    }
     writing = false;
     watcher.join();
-    failures.rethrow();
     INFO("largest WAL " << largest << " bytes");
     // Unchecked, 6,000 single-row commits leave a WAL of tens of megabytes. The writer starts
     // it over past the bound, and waits for a running checkpoint to do so at twice the bound.
@@ -665,20 +677,7 @@ TEST_CASE("sqlite: the writer never waits to flush pages a background checkpoint
     jambo::testing::DatabaseSyncWatch watch("jambo-writer");
     {
         SqliteStore store({.path = path, .checkpoint_pages = 20, .wal_bound_pages = 100});
-        constexpr std::uint64_t threads = 4;
-        ThreadFailures failures;
-        std::vector<std::thread> workers;
-        for (std::uint64_t t = 0; t < threads; ++t) {
-            workers.emplace_back([&, t] {
-                failures.run([&] {
-                    for (std::uint64_t n = t; n < 4'000; n += threads) {
-                        if (!write_through_writer(store, customer(n))) throw std::runtime_error("write refused");
-                    }
-                });
-            });
-        }
-        for (auto& worker : workers) worker.join();
-        failures.rethrow();
+        write_from_threads(store, 4'000);
     }
     const auto figures = watch.figures();
     INFO("the writer synced the database " << figures.syncs_by_syncer << " times; other threads wrote to it "
