@@ -78,9 +78,15 @@ public:
         return keys.size();
     }
 
-    std::int64_t next_id() {
+    // Adds `row` under the next id (outbox messages and audit entries are numbered in the
+    // order they were written); returns that id.
+    template <typename Table>
+    std::int64_t append(Table& table, typename Table::mapped_type row) {
         if (!writable_) throw std::logic_error("write in a read or finished transaction");
-        return ++tables.last_id;
+        const std::int64_t id = row.id = ++tables.last_id;
+        save(table, id);
+        table.emplace(id, std::move(row));
+        return id;
     }
 
     // commit(): the changes stay, and the transaction takes no more.
@@ -242,13 +248,7 @@ class Mail final : public Outbox {
 public:
     explicit Mail(UndoLog& log) : log_(log), rows_(log.tables.outbox) {}
 
-    std::int64_t enqueue(const OutboxMessage& message) override {
-        OutboxMessage row = message;
-        row.id = log_.next_id();
-        log_.save(rows_, row.id);
-        rows_.emplace(row.id, row);
-        return row.id;
-    }
+    std::int64_t enqueue(const OutboxMessage& message) override { return log_.append(rows_, message); }
     std::vector<OutboxMessage> due(TimePoint now, std::uint32_t limit) override {
         std::vector<OutboxMessage> out;
         for (const auto& [id, message] : rows_) {
@@ -288,13 +288,7 @@ class Audit final : public AuditLog {
 public:
     explicit Audit(UndoLog& log) : log_(log), rows_(log.tables.audit) {}
 
-    std::int64_t append(const AuditEntry& entry) override {
-        AuditEntry row = entry;
-        row.id = log_.next_id();
-        log_.save(rows_, row.id);
-        rows_.emplace(row.id, row);
-        return row.id;
-    }
+    std::int64_t append(const AuditEntry& entry) override { return log_.append(rows_, entry); }
     std::vector<AuditEntry> latest(std::uint32_t limit) override {
         std::vector<AuditEntry> out;
         for (auto row = rows_.rbegin(); row != rows_.rend() && out.size() < limit; ++row) out.push_back(row->second);
