@@ -520,19 +520,11 @@ std::uintmax_t file_size_or_zero(const std::string& path) {
 // commits follow each other without a pause; rethrows the first failure.
 void write_from_threads(SqliteStore& store, std::uint64_t count) {
     constexpr std::uint64_t threads = 4;
-    ThreadFailures failures;
-    std::vector<std::thread> workers;
-    for (std::uint64_t t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            failures.run([&] {
-                for (std::uint64_t n = t; n < count; n += threads) {
-                    if (!write_through_writer(store, customer(n))) throw std::runtime_error("write refused");
-                }
-            });
-        });
-    }
-    for (auto& worker : workers) worker.join();
-    failures.rethrow();
+    on_threads(threads, [&](std::uint64_t t) {
+        for (std::uint64_t n = t; n < count; n += threads) {
+            if (!write_through_writer(store, customer(n))) throw std::runtime_error("write refused");
+        }
+    });
 }
 
 }  // namespace
@@ -609,26 +601,18 @@ TEST_CASE("sqlite: when the disk fills during group commits, exactly the writes 
     std::mutex mutex;
     std::vector<jambo::core::Customer> stored;
     std::vector<jambo::core::Customer> refused;
-    ThreadFailures failures;
-    std::vector<std::thread> workers;
-    for (std::uint64_t t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            failures.run([&] {
-                std::size_t refusals = 0;
-                for (std::uint64_t n = t; n < 3'000 && refusals < 5; n += threads) {
-                    auto wide = customer(n);
-                    wide.first_name = std::string(240, 'f') + std::to_string(n);
-                    wide.last_name = std::string(240, 'l') + std::to_string(n);
-                    const bool done = write_through_writer(store, wide);
-                    refusals += done ? 0 : 1;
-                    std::scoped_lock lock(mutex);
-                    (done ? stored : refused).push_back(wide);
-                }
-            });
-        });
-    }
-    for (auto& worker : workers) worker.join();
-    failures.rethrow();
+    on_threads(threads, [&](std::uint64_t t) {
+        std::size_t refusals = 0;
+        for (std::uint64_t n = t; n < 3'000 && refusals < 5; n += threads) {
+            auto wide = customer(n);
+            wide.first_name = std::string(240, 'f') + std::to_string(n);
+            wide.last_name = std::string(240, 'l') + std::to_string(n);
+            const bool done = write_through_writer(store, wide);
+            refusals += done ? 0 : 1;
+            std::scoped_lock lock(mutex);
+            (done ? stored : refused).push_back(wide);
+        }
+    });
     REQUIRE_FALSE(refused.empty());
     std::sort(stored.begin(), stored.end(), [](const auto& a, const auto& b) { return a.ulid < b.ulid; });
     CHECK(all_customers(store) == stored);

@@ -782,18 +782,9 @@ JAMBO_STORE_CONTRACT("writers on several threads all commit", "[transactions][co
     using namespace jambo::contract;
     constexpr std::uint64_t threads = 4;
     constexpr std::uint64_t per_thread = 25;
-    ThreadFailures failures;
-    std::vector<std::thread> workers;
-    for (std::uint64_t t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            failures.run([&] {
-                for (std::uint64_t i = 0; i < per_thread; ++i)
-                    insert_customer_or_throw(this->store(), t * 1000 + i);
-            });
-        });
-    }
-    for (auto& worker : workers) worker.join();
-    failures.rethrow();
+    on_threads(threads, [&](std::uint64_t t) {
+        for (std::uint64_t i = 0; i < per_thread; ++i) insert_customer_or_throw(this->store(), t * 1000 + i);
+    });
     reading(this->store(),
             [](core::Transaction& tx) { CHECK(tx.customers().count() == threads * per_thread); });
     CHECK(all_customers(this->store()).size() == threads * per_thread);
@@ -856,19 +847,11 @@ JAMBO_STORE_CONTRACT("of many concurrent run_write callers each keeps, drops or 
     using namespace jambo::contract;
     constexpr std::uint64_t threads = 8;
     constexpr std::uint64_t per_thread = 30;
-    ThreadFailures failures;
     std::latch start(threads);
-    std::vector<std::thread> workers;
-    for (std::uint64_t t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-            start.arrive_and_wait();
-            failures.run([&] {
-                for (std::uint64_t i = 0; i < per_thread; ++i) run_write_test::write_one(this->store(), t + i * threads);
-            });
-        });
-    }
-    for (auto& worker : workers) worker.join();
-    failures.rethrow();
+    on_threads(threads, [&](std::uint64_t t) {
+        start.arrive_and_wait();
+        for (std::uint64_t i = 0; i < per_thread; ++i) run_write_test::write_one(this->store(), t + i * threads);
+    });
 
     std::vector<core::Customer> kept;
     for (std::uint64_t n = 0; n < threads * per_thread; ++n) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -180,6 +181,20 @@ private:
     std::mutex mutex_;
     std::exception_ptr first_;
 };
+
+/// Runs work(t) for t = 0 .. threads - 1, each on a thread of its own, waits for all of
+/// them, and rethrows the first failure on the calling (test) thread.
+template <typename Work>
+void on_threads(std::uint64_t threads, Work work) {
+    ThreadFailures failures;
+    std::vector<std::thread> workers;
+    workers.reserve(threads);
+    for (std::uint64_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] { failures.run([&] { work(t); }); });
+    }
+    for (auto& worker : workers) worker.join();
+    failures.rethrow();
+}
 
 /// run_write's callers: each keeps, drops or fails its own work.
 namespace run_write_test {
