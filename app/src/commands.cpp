@@ -88,7 +88,8 @@ int serve(const Config& config) {
     http::Api api(http::ApiServices{customers, erasure, infra.store, infra.hasher, policy},
                   http::ApiOptions{settings.confirm_on_get});
     http::Server server(
-        settings.server, [&api](http::Request& request) { return api.handle(request); }, &http::Api::may_block);
+        settings.server, [&api](http::Request& request) { return api.handle(request); }, &http::Api::may_block,
+        [&api](http::Request& request, const http::Responder& respond) { return api.handle_async(request, respond); });
 
     log_mail_setup(mail, settings);
     relay.start();

@@ -58,6 +58,12 @@ Result<Customer> require_staff_target(Transaction& tx, const Principal& who, std
     return std::move(*customer);
 }
 
+// The work of a queued write outlives the request's buffers, which Credentials points into.
+std::optional<std::string> owned(const Credentials& credentials) {
+    if (!credentials.authorization) return std::nullopt;
+    return std::string(*credentials.authorization);
+}
+
 }  // namespace
 
 CustomerService::CustomerService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
@@ -70,23 +76,29 @@ ValidationSettings CustomerService::validation_settings() const {
 }
 
 Result<Registration> CustomerService::register_customer(const CustomerDraft& draft) {
+    return wait_for<Registration>([&](Completion<Registration> then) { register_customer(draft, std::move(then)); });
+}
+
+void CustomerService::register_customer(const CustomerDraft& draft, Completion<Registration> then) {
     auto customer = validate_customer(draft, DraftMode::full, Customer{}, validation_settings());
-    if (!customer) return std::unexpected(std::move(customer.error()));
+    if (!customer) return then(Outcome<Registration>(std::unexpected(std::move(customer.error()))));
 
     // The token needs no write lock: made and hashed before taking it, as a store with one
     // writer (the SQLite store) serialises everything that runs inside.
     Secret token = make_bearer_token(random_);
     const TokenHash token_hash = hasher_.hash(token.text);
 
-    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Registration> {
+    auto work = [this, customer = std::move(*customer), token = std::move(token.text),
+                 token_hash](Transaction& tx) mutable -> Result<Registration> {
         // The ulid is taken inside the write lock so ulid order is commit order.
-        customer->ulid = ulids_.next();
-        if (auto inserted = tx.customers().insert(*customer); !inserted) {
-            return std::unexpected(collision_error(tx.customers(), *customer, std::nullopt, inserted.error()));
+        customer.ulid = ulids_.next();
+        if (auto inserted = tx.customers().insert(customer); !inserted) {
+            return std::unexpected(collision_error(tx.customers(), customer, std::nullopt, inserted.error()));
         }
-        tx.credentials().insert(Credential{token_hash, Principal{Role::customer, customer->ulid}, clock_.now(), false});
-        return Registration{std::move(*customer), std::move(token.text)};
-    });
+        tx.credentials().insert(Credential{token_hash, Principal{Role::customer, customer.ulid}, clock_.now(), false});
+        return Registration{customer, token};
+    };
+    submit_transaction(store_, std::move(work), std::move(then));
 }
 
 Result<Customer> CustomerService::get(const Credentials& credentials, std::string_view ulid_text) {
@@ -159,25 +171,40 @@ Result<Customer> CustomerService::save_update(Transaction& tx, const Customer& c
 
 Result<Customer> CustomerService::update_self(const Credentials& credentials, const CustomerDraft& draft,
                                               DraftMode mode) {
-    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Customer> {
-        const auto who = authenticator_.authenticate(tx, credentials);
+    return wait_for<Customer>(
+        [&](Completion<Customer> then) { update_self(credentials, draft, mode, std::move(then)); });
+}
+
+void CustomerService::update_self(const Credentials& credentials, const CustomerDraft& draft, DraftMode mode,
+                                  Completion<Customer> then) {
+    auto work = [this, authorization = owned(credentials), draft, mode](Transaction& tx) -> Result<Customer> {
+        const auto who = authenticator_.authenticate(tx, Credentials{authorization});
         if (!who) return std::unexpected(who.error());
         if (who->role != Role::customer) return std::unexpected(Error::forbidden());
         const auto current = tx.customers().find(who->subject);
         if (!current) return std::unexpected(Error::unauthenticated(messages::invalid_token));
         return save_update(tx, *current, draft, mode);
-    });
+    };
+    submit_transaction(store_, std::move(work), std::move(then));
 }
 
 Result<Customer> CustomerService::update(const Credentials& credentials, std::string_view ulid,
                                          const CustomerDraft& draft, DraftMode mode) {
-    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<Customer> {
-        const auto who = authenticator_.authenticate(tx, credentials);
+    return wait_for<Customer>(
+        [&](Completion<Customer> then) { update(credentials, ulid, draft, mode, std::move(then)); });
+}
+
+void CustomerService::update(const Credentials& credentials, std::string_view ulid, const CustomerDraft& draft,
+                             DraftMode mode, Completion<Customer> then) {
+    auto work = [this, authorization = owned(credentials), ulid = std::string(ulid), draft,
+                 mode](Transaction& tx) -> Result<Customer> {
+        const auto who = authenticator_.authenticate(tx, Credentials{authorization});
         if (!who) return std::unexpected(who.error());
         const auto current = require_staff_target(tx, *who, ulid);
         if (!current) return std::unexpected(current.error());
         return save_update(tx, *current, draft, mode);
-    });
+    };
+    submit_transaction(store_, std::move(work), std::move(then));
 }
 
 Result<void> CustomerService::remove(const Credentials& credentials, std::string_view ulid_text) {

@@ -11,6 +11,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@
 #include <iterator>
 #include <numeric>
 #include <random>
+#include <future>
+#include <string>
 #include <thread>
 
 namespace {
@@ -673,4 +676,51 @@ TEST_CASE("sqlite: the writer never waits to flush pages a background checkpoint
     // copied before it lets go of the checkpoint lock, so that sync has only the RESTART's own
     // pages to flush.
     CHECK(figures.largest_wait == 0);
+}
+
+TEST_CASE("sqlite: submit_write returns at once and calls done on the writer after the commit",
+          "[contract][sqlite][submit_write]") {
+    TempDir dir;
+    SqliteStore store({.path = dir.file("jambo.db")});
+    CHECK(store.queues_writes());
+    std::promise<void> open_gate;
+    auto gate = open_gate.get_future();
+    std::atomic<bool> ran{false};
+    std::promise<std::string> done_on;
+    store.submit_write(
+        [&](jambo::core::Transaction& tx) {
+            gate.wait();  // the caller must already have its answer from submit_write
+            ran = true;
+            return tx.customers().insert(customer(1)).has_value();
+        },
+        [&](std::exception_ptr failure) {
+            char name[16] = {};
+            pthread_getname_np(pthread_self(), name, sizeof name);
+            done_on.set_value(failure ? std::string("failed") : std::string(name));
+        });
+    CHECK_FALSE(ran);
+    open_gate.set_value();
+    CHECK(done_on.get_future().get() == "jambo-writer");
+    CHECK(ran);
+    CHECK(all_customers(store) == std::vector{customer(1)});
+}
+
+TEST_CASE("sqlite: a closing store commits what was submitted and calls every done",
+          "[contract][sqlite][submit_write]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    constexpr std::uint64_t count = 200;
+    std::atomic<std::uint64_t> committed{0};
+    {
+        SqliteStore store({.path = path});
+        for (std::uint64_t n = 0; n < count; ++n) {
+            store.submit_write([n](jambo::core::Transaction& tx) { return tx.customers().insert(customer(n)).has_value(); },
+                               [&](std::exception_ptr failure) {
+                                   if (!failure) ++committed;
+                               });
+        }
+    }
+    CHECK(committed == count);
+    SqliteStore reopened({.path = path});
+    CHECK(all_customers(reopened).size() == count);
 }

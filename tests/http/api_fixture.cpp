@@ -19,14 +19,29 @@ core::Policy ApiFixture::test_policy() {
     return policy;
 }
 
-ApiFixture::ApiFixture(http::ApiOptions options, core::Policy policy_)
-    : policy(std::move(policy_)), api(http::ApiServices{customers, erasure, store, hasher, policy}, options) {}
+ApiFixture::ApiFixture(http::ApiOptions options, core::Policy policy_, Dispatch dispatch)
+    : services_store(dispatch == Dispatch::queued ? static_cast<core::Store&>(queuing) : store),
+      policy(std::move(policy_)),
+      api(http::ApiServices{customers, erasure, services_store, hasher, policy}, options) {}
+
+http::Response ApiFixture::send(http::Request& request) {
+    std::function<http::Response()> make;
+    if (!api.handle_async(request, [&make](std::function<http::Response()> m) { make = std::move(m); })) {
+        return api.handle(request);
+    }
+    if (queuing.queued() > 0) {
+        if (make) throw std::logic_error("answered before its queued write ran");
+        queuing.run_queued();
+    }
+    if (!make) throw std::logic_error("handle_async took the request and never answered");
+    return make();
+}
 
 http::Response ApiFixture::call(http::Method method, const std::string& target, const std::string& body,
                                 std::initializer_list<Header> headers) {
     auto request = http::Request::make(method, target, body);
     for (const auto& [name, value] : headers) request.headers.add(name, value);
-    return api.handle(request);
+    return send(request);
 }
 
 http::Response ApiFixture::json(http::Method method, const std::string& target, const boost::json::value& body,
@@ -34,13 +49,13 @@ http::Response ApiFixture::json(http::Method method, const std::string& target, 
     auto request = http::Request::make(method, target, boost::json::serialize(body));
     request.headers.add("Content-Type", "application/json");
     if (!token.empty()) request.headers.add("Authorization", bearer(token));
-    return api.handle(request);
+    return send(request);
 }
 
 http::Response ApiFixture::get(const std::string& target, const std::string& token) {
     auto request = http::Request::make(http::Method::get, target);
     if (!token.empty()) request.headers.add("Authorization", bearer(token));
-    return api.handle(request);
+    return send(request);
 }
 
 std::string ApiFixture::staff_token() {

@@ -9,6 +9,7 @@
 #include <jambo/memory/memory_store.hpp>
 
 #include "fakes.hpp"
+#include "queuing_store.hpp"
 
 #include <boost/json.hpp>
 
@@ -45,18 +46,25 @@ public:
     Mode mode = Mode::ok;
 };
 
+/// How the fixture hands requests to the Api: handle() only, or handle_async() first over a
+/// store that queues writes (as the server does with the SQLite store).
+enum class Dispatch { direct, queued };
+
 struct ApiFixture {
-    explicit ApiFixture(http::ApiOptions options = {}, core::Policy policy_ = test_policy());
+    explicit ApiFixture(http::ApiOptions options = {}, core::Policy policy_ = test_policy(),
+                        Dispatch dispatch = Dispatch::direct);
 
     FixedClock clock{core::TimePoint{std::chrono::milliseconds{1'700'000'000'000}}};
     SequenceRandom random;
     FakeHasher hasher;
     core::UlidGenerator ulids{clock, random};
     SwitchableStore store;
+    QueuingStore queuing{store};
+    core::Store& services_store;  ///< `queuing` with Dispatch::queued, else `store`
     core::Policy policy;
-    core::CustomerService customers{store, clock, random, hasher, ulids, policy};
-    core::ErasureService erasure{store, clock, random, hasher, policy};
-    core::AdminService admin{store, clock, random, hasher, ulids};
+    core::CustomerService customers{services_store, clock, random, hasher, ulids, policy};
+    core::ErasureService erasure{services_store, clock, random, hasher, policy};
+    core::AdminService admin{services_store, clock, random, hasher, ulids};
     http::Api api;
 
     static core::Policy test_policy();
@@ -66,6 +74,9 @@ struct ApiFixture {
     http::Response json(http::Method method, const std::string& target, const boost::json::value& body,
                         const std::string& token = {});
     http::Response get(const std::string& target, const std::string& token = {});
+    /// As the server does: handle_async() if the Api takes the request (requiring that no
+    /// answer comes before its queued write ran), else handle().
+    http::Response send(http::Request& request);
 
     std::string staff_token();
     /// Registers a customer with the given unique suffix; returns {ulid, token}.

@@ -87,3 +87,29 @@ TEST_CASE("every response carries a request id: the client's if sane - else a ne
     CHECK(f.call(Method::get, "/nowhere").headers.find("X-Request-Id").has_value());
     CHECK(f.call(Method::put, "/api/status").headers.find("X-Request-Id").has_value());
 }
+
+TEST_CASE("route_async starts the matching route's async handler and declines every other request", "[http]") {
+    http::Router router;
+    std::vector<std::string> started;
+    router.add(
+        {Method::post}, "/api/thing/{id}", [](const http::Request&, const http::PathParams&) { return http::Response{}; },
+        [&](const http::Request&, const http::PathParams& p, const http::Responder& respond) {
+            started.push_back(p[0]);
+            respond([] { return http::Response{202, {}, "later"}; });
+        });
+    router.add({Method::put}, "/api/thing/{id}", [](const http::Request&, const http::PathParams&) {
+        return http::Response{200, {}, "sync only"};
+    });
+
+    std::vector<std::string> answers;
+    const http::Responder respond = [&](std::function<http::Response()> make) { answers.push_back(make().body); };
+    CHECK(router.route_async(http::Request::make(Method::post, "/api/thing/a%20b/"), respond));
+    CHECK_FALSE(router.route_async(http::Request::make(Method::put, "/api/thing/x"), respond));
+    CHECK_FALSE(router.route_async(http::Request::make(Method::get, "/api/thing/x"), respond));
+    CHECK_FALSE(router.route_async(http::Request::make(Method::post, "/api/elsewhere"), respond));
+    CHECK_FALSE(router.route_async(http::Request::make(Method::post, "no-slash"), respond));
+    CHECK(started == std::vector<std::string>{"a b"});
+    CHECK(answers == std::vector<std::string>{"later"});
+    // The synchronous table is unchanged by the async handler.
+    CHECK(router.route(http::Request::make(Method::put, "/api/thing/x")).body == "sync only");
+}

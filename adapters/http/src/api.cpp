@@ -42,23 +42,52 @@ bool Api::may_block(const Request& request) {
     return path.ends_with("/delete/confirm");
 }
 
-Response Api::handle(Request& request) const {
-    request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
-    set_current_request_id(request.request_id);
+namespace {
+
+// Every response of the Api: a logged 500 for an exception, and the same headers.
+Response finished(const std::function<Response()>& make, const std::string& request_id) {
     Response response;
     try {
-        response = router_.route(request);
+        response = make();
     } catch (const std::exception& e) {
-        spdlog::error("request {}: {}", request.request_id, e.what());
+        spdlog::error("request {}: {}", request_id, e.what());
         response = internal_error();
     } catch (...) {
-        spdlog::error("request {}: unknown exception", request.request_id);
+        spdlog::error("request {}: unknown exception", request_id);
         response = internal_error();
     }
-    response.headers.add("X-Request-Id", request.request_id);
+    response.headers.add("X-Request-Id", request_id);
     if (!response.headers.find("Cache-Control")) response.headers.add("Cache-Control", "no-store");
     response.headers.add("X-Content-Type-Options", "nosniff");
     return response;
+}
+
+}  // namespace
+
+Response Api::handle(Request& request) const {
+    request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
+    set_current_request_id(request.request_id);
+    return finished([&] { return router_.route(request); }, request.request_id);
+}
+
+bool Api::handle_async(Request& request, const Responder& respond) const {
+    // With a store that runs writes on the calling thread, the write would run right here.
+    if (!services_.store.queues_writes()) return false;
+    request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
+    set_current_request_id(request.request_id);
+    Responder finishing = [respond, id = request.request_id](std::function<Response()> make) {
+        respond([make = std::move(make), id] {
+            set_current_request_id(id);
+            return finished(make, id);
+        });
+    };
+    try {
+        return router_.route_async(request, finishing);
+    } catch (const std::exception& e) {  // thrown before the handler answered: see AsyncHandler
+        spdlog::error("request {}: {}", request.request_id, e.what());
+        finishing([] { return internal_error(); });
+        return true;
+    }
 }
 
 }  // namespace jambo::http

@@ -6,6 +6,8 @@
 #include "json_writer.hpp"
 #include "routes.hpp"
 
+#include <jambo/core/services/unit_of_work.hpp>
+
 namespace jambo::http {
 
 namespace {
@@ -29,6 +31,27 @@ Response registered(const core::Registration& registration) {
     return response;
 }
 
+Response registration_response(const core::Result<core::Registration>& registration) {
+    return registration ? registered(*registration) : refusal(registration.error());
+}
+
+Response update_response(const core::Result<core::Customer>& updated) {
+    return updated ? customer_response(200, *updated) : refusal(updated.error());
+}
+
+// A use case's completion that has `make` build the response on the connection's I/O thread:
+// the store's writer only passes the outcome on.
+template <typename T>
+core::Completion<T> answer_with(const Responder& respond, Response (*make)(const core::Result<T>&)) {
+    return [respond, make](core::Outcome<T> outcome) {
+        respond([make, outcome = std::move(outcome)]() mutable { return make(std::move(outcome).get()); });
+    };
+}
+
+void answer_now(const Responder& respond, Response response) {
+    respond([response = std::move(response)] { return response; });
+}
+
 Response no_content() {
     Response response;
     response.status = 204;
@@ -43,12 +66,20 @@ void Api::add_customer_routes() {
     const auto& hasher = services_.hasher;
     const auto& policy = services_.policy;
 
-    router_.add({Method::post}, "/api/customers", [&customers](const Request& request, const PathParams&) {
-        auto draft = decode_customer(request);
-        if (!draft) return std::move(draft.error());
-        auto registration = customers.register_customer(*draft);
-        return registration ? registered(*registration) : refusal(registration.error());
-    });
+    // Registration and updates also have an AsyncHandler: with the SQLite store the server
+    // starts them on the I/O thread and the writer's commit answers them, no thread waiting.
+    router_.add(
+        {Method::post}, "/api/customers",
+        [&customers](const Request& request, const PathParams&) {
+            auto draft = decode_customer(request);
+            if (!draft) return std::move(draft.error());
+            return registration_response(customers.register_customer(*draft));
+        },
+        [&customers](const Request& request, const PathParams&, const Responder& respond) {
+            auto draft = decode_customer(request);
+            if (!draft) return answer_now(respond, std::move(draft.error()));
+            customers.register_customer(*draft, answer_with(respond, &registration_response));
+        });
 
     router_.add({Method::get, Method::head}, "/api/customers",
                 [&customers, &policy](const Request& request, const PathParams&) {
@@ -60,13 +91,19 @@ void Api::add_customer_routes() {
                     return json_response(200, page_json(std::get<core::CustomerPage>(*listing), policy.public_url));
                 });
 
-    router_.add({Method::put, Method::patch}, "/api/customers",
-                [&customers, &store, &hasher](const Request& request, const PathParams&) {
-                    auto draft = decode_customer(request);
-                    if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
-                    auto updated = customers.update_self(credentials_of(request), *draft, mode_of(request));
-                    return updated ? customer_response(200, *updated) : refusal(updated.error());
-                });
+    router_.add(
+        {Method::put, Method::patch}, "/api/customers",
+        [&customers, &store, &hasher](const Request& request, const PathParams&) {
+            auto draft = decode_customer(request);
+            if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
+            return update_response(customers.update_self(credentials_of(request), *draft, mode_of(request)));
+        },
+        [&customers, &store, &hasher](const Request& request, const PathParams&, const Responder& respond) {
+            auto draft = decode_customer(request);
+            if (!draft) return answer_now(respond, authenticated_or(store, hasher, request, std::move(draft.error())));
+            customers.update_self(credentials_of(request), *draft, mode_of(request),
+                                  answer_with(respond, &update_response));
+        });
 
     router_.add({Method::get, Method::head}, "/api/customer/{ulid}",
                 [&customers](const Request& request, const PathParams& params) {
@@ -74,13 +111,19 @@ void Api::add_customer_routes() {
                     return customer ? customer_response(200, *customer) : refusal(customer.error());
                 });
 
-    router_.add({Method::put, Method::patch}, "/api/customer/{ulid}",
-                [&customers, &store, &hasher](const Request& request, const PathParams& params) {
-                    auto draft = decode_customer(request);
-                    if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
-                    auto updated = customers.update(credentials_of(request), params[0], *draft, mode_of(request));
-                    return updated ? customer_response(200, *updated) : refusal(updated.error());
-                });
+    router_.add(
+        {Method::put, Method::patch}, "/api/customer/{ulid}",
+        [&customers, &store, &hasher](const Request& request, const PathParams& params) {
+            auto draft = decode_customer(request);
+            if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
+            return update_response(customers.update(credentials_of(request), params[0], *draft, mode_of(request)));
+        },
+        [&customers, &store, &hasher](const Request& request, const PathParams& params, const Responder& respond) {
+            auto draft = decode_customer(request);
+            if (!draft) return answer_now(respond, authenticated_or(store, hasher, request, std::move(draft.error())));
+            customers.update(credentials_of(request), params[0], *draft, mode_of(request),
+                             answer_with(respond, &update_response));
+        });
 
     router_.add({Method::delete_}, "/api/customer/{ulid}",
                 [&customers](const Request& request, const PathParams& params) {

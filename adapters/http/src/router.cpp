@@ -20,8 +20,9 @@ std::optional<std::vector<std::string>> split_path(std::string_view path) {
     return segments;
 }
 
-void Router::add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler) {
-    Route route{methods, {}, std::move(handler)};
+void Router::add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler,
+                 AsyncHandler async) {
+    Route route{methods, {}, std::move(handler), std::move(async)};
     // Patterns are ours and plain; '{' is not a URL character, so no URL parser here.
     for (std::size_t start = 1; start <= pattern.size();) {
         auto slash = std::min(pattern.find('/', start), pattern.size());
@@ -64,6 +65,20 @@ Response Router::route(const Request& request) const {
         allow += to_string(method);
     }
     return method_not_allowed(request.method_text, allow);
+}
+
+bool Router::route_async(const Request& request, const Responder& respond) const {
+    auto segments = split_path(request.path);
+    if (!segments) return false;
+    PathParams params;
+    for (const auto& route : routes_) {
+        if (!match(route, *segments, params)) continue;
+        if (std::ranges::find(route.methods, request.method) == route.methods.end()) continue;
+        if (!route.async) return false;
+        route.async(request, params, respond);
+        return true;
+    }
+    return false;
 }
 
 }  // namespace jambo::http

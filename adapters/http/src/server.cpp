@@ -139,6 +139,7 @@ struct Settings {
     ServerOptions options;
     RequestHandler handler;
     BlockingPredicate may_block;
+    AsyncRequestHandler start;
     std::shared_ptr<spdlog::logger> access;
     std::atomic<std::size_t> connections{0};
     std::unique_ptr<BlockingPool> pool;
@@ -304,7 +305,10 @@ private:
         request_.request_id.clear();
         keep_alive_ = keep_alive_ && message.keep_alive() && !worker_.stopping;
 
-        if (worker_.settings.may_block && worker_.settings.may_block(request_)) return dispatch_blocking();
+        if (worker_.settings.may_block && worker_.settings.may_block(request_)) {
+            if (worker_.settings.start && dispatch_async()) return;
+            return dispatch_blocking();
+        }
         respond(call_handler());
     }
 
@@ -325,14 +329,41 @@ private:
             });
     }
 
+    // No thread waits for the request: whoever finishes it (the store's writer) posts the
+    // Responder's `make` here, and the response is built on this I/O thread.
+    bool dispatch_async() {
+        state_ = State::handling;
+        Responder respond = [self = shared_from_this(),
+                             guard = asio::make_work_guard(worker_.ioc)](std::function<Response()> make) {
+            asio::post(self->worker_.ioc, [self, guard, make = std::move(make)] {
+                if (self->state_ == State::closed) return;
+                self->respond(self->finished(make));
+            });
+        };
+        bool started = false;
+        try {
+            started = worker_.settings.start(request_, respond);
+        } catch (const std::exception& e) {
+            spdlog::error("request handler threw: {}", e.what());
+            respond([] { return internal_error(); });
+            started = true;
+        }
+        if (!started) state_ = State::reading;
+        return started;
+    }
+
     void respond(const Response& response) {
         reply(response, Framing{keep_alive_, request_.method == Method::head, request_.version});
     }
 
     Response call_handler() {
+        return finished([this] { return worker_.settings.handler(request_); });
+    }
+
+    Response finished(const std::function<Response()>& make) {
         Response response;
         try {
-            response = worker_.settings.handler(request_);
+            response = make();
         } catch (const std::exception& e) {
             spdlog::error("request handler threw: {}", e.what());
             response = internal_error();
@@ -469,8 +500,8 @@ struct Server::Impl {
     bool stop_requested = false;
     std::size_t running = 0;
 
-    Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block)
-        : accept_retry(make_workers(options, std::move(handler), std::move(may_block))) {
+    Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block, AsyncRequestHandler start)
+        : accept_retry(make_workers(options, std::move(handler), std::move(may_block), std::move(start))) {
         listen();
         if (settings.options.handle_signals) {
             signals.emplace(workers.front()->ioc.get_executor(), SIGINT, SIGTERM);
@@ -484,10 +515,12 @@ struct Server::Impl {
         accept();
     }
 
-    Executor make_workers(ServerOptions& options, RequestHandler handler, BlockingPredicate may_block) {
+    Executor make_workers(ServerOptions& options, RequestHandler handler, BlockingPredicate may_block,
+                          AsyncRequestHandler start) {
         settings.options = std::move(options);
         settings.handler = std::move(handler);
         settings.may_block = std::move(may_block);
+        settings.start = std::move(start);
         settings.pool = std::make_unique<BlockingPool>(settings.options.blocking_threads,
                                                        settings.options.blocking_nice_increment);
         auto access = spdlog::get("access");
@@ -614,8 +647,9 @@ bool unsafe_method(const Request& request) {
     return request.method != Method::get && request.method != Method::head && request.method != Method::options;
 }
 
-Server::Server(ServerOptions options, RequestHandler handler, BlockingPredicate may_block)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(may_block))) {}
+Server::Server(ServerOptions options, RequestHandler handler, BlockingPredicate may_block,
+               AsyncRequestHandler start)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(may_block), std::move(start))) {}
 
 Server::~Server() {
     // Before the workers go: a job still queued would post to their io_contexts.

@@ -116,6 +116,11 @@ std::unique_ptr<core::Transaction> SqliteStore::begin(core::TransactionMode mode
 
 void SqliteStore::run_write(const std::function<bool(core::Transaction&)>& work) { impl_->writer->run(work); }
 
+void SqliteStore::submit_write(std::function<bool(core::Transaction&)> work,
+                               std::function<void(std::exception_ptr)> done) {
+    impl_->writer->submit(std::move(work), std::move(done));
+}
+
 bool SqliteStore::healthy() {
     // A status probe can arrive tens of thousands of times a second; one real read per
     // interval answers all of them. Failures are not remembered, so recovery shows at once.

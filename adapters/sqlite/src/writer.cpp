@@ -40,25 +40,40 @@ Writer::~Writer() {
 }
 
 void Writer::run(const std::function<bool(core::Transaction&)>& work) {
-    // The writer would wait for itself.
+    // Its own mutex rather than the queue's: woken callers would otherwise all queue up on
+    // the one mutex the writer holds while it finishes the rest of the batch.
+    struct Waiter {
+        std::mutex mutex;
+        std::condition_variable finished;
+        bool done = false;
+        std::exception_ptr error;
+    } waiter;
+    submit(work, [&waiter](std::exception_ptr error) {
+        // Notified under the waiter's lock: its caller cannot see `done`, return and destroy
+        // the waiter before the notification is over.
+        std::scoped_lock lock(waiter.mutex);
+        waiter.error = std::move(error);
+        waiter.done = true;
+        waiter.finished.notify_one();
+    });
+    std::unique_lock lock(waiter.mutex);
+    waiter.finished.wait(lock, [&] { return waiter.done; });
+    if (waiter.error) std::rethrow_exception(waiter.error);
+}
+
+void Writer::submit(std::function<bool(core::Transaction&)> work, std::function<void(std::exception_ptr)> done) {
+    // The writer would wait for itself, or run the work outside the transaction it is in.
     if (std::this_thread::get_id() == thread_.get_id()) {
         throw std::logic_error("a write started inside another write's work");
     }
-    Item item;
-    item.work = &work;
-    {
-        std::scoped_lock lock(mutex_);
-        if (stopping_) throw std::logic_error("the store is closing");
-        queue_.push_back(&item);
-        if (queue_.size() == 1) wake_.notify_one();
-    }
-    std::unique_lock lock(item.mutex);
-    item.finished.wait(lock, [&] { return item.done; });
-    if (item.error) std::rethrow_exception(item.error);
+    std::scoped_lock lock(mutex_);
+    if (stopping_) throw std::logic_error("the store is closing");
+    queue_.push_back(Item{std::move(work), std::move(done), nullptr});
+    if (queue_.size() == 1) wake_.notify_one();
 }
 
 void Writer::loop() {
-    std::vector<Item*> batch;
+    std::vector<Item> batch;
     std::unique_lock lock(mutex_);
     for (;;) {
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -67,12 +82,11 @@ void Writer::loop() {
         lock.unlock();
         if (connection_ && checkpointer_->over_bound()) checkpointer_->restart_wal(*connection_);
         run_batch(batch);
-        for (Item* item : batch) {
-            // Notified under the item's lock: its caller cannot see `done`, return and destroy
-            // the item before the notification is over.
-            std::scoped_lock done(item->mutex);
-            item->done = true;
-            item->finished.notify_one();
+        for (Item& item : batch) {
+            try {
+                item.done(std::move(item.error));
+            } catch (...) {  // documented not to throw; one that does must not stop the writer
+            }
         }
         batch.clear();
         lock.lock();
@@ -81,9 +95,9 @@ void Writer::loop() {
     connection_.reset();
 }
 
-void Writer::run_batch(const std::vector<Item*>& batch) {
+void Writer::run_batch(std::vector<Item>& batch) {
     const auto fail_all = [&](std::size_t from, std::exception_ptr error) {
-        for (std::size_t i = from; i < batch.size(); ++i) batch[i]->error = error;
+        for (std::size_t i = from; i < batch.size(); ++i) batch[i].error = error;
     };
     try {
         if (!connection_) {
@@ -116,11 +130,11 @@ void Writer::run_batch(const std::vector<Item*>& batch) {
                 return fail_all(i, std::current_exception());
             }
         }
-        Item& item = *batch[i];
+        Item& item = batch[i];
         bool kept = false;
         try {
             SqliteTransaction tx(*connection_, SqliteTransaction::SavepointTag{});
-            if ((*item.work)(tx)) {
+            if (item.work(tx)) {
                 tx.release();
                 kept = true;
             }

@@ -31,20 +31,19 @@ public:
     /// threw, or the failure that kept its changes from being committed.
     void run(const std::function<bool(core::Transaction&)>& work);
 
+    /// Queues `work` and returns; `done` runs on the writer thread once the batch committed
+    /// (nullptr) or failed (what run() would rethrow).
+    void submit(std::function<bool(core::Transaction&)> work, std::function<void(std::exception_ptr)> done);
+
 private:
-    // Lives on its caller's stack until `done`. Its own mutex rather than the queue's: woken
-    // callers would otherwise all queue up on the one mutex the writer holds while it wakes
-    // the rest of the batch.
     struct Item {
-        const std::function<bool(core::Transaction&)>* work = nullptr;
+        std::function<bool(core::Transaction&)> work;
+        std::function<void(std::exception_ptr)> done;
         std::exception_ptr error;
-        std::mutex mutex;
-        std::condition_variable finished;
-        bool done = false;
     };
 
     void loop();
-    void run_batch(const std::vector<Item*>& batch);
+    void run_batch(std::vector<Item>& batch);
 
     std::shared_ptr<ConnectionPool> pool_;
     std::shared_ptr<Checkpointer> checkpointer_;
@@ -52,7 +51,7 @@ private:
 
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::vector<Item*> queue_;
+    std::vector<Item> queue_;
     bool stopping_ = false;
     std::thread thread_;  // last: starts after everything above exists
 };

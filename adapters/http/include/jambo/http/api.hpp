@@ -35,6 +35,12 @@ public:
     /// X-Request-Id header.
     [[nodiscard]] Response handle(Request& request) const;
 
+    /// For Server's AsyncRequestHandler: with a store that queues writes, starts a
+    /// registration or an update without waiting for its commit and returns true; the
+    /// response, finished as handle() finishes its own, goes to `respond`. False for every
+    /// other request (then call handle()).
+    bool handle_async(Request& request, const Responder& respond) const;
+
     /// Whether handling `request` may write to the store (and so wait for a commit): every
     /// unsafe method, and a GET of a deletion confirm link. For Server's BlockingPredicate.
     [[nodiscard]] static bool may_block(const Request& request);

@@ -2,6 +2,7 @@
 /// The HTTP adapter's own request and response: plain values, no Beast, so handlers and the
 /// router are pure functions that tests call without a socket.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <optional>
@@ -45,6 +46,13 @@ struct Request {
     [[nodiscard]] static Request make(Method method, std::string target, std::string body = {});
     void set_target(std::string target);
 };
+
+struct Response;
+
+/// Hands a response back to its connection, from any thread, exactly once. `make` runs later
+/// on the connection's I/O thread, so building the response costs that thread, not the
+/// caller's (the store's writer, say); an exception from it becomes a 500.
+using Responder = std::function<void(std::function<Response()> make)>;
 
 struct Response {
     unsigned status = 200;

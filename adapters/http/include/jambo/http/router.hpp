@@ -15,20 +15,29 @@ namespace jambo::http {
 /// The `{...}` segments of the matched pattern, percent-decoded, in order.
 using PathParams = std::vector<std::string>;
 using Handler = std::function<Response(const Request&, const PathParams&)>;
+/// Starts handling a request that would otherwise only wait (for a queued write) and returns;
+/// the response goes to the Responder. Throws only before it has called the Responder.
+using AsyncHandler = std::function<void(const Request&, const PathParams&, const Responder&)>;
 
 class Router {
 public:
     /// `pattern` is like "/api/customer/{id}/delete/request". HEAD is served by a GET handler
     /// only when listed explicitly.
-    void add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler);
+    /// `async`, if given, does what `handler` does without waiting: see route_async.
+    void add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler,
+             AsyncHandler async = {});
 
     [[nodiscard]] Response route(const Request& request) const;
+    /// Starts the matching route's AsyncHandler and returns true; false if the request has no
+    /// route with one (then route() answers it).
+    bool route_async(const Request& request, const Responder& respond) const;
 
 private:
     struct Route {
         std::vector<Method> methods;
         std::vector<std::string> segments;  ///< "" marks a parameter
         Handler handler;
+        AsyncHandler async;
     };
     std::vector<Route> routes_;
 

@@ -26,8 +26,9 @@ struct ServerOptions {
     std::size_t max_body_bytes = 64 * 1024;
     std::uint32_t max_header_bytes = 16 * 1024;
     std::size_t max_connections = 10'000;
-    /// Threads for requests that may block (see BlockingPredicate), started on demand. Each
-    /// is one write that can share the store's next group commit.
+    /// Threads for requests that may block (see BlockingPredicate) and that no
+    /// AsyncRequestHandler took, started on demand. Each is one write that can share the
+    /// store's next group commit.
     std::size_t blocking_threads = 64;
     /// Added to the blocking threads' nice value (Linux; 0 leaves it alone). When a group
     /// commit ends, all of its callers wake at once; at equal weight the kernel would share the
@@ -50,13 +51,22 @@ using RequestHandler = std::function<Response(Request&)>;
 /// which must never wait. Called on an I/O thread.
 using BlockingPredicate = std::function<bool(const Request&)>;
 
+/// Offered each request that may block (BlockingPredicate), on its I/O thread, before a pool
+/// thread takes it: starts handling a request that would only wait for something that calls
+/// back (a write queued for the store's group commit) and returns true; the response then
+/// goes to the Responder and no thread waits. False leaves the request to the pool and the
+/// RequestHandler. Must not block; throws only before it has called the Responder (the
+/// server then answers 500).
+using AsyncRequestHandler = std::function<bool(Request&, const Responder&)>;
+
 /// The default BlockingPredicate: every method but GET, HEAD and OPTIONS.
 [[nodiscard]] bool unsafe_method(const Request& request);
 
 class Server {
 public:
     /// Binds the listening socket. Throws std::runtime_error if it cannot.
-    Server(ServerOptions options, RequestHandler handler, BlockingPredicate may_block = unsafe_method);
+    Server(ServerOptions options, RequestHandler handler, BlockingPredicate may_block = unsafe_method,
+           AsyncRequestHandler start = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -63,6 +63,12 @@ public:
     /// A batch waits for other writers (direct write transactions, other processes) like any
     /// BEGIN IMMEDIATE. `work` runs on the writer thread.
     void run_write(const std::function<bool(core::Transaction&)>& work) override;
+    /// Queues `work` for the writer thread's next batch and returns; `done` runs on the writer
+    /// thread after that batch's commit.
+    void submit_write(std::function<bool(core::Transaction&)> work,
+                      std::function<void(std::exception_ptr)> done) override;
+    /// True: submit_write never waits.
+    [[nodiscard]] bool queues_writes() const override { return true; }
     /// A read of the database; a success is trusted for the next 100 ms.
     [[nodiscard]] bool healthy() override;
 

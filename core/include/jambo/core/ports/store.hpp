@@ -12,6 +12,7 @@
 #include <jambo/core/ulid.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -215,6 +216,27 @@ public:
         auto tx = begin(TransactionMode::write);
         if (work(*tx)) tx->commit();
     }
+
+    /// run_write without waiting for it: queues `work` and returns; `done` is then called
+    /// once, with nullptr when run_write would have returned or with what it would have
+    /// thrown. A store that queues (see queues_writes) calls `done` on its own writer thread
+    /// after the batch's commit, so `done` must be quick, must not throw and must not wait for
+    /// the store; it hands the outcome to whoever answers the caller. Throws, without calling
+    /// `done`, only if the store cannot take work at all (it is closing). The default runs
+    /// run_write on the calling thread, then calls `done`.
+    virtual void submit_write(std::function<bool(Transaction&)> work, std::function<void(std::exception_ptr)> done) {
+        std::exception_ptr failure;
+        try {
+            run_write(work);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        done(failure);
+    }
+
+    /// Whether submit_write returns before its work runs, so a thread that must never wait
+    /// (an HTTP I/O thread) may call it. False for the default submit_write.
+    [[nodiscard]] virtual bool queues_writes() const { return false; }
 
     /// Whether the store answers at all (for GET /api/status).
     [[nodiscard]] virtual bool healthy() = 0;

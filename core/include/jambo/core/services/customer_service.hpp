@@ -10,6 +10,7 @@
 #include <jambo/core/ports/store.hpp>
 #include <jambo/core/ports/token_hasher.hpp>
 #include <jambo/core/services/authenticator.hpp>
+#include <jambo/core/services/unit_of_work.hpp>
 #include <jambo/core/ulid.hpp>
 
 #include <cstdint>
@@ -59,6 +60,10 @@ public:
 
     /// No auth. Errors: validation (including duplicate email/phone as field errors).
     [[nodiscard]] Result<Registration> register_customer(const CustomerDraft& draft);
+    /// The same through Store::submit_write: returns once the write is queued (or refused);
+    /// `then` receives what the call above returns or throws. For a caller that must not wait,
+    /// with a store whose queues_writes() is true. The service must outlive `then`.
+    void register_customer(const CustomerDraft& draft, Completion<Registration> then);
 
     /// Staff: any customer, or not_found (also for a malformed ulid). Customer: its own only,
     /// forbidden for every other ulid, existing or not.
@@ -71,10 +76,16 @@ public:
     /// Customer edits itself (PUT full, PATCH partial). Staff: forbidden.
     [[nodiscard]] Result<Customer> update_self(const Credentials& credentials, const CustomerDraft& draft,
                                                DraftMode mode);
+    /// update_self through Store::submit_write, as register_customer above.
+    void update_self(const Credentials& credentials, const CustomerDraft& draft, DraftMode mode,
+                     Completion<Customer> then);
 
     /// Staff edits any customer. Customer: forbidden. Missing: not_found.
     [[nodiscard]] Result<Customer> update(const Credentials& credentials, std::string_view ulid,
                                           const CustomerDraft& draft, DraftMode mode);
+    /// update through Store::submit_write, as register_customer above.
+    void update(const Credentials& credentials, std::string_view ulid, const CustomerDraft& draft, DraftMode mode,
+                Completion<Customer> then);
 
     /// Staff, or the customer itself; cascades and audits. Another customer: forbidden.
     /// Staff and missing: not_found.

@@ -4,8 +4,14 @@
 #include <jambo/core/error.hpp>
 #include <jambo/core/ports/store.hpp>
 
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
 #include <optional>
 #include <type_traits>
+#include <utility>
+#include <variant>
 
 namespace jambo::core {
 
@@ -34,6 +40,67 @@ auto in_transaction(Store& store, TransactionMode mode, Work&& work)
     } catch (const StoreUnavailable& e) {
         return std::unexpected(Error::unavailable(e.what()));
     }
+}
+
+/// How a use case that may finish on another thread ends: get() returns its Result, or
+/// throws what the synchronous use case would have thrown.
+template <typename T>
+class Outcome {
+public:
+    explicit Outcome(Result<T> result) : value_(std::move(result)) {}
+    explicit Outcome(std::exception_ptr failure) : value_(std::move(failure)) {}
+
+    [[nodiscard]] Result<T> get() && {
+        if (auto* failure = std::get_if<std::exception_ptr>(&value_)) std::rethrow_exception(*failure);
+        return std::move(std::get<Result<T>>(value_));
+    }
+
+private:
+    std::variant<Result<T>, std::exception_ptr> value_;
+};
+
+/// Receives an Outcome exactly once, on whichever thread the use case ended: the caller's
+/// for a refusal before any write, the store's writer thread after a queued write. It should
+/// hand the outcome on, not work on it there.
+template <typename T>
+using Completion = std::function<void(Outcome<T>)>;
+
+/// in_transaction(store, write, work) through Store::submit_write: returns once the work is
+/// queued, and `then` receives the same result (or exception) in_transaction would have.
+template <typename Work, typename T = typename std::invoke_result_t<Work&, Transaction&>::value_type>
+void submit_transaction(Store& store, Work work, Completion<T> then) {
+    // Shared between the work (run by the store) and `done` (called after the commit).
+    struct State {
+        Work work;
+        Completion<T> then;
+        std::optional<Result<T>> result;
+    };
+    auto state = std::make_shared<State>(State{std::move(work), std::move(then), std::nullopt});
+    store.submit_write(
+        [state](Transaction& tx) {
+            state->result.emplace(state->work(tx));
+            return state->result->has_value();
+        },
+        [state](std::exception_ptr failure) {
+            if (!failure) return state->then(Outcome<T>(std::move(*state->result)));
+            try {
+                std::rethrow_exception(failure);
+            } catch (const StoreUnavailable& e) {
+                state->then(Outcome<T>(Result<T>(std::unexpected(Error::unavailable(e.what())))));
+            } catch (...) {
+                state->then(Outcome<T>(std::current_exception()));
+            }
+        });
+}
+
+/// Calls `start(completion)` and waits for the completion: the synchronous form of a use
+/// case written with a Completion.
+template <typename T, typename Start>
+Result<T> wait_for(Start&& start) {
+    std::promise<Outcome<T>> promise;
+    auto future = promise.get_future();
+    start(Completion<T>([&promise](Outcome<T> outcome) { promise.set_value(std::move(outcome)); }));
+    return future.get().get();
 }
 
 }  // namespace jambo::core

@@ -867,6 +867,56 @@ JAMBO_STORE_CONTRACT("of many concurrent run_write callers each keeps, drops or 
     });
 }
 
+JAMBO_STORE_CONTRACT("submit_write calls done once its work is committed or undone, with what run_write throws",
+                     "[transactions][submit_write]") {
+    using namespace jambo::contract;
+    using run_write_test::Via;
+    // Customers 0 to 2: kept, dropped, failed (see outcome_of); each call waits for its done.
+    for (std::uint64_t n = 0; n < 3; ++n) run_write_test::write_one(this->store(), n, Via::submit_write);
+    CHECK(all_customers(this->store()) == std::vector{customer(0)});
+
+    // Submitted without waiting in between: each done comes once, with its own outcome.
+    constexpr std::uint64_t count = 12;
+    std::vector<std::promise<std::exception_ptr>> done(count);
+    for (std::uint64_t n = 10; n < 10 + count; ++n) {
+        this->store().submit_write(
+            [n](core::Transaction& tx) {
+                run_write_test::must(tx.customers().insert(customer(n)).has_value(), "insert");
+                if (run_write_test::outcome_of(n) == run_write_test::Outcome::fail) throw run_write_test::Refused(n);
+                return run_write_test::outcome_of(n) == run_write_test::Outcome::keep;
+            },
+            [&done, n](std::exception_ptr failure) { done[n - 10].set_value(std::move(failure)); });
+    }
+    std::vector<core::Customer> kept{customer(0)};
+    for (std::uint64_t n = 10; n < 10 + count; ++n) {
+        INFO("write " << n);
+        const auto failure = done[n - 10].get_future().get();
+        const auto outcome = run_write_test::outcome_of(n);
+        CHECK((failure != nullptr) == (outcome == run_write_test::Outcome::fail));
+        if (outcome == run_write_test::Outcome::keep) kept.push_back(customer(n));
+    }
+    CHECK(all_customers(this->store()) == kept);
+}
+
+JAMBO_STORE_CONTRACT("callers of submit_write and run_write at once each keep, drop or fail only their own work",
+                     "[transactions][submit_write][concurrency]") {
+    using namespace jambo::contract;
+    using run_write_test::Via;
+    constexpr std::uint64_t threads = 8;
+    constexpr std::uint64_t per_thread = 30;
+    std::latch start(threads);
+    on_threads(threads, [&](std::uint64_t t) {
+        start.arrive_and_wait();
+        const auto via = t % 2 == 0 ? Via::submit_write : Via::run_write;
+        for (std::uint64_t i = 0; i < per_thread; ++i) run_write_test::write_one(this->store(), t + i * threads, via);
+    });
+    std::vector<core::Customer> kept;
+    for (std::uint64_t n = 0; n < threads * per_thread; ++n) {
+        if (run_write_test::outcome_of(n) == run_write_test::Outcome::keep) kept.push_back(customer(n));
+    }
+    CHECK(all_customers(this->store()) == kept);
+}
+
 JAMBO_STORE_CONTRACT("a conflict in one run_write undoes that caller's earlier changes only",
                      "[transactions][run_write][concurrency][conflict]") {
     using namespace jambo::contract;

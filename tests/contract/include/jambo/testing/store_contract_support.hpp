@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -214,12 +216,24 @@ inline void must(bool condition, const char* what) {
 
 inline Outcome outcome_of(std::uint64_t n) { return n % 3 == 0 ? Outcome::keep : n % 3 == 1 ? Outcome::drop : Outcome::fail; }
 
+/// How a test hands work to the store: run_write, or submit_write and wait for its `done`.
+enum class Via { run_write, submit_write };
+
+/// Runs `work` through the store as `via` says; returns or throws as run_write would.
+inline void write_via(core::Store& store, Via via, const std::function<bool(core::Transaction&)>& work) {
+    if (via == Via::run_write) return store.run_write(work);
+    std::promise<std::exception_ptr> done;
+    auto finished = done.get_future();
+    store.submit_write(work, [&done](std::exception_ptr failure) { done.set_value(std::move(failure)); });
+    if (auto failure = finished.get()) std::rethrow_exception(failure);
+}
+
 /// Inserts customer n (and a credential for it), then keeps, drops or throws as outcome_of(n)
 /// says. Throws std::runtime_error on the calling thread if the store answers otherwise.
-inline void write_one(core::Store& store, std::uint64_t n) {
+inline void write_one(core::Store& store, std::uint64_t n, Via via = Via::run_write) {
     const auto outcome = outcome_of(n);
     try {
-        store.run_write([&](core::Transaction& tx) {
+        write_via(store, via, [&](core::Transaction& tx) {
             if (!tx.customers().insert(customer(n))) throw std::runtime_error("insert refused");
             tx.credentials().insert(core::Credential{token_hash(n), {core::Role::customer, ulid(n)}, at(0), false});
             if (outcome == Outcome::fail) throw Refused(n);

@@ -1,0 +1,113 @@
+// The server's asynchronous path on a loopback socket: a request the AsyncRequestHandler
+// takes is answered by whoever finishes it, without a blocking-pool thread.
+#include <jambo/http/server.hpp>
+
+#include "http_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+using namespace jambo;
+using namespace std::chrono_literals;
+using testing::HttpClient;
+
+namespace {
+
+http::Response text(unsigned status, std::string body) {
+    http::Response response{status, {}, std::move(body)};
+    response.headers.add("Content-Type", "text/plain");
+    return response;
+}
+
+// A server on a free loopback port with one blocking thread, run on its own thread.
+struct RunningServer {
+    explicit RunningServer(http::RequestHandler handler, http::AsyncRequestHandler start)
+        : server(options(), std::move(handler), http::unsafe_method, std::move(start)),
+          runner([this] { server.run(); }) {}
+    ~RunningServer() {
+        server.stop();
+        runner.join();
+    }
+    static http::ServerOptions options() {
+        http::ServerOptions o;
+        o.port = 0;
+        o.threads = 1;
+        o.blocking_threads = 1;
+        o.handle_signals = false;
+        return o;
+    }
+    http::Server server;
+    std::thread runner;
+};
+
+}  // namespace
+
+TEST_CASE("a request the async handler takes is answered from another thread while the pool is busy",
+          "[http][server]") {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::atomic<bool> blocked{false};
+    std::vector<std::jthread> finishers;
+
+    const auto handler = [&](http::Request& request) {
+        if (request.path == "/block") {
+            blocked = true;
+            released.wait();
+        }
+        return text(200, "pool:" + request.path);
+    };
+    const auto start = [&](http::Request& request, const http::Responder& respond) {
+        if (request.path == "/later") {
+            finishers.emplace_back([respond] {
+                std::this_thread::sleep_for(20ms);
+                respond([] { return text(202, "answered later"); });
+            });
+            return true;
+        }
+        if (request.path == "/throws") throw std::runtime_error("refused to start");
+        if (request.path == "/make-throws") {
+            respond([]() -> http::Response { throw std::runtime_error("could not build"); });
+            return true;
+        }
+        return false;
+    };
+    RunningServer running(handler, start);
+
+    // The pool's only thread waits on /block ...
+    HttpClient blocker(running.server.port());
+    blocker.connect();
+    blocker.send_raw("POST /block HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+    for (int i = 0; i < 500 && !blocked; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(blocked);
+
+    // ... and asynchronous requests are still answered meanwhile.
+    HttpClient client(running.server.port());
+    const auto later = client.request("POST", "/later");
+    CHECK(later.status == 202);
+    CHECK(later.body == "answered later");
+    CHECK(later.header("X-Request-Id").has_value());
+    const auto threw = client.request("POST", "/throws");
+    CHECK(threw.status == 500);
+    CHECK(threw.header("X-Request-Id").has_value());
+    CHECK(threw.body.find("refused to start") == std::string::npos);
+    CHECK(client.request("POST", "/make-throws").status == 500);
+
+    // A request it declines goes to the pool, once the pool's thread is free.
+    release.set_value();
+    const auto unblocked = blocker.read_response();
+    CHECK(unblocked.status == 200);
+    CHECK(unblocked.body == "pool:/block");
+    const auto declined = client.request("POST", "/other");
+    CHECK(declined.status == 200);
+    CHECK(declined.body == "pool:/other");
+    // Only requests that may block are offered: a GET is answered inline.
+    CHECK(client.request("GET", "/later").body == "pool:/later");
+    // A Responder keeps the server running until it is used; these were, so they join at once.
+    finishers.clear();
+}
