@@ -90,7 +90,14 @@ Query& Query::bind_int(int index, std::int64_t value) {
     return *this;
 }
 
+// SQLITE_STATIC: the destructor clears the bindings, so a value that outlives the Query is
+// never read after it is gone, and the writer skips a malloc and a copy per bound field.
 Query& Query::bind_text(int index, const std::string& value) {
+    check(sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC));
+    return *this;
+}
+
+Query& Query::bind_text(int index, std::string&& value) {
     check(sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
     return *this;
 }

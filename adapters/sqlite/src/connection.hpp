@@ -62,7 +62,10 @@ public:
     ~Query();
 
     Query& bind_int(int index, std::int64_t value);
+    /// Binds without a copy: `value` must outlive the Query's steps.
     Query& bind_text(int index, const std::string& value);
+    /// A temporary is copied.
+    Query& bind_text(int index, std::string&& value);
     Query& bind_blob(int index, std::span<const std::uint8_t> value);
     Query& bind_null(int index);
 
