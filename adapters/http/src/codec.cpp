@@ -3,6 +3,7 @@
 #include "errors.hpp"
 #include "text_util.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/params_encoded_view.hpp>
@@ -69,7 +70,11 @@ std::expected<RawFields, Response> decode_json(std::string_view body, std::span<
     boost::json::error_code ec;
     boost::json::parse_options options;
     options.max_depth = 32;
-    auto value = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, {}, options);
+    // The parsed value lives only in this function: a stack buffer holds a customer's body
+    // whole, instead of one malloc per string and container (larger bodies spill to the heap).
+    unsigned char buffer[2048];
+    boost::json::monotonic_resource scratch(buffer, sizeof buffer);
+    auto value = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, &scratch, options);
     if (ec) return std::unexpected(malformed_body(ec.message()));
     const auto* object = value.if_object();
     if (object == nullptr) return std::unexpected(malformed_body("expected a JSON object"));
