@@ -27,8 +27,9 @@ http::Response text(unsigned status, std::string body) {
 
 // A server on a free loopback port with one blocking thread, run on its own thread.
 struct RunningServer {
-    explicit RunningServer(http::RequestHandler handler, http::AsyncRequestHandler start)
-        : server(options(), std::move(handler), http::unsafe_method, std::move(start)),
+    RunningServer(http::RequestHandler handler, http::AsyncRequestHandler start,
+                  http::ServerOptions options = RunningServer::options())
+        : server(std::move(options), std::move(handler), http::unsafe_method, std::move(start)),
           runner([this] { server.run(); }) {}
     ~RunningServer() {
         server.stop();
@@ -110,4 +111,33 @@ TEST_CASE("a request the async handler takes is answered from another thread whi
     CHECK(client.request("GET", "/later").body == "pool:/later");
     // A Responder keeps the server running until it is used; these were, so they join at once.
     finishers.clear();
+}
+
+TEST_CASE("a request still waiting for its answer when the grace period ends holds run() until it is answered",
+          "[http][server]") {
+    auto options = RunningServer::options();
+    options.shutdown_grace = 50ms;
+    std::promise<void> started;
+    std::atomic<bool> answered{false};
+    std::jthread finisher;
+    const auto start = [&](http::Request&, const http::Responder& respond) {
+        finisher = std::jthread([respond = http::Responder(respond), &answered]() mutable {
+            std::this_thread::sleep_for(500ms);  // ten times the grace period
+            respond([] { return text(200, "late"); });
+            answered = true;
+            respond = nullptr;  // the last copy: the server may go once this is gone
+        });
+        started.set_value();
+        return true;
+    };
+    http::Server server(options, [](http::Request&) { return text(200, "pool"); }, http::unsafe_method, start);
+    std::thread runner([&] { server.run(); });
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+    started.get_future().wait();
+    server.stop();
+    runner.join();
+    CHECK(answered);
+    finisher.join();
 }

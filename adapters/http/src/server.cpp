@@ -143,6 +143,33 @@ struct Settings {
     std::shared_ptr<spdlog::logger> access;
     std::atomic<std::size_t> connections{0};
     std::unique_ptr<BlockingPool> pool;
+
+    // Responders handed out and not yet destroyed. A Responder posts to a worker's
+    // io_context, so run() waits for them as it waits for the pool's jobs: a write still
+    // queued when the grace period ends must not answer into a destroyed server.
+    std::mutex async_mutex;
+    std::condition_variable async_idle;
+    std::size_t async_pending = 0;
+};
+
+// Counts one Responder (and its copies) in Settings::async_pending for as long as it lives.
+class AsyncTicket {
+public:
+    explicit AsyncTicket(Settings& settings) : settings_(settings) {
+        std::scoped_lock lock(settings_.async_mutex);
+        ++settings_.async_pending;
+    }
+    AsyncTicket(const AsyncTicket&) = delete;
+    AsyncTicket& operator=(const AsyncTicket&) = delete;
+    ~AsyncTicket() {
+        // Notified under the lock: the waiter cannot return and destroy Settings before this
+        // is over.
+        std::scoped_lock lock(settings_.async_mutex);
+        if (--settings_.async_pending == 0) settings_.async_idle.notify_all();
+    }
+
+private:
+    Settings& settings_;
 };
 
 class Connection;
@@ -333,8 +360,8 @@ private:
     // Responder's `make` here, and the response is built on this I/O thread.
     bool dispatch_async() {
         state_ = State::handling;
-        Responder respond = [self = shared_from_this(),
-                             guard = asio::make_work_guard(worker_.ioc)](std::function<Response()> make) {
+        Responder respond = [self = shared_from_this(), guard = asio::make_work_guard(worker_.ioc),
+                             ticket = std::make_shared<AsyncTicket>(worker_.settings)](std::function<Response()> make) {
             asio::post(self->worker_.ioc, [self, guard, make = std::move(make)] {
                 if (self->state_ == State::closed) return;
                 self->respond(self->finished(make));
@@ -616,6 +643,10 @@ struct Server::Impl {
         }
         for (auto& thread : threads) thread.join();
         // Handlers still running use what the caller of run() owns (the Api, the store).
+        {
+            std::unique_lock async(settings.async_mutex);
+            settings.async_idle.wait(async, [this] { return settings.async_pending == 0; });
+        }
         settings.pool->stop();
     }
 

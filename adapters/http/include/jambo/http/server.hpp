@@ -74,7 +74,8 @@ public:
     [[nodiscard]] std::uint16_t port() const;
 
     /// Serves until stop() or a signal; then stops accepting, lets in-flight requests finish
-    /// within the grace period, and returns.
+    /// within the grace period, and returns once no handler is running and every Responder it
+    /// handed out is gone (used or dropped), even after the grace period.
     void run();
     /// Thread-safe and idempotent; also safe before run().
     void stop();
