@@ -9,14 +9,17 @@
 #include <jambo/sqlite/sqlite_store.hpp>
 
 #include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
 
 #include <poll.h>
+#include <sys/inotify.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -723,4 +726,31 @@ TEST_CASE("sqlite: a closing store commits what was submitted and calls every do
     CHECK(committed == count);
     SqliteStore reopened({.path = path});
     CHECK(all_customers(reopened).size() == count);
+}
+
+TEST_CASE("sqlite: group commits journal their savepoints in memory, not in temporary files",
+          "[contract][sqlite][run_write]") {
+    TempDir dir;
+    TempDir temporary;
+    const auto temporary_path = temporary.file("");
+    // SQLite's own override of where its temporary files go, read at every file it creates.
+    char* const previous = sqlite3_temp_directory;
+    sqlite3_temp_directory = sqlite3_mprintf("%s", temporary_path.c_str());
+    const int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    REQUIRE(watch >= 0);
+    REQUIRE(inotify_add_watch(watch, temporary_path.c_str(), IN_CREATE) >= 0);
+    {
+        SqliteStore store({.path = dir.file("jambo.db")});
+        write_from_threads(store, 6'000);
+        CHECK(all_customers(store).size() == 6'000);
+    }
+    std::array<char, 4096> events{};
+    const auto got = read(watch, events.data(), events.size());
+    const int read_error = errno;
+    close(watch);
+    sqlite3_free(sqlite3_temp_directory);
+    sqlite3_temp_directory = previous;
+    INFO("bytes of inotify events: " << got);
+    CHECK(got == -1);
+    CHECK(read_error == EAGAIN);
 }

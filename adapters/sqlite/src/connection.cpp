@@ -15,12 +15,20 @@ constexpr int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_O
 
 // SQLite counts every allocation in a process-wide statistic guarded by a global mutex:
 // about a fifth of the lock operations a read request makes. Turning the statistic off
-// only empties sqlite3_memory_used() and the soft heap limit, which Jambo does not use; it
-// must happen before SQLite initialises, so it is a no-op (SQLITE_MISUSE, ignored) when an
-// embedder already used SQLite in this process.
+// only empties sqlite3_memory_used() and the soft heap limit, which Jambo does not use.
+// Each item of a group commit runs in a savepoint, whose journal keeps the original of every
+// page the item changes, in one block as large as the spill limit. Past the default 64 KiB
+// SQLite moved it to a file it created in /var/tmp, and the rest of the batch journaled its
+// pages there: more pwrite calls than the WAL got. 1 MiB (256 pages) is more than one item
+// journals; it is one malloc per item, where an all-memory journal (temp_store = MEMORY)
+// takes one per KiB. Both settings must come before SQLite initialises, so they are no-ops
+// (SQLITE_MISUSE, ignored) when an embedder already used SQLite in this process.
 void configure_sqlite_once() {
     static std::once_flag once;
-    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+    std::call_once(once, [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1 << 20);
+    });
 }
 
 int busy_timeout_ms(const SqliteOptions& options) {

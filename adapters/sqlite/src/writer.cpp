@@ -20,12 +20,6 @@ constexpr std::string_view rollback_sql = "ROLLBACK";
 // larger cache than a reader's keeps them out of the file between batches.
 constexpr const char* writer_cache_sql = "PRAGMA cache_size = -8192";
 
-// Each item of a batch runs in a savepoint, whose journal holds the original of every page
-// the item changes. Past 64 KiB SQLite spills that journal to a file it creates in /var/tmp,
-// and then every later item of the batch wrote its pages there too (more pwrite calls than
-// the WAL got). In memory, it costs a copy per page and no system call.
-constexpr const char* writer_temp_sql = "PRAGMA temp_store = MEMORY";
-
 }  // namespace
 
 Writer::Writer(std::shared_ptr<ConnectionPool> pool, std::shared_ptr<Checkpointer> checkpointer)
@@ -109,7 +103,6 @@ void Writer::run_batch(std::vector<Item>& batch) {
         if (!connection_) {
             connection_ = translating(pool_->path(), [&] { return pool_->open(); });
             connection_->execute(writer_cache_sql);
-            connection_->execute(writer_temp_sql);
         }
     } catch (...) {
         return fail_all(0, std::current_exception());
