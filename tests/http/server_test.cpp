@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -140,4 +142,37 @@ TEST_CASE("a request still waiting for its answer when the grace period ends hol
     runner.join();
     CHECK(answered);
     finisher.join();
+}
+
+TEST_CASE("a Responder its caller keeps after using it holds no connection", "[http][server]") {
+    auto options = RunningServer::options();
+    options.max_connections = 1;
+    std::mutex kept_mutex;
+    std::optional<http::Responder> kept;
+    const auto start = [&](http::Request&, const http::Responder& respond) {
+        respond([] { return text(201, "made"); });
+        std::scoped_lock lock(kept_mutex);
+        kept = respond;  // as a store might, until its batch is cleared
+        return true;
+    };
+    {
+        RunningServer running([](http::Request&) { return text(200, "read"); }, start, options);
+        {
+            HttpClient first(running.server.port());
+            CHECK(first.request("POST", "/x").status == 201);
+        }
+        // The only connection slot frees once the server has seen the first client go.
+        bool served = false;
+        for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+            try {
+                HttpClient second(running.server.port());
+                served = second.request("GET", "/x").status == 200;
+            } catch (const std::exception&) {  // refused while the slot is taken
+            }
+            if (!served) std::this_thread::sleep_for(20ms);
+        }
+        CHECK(served);
+        std::scoped_lock lock(kept_mutex);
+        kept.reset();  // before the server goes: run() waits for every Responder
+    }
 }

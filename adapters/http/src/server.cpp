@@ -174,6 +174,25 @@ private:
 
 class Connection;
 
+// What a Responder and its copies share. Using the Responder moves the connection into the
+// post, so the copies that the store's writer destroys afterwards never hold the last
+// reference: a Connection is released only on its own I/O thread, as Worker::detach needs.
+struct PendingReply {
+    PendingReply(std::shared_ptr<Connection> connection_, asio::io_context& ioc_, Settings& settings)
+        : connection(std::move(connection_)), ioc(ioc_), guard(asio::make_work_guard(ioc_)), ticket(settings) {}
+    PendingReply(const PendingReply&) = delete;
+    PendingReply& operator=(const PendingReply&) = delete;
+    ~PendingReply() {
+        // Dropped unused (a handler broke its promise): still release the connection at home.
+        if (connection) asio::post(ioc, [unused = std::move(connection)] {});
+    }
+
+    std::shared_ptr<Connection> connection;  ///< null once the Responder was used
+    asio::io_context& ioc;
+    asio::executor_work_guard<Executor> guard;
+    AsyncTicket ticket;
+};
+
 // Everything a worker thread owns; only that thread touches it, so nothing here is locked.
 class Worker {
 public:
@@ -360,13 +379,16 @@ private:
     // Responder's `make` here, and the response is built on this I/O thread.
     bool dispatch_async() {
         state_ = State::handling;
-        Responder respond = [self = shared_from_this(), guard = asio::make_work_guard(worker_.ioc),
-                             ticket = std::make_shared<AsyncTicket>(worker_.settings)](std::function<Response()> make) {
-            asio::post(self->worker_.ioc, [self, guard, make = std::move(make)] {
+        auto pending = std::make_shared<PendingReply>(shared_from_this(), worker_.ioc, worker_.settings);
+        Responder respond = [pending](std::function<Response()> make) {
+            auto self = std::move(pending->connection);
+            if (!self) return;  // used already: a Responder answers once
+            asio::post(pending->ioc, [self = std::move(self), guard = pending->guard, make = std::move(make)] {
                 if (self->state_ == State::closed) return;
                 self->respond(self->finished(make));
             });
         };
+        pending.reset();
         bool started = false;
         try {
             started = worker_.settings.start(request_, respond);
