@@ -732,24 +732,36 @@ TEST_CASE("sqlite: group commits journal their savepoints in memory, not in temp
           "[contract][sqlite][run_write]") {
     TempDir dir;
     TempDir temporary;
-    const auto temporary_path = temporary.file("");
-    // SQLite's own override of where its temporary files go, read at every file it creates.
+    // First: opening the store configures SQLite, which must happen before anything else
+    // initialises it (sqlite3_mprintf would).
+    SqliteStore store({.path = dir.file("jambo.db")});
+    // SQLite's own override of where its temporary files go, read at every file it creates;
+    // it never frees a value it did not allocate, and gets the old one back below.
+    std::string temporary_path = temporary.file("");
     char* const previous = sqlite3_temp_directory;
-    sqlite3_temp_directory = sqlite3_mprintf("%s", temporary_path.c_str());
+    sqlite3_temp_directory = temporary_path.data();
     const int watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     REQUIRE(watch >= 0);
     REQUIRE(inotify_add_watch(watch, temporary_path.c_str(), IN_CREATE) >= 0);
-    {
-        SqliteStore store({.path = dir.file("jambo.db")});
-        write_from_threads(store, 6'000);
-        CHECK(all_customers(store).size() == 6'000);
-    }
+    write_from_threads(store, 6'000);
+    // One write that renames 40 customers spread over the table changes 40 leaves: its
+    // savepoint journals 160 KiB, past SQLite's default limit of 64 KiB.
+    store.run_write([](jambo::core::Transaction& tx) {
+        for (std::uint64_t n = 0; n < 6'000; n += 150) {
+            auto renamed = customer(n);
+            renamed.first_name = "Renamed";
+            run_write_test::must(tx.customers().update(renamed).has_value(), "update");
+        }
+        return true;
+    });
     std::array<char, 4096> events{};
     const auto got = read(watch, events.data(), events.size());
     const int read_error = errno;
     close(watch);
-    sqlite3_free(sqlite3_temp_directory);
     sqlite3_temp_directory = previous;
+    const auto stored = all_customers(store);
+    CHECK(stored.size() == 6'000);
+    CHECK(stored[150].first_name == "Renamed");
     INFO("bytes of inotify events: " << got);
     CHECK(got == -1);
     CHECK(read_error == EAGAIN);
