@@ -91,12 +91,11 @@ TEST_CASE("every response carries a request id: the client's if sane - else a ne
 TEST_CASE("route_async starts the matching route's async handler and declines every other request", "[http]") {
     http::Router router;
     std::vector<std::string> started;
-    router.add(
-        {Method::post}, "/api/thing/{id}", [](const http::Request&, const http::PathParams&) { return http::Response{}; },
-        [&](const http::Request&, const http::PathParams& p, const http::Responder& respond) {
-            started.push_back(p[0]);
-            respond([] { return http::Response{202, {}, "later"}; });
-        });
+    router.add({Method::post}, "/api/thing/{id}",
+               [&](const http::Request&, const http::PathParams& p, const http::Responder& respond) {
+                   started.push_back(p[0]);
+                   respond([] { return http::Response{202, {}, "later"}; });
+               });
     router.add({Method::put}, "/api/thing/{id}", [](const http::Request&, const http::PathParams&) {
         return http::Response{200, {}, "sync only"};
     });
@@ -112,4 +111,13 @@ TEST_CASE("route_async starts the matching route's async handler and declines ev
     CHECK(answers == std::vector<std::string>{"later"});
     // The synchronous table is unchanged by the async handler.
     CHECK(router.route(http::Request::make(Method::put, "/api/thing/x")).body == "sync only");
+    // route() answers an async route too: it starts the handler and waits for the answer.
+    const auto waited = router.route(http::Request::make(Method::post, "/api/thing/y"));
+    CHECK(waited.status == 202);
+    CHECK(waited.body == "later");
+    CHECK(started == std::vector<std::string>{"a b", "y"});
+    // and a 405 still names the methods of both kinds of route.
+    const auto refused = router.route(http::Request::make(Method::delete_, "/api/thing/x"));
+    CHECK(refused.status == 405);
+    CHECK(refused.headers.find("Allow") == std::optional<std::string_view>("POST, PUT"));
 }

@@ -66,20 +66,14 @@ void Api::add_customer_routes() {
     const auto& hasher = services_.hasher;
     const auto& policy = services_.policy;
 
-    // Registration and updates also have an AsyncHandler: with the SQLite store the server
-    // starts them on the I/O thread and the writer's commit answers them, no thread waiting.
-    router_.add(
-        {Method::post}, "/api/customers",
-        [&customers](const Request& request, const PathParams&) {
-            auto draft = decode_customer(request);
-            if (!draft) return std::move(draft.error());
-            return registration_response(customers.register_customer(*draft));
-        },
-        [&customers](const Request& request, const PathParams&, const Responder& respond) {
-            auto draft = decode_customer(request);
-            if (!draft) return answer_now(respond, std::move(draft.error()));
-            customers.register_customer(*draft, answer_with(respond, &registration_response));
-        });
+    // Registration and updates are AsyncHandlers: with the SQLite store the server starts
+    // them on the I/O thread and the writer's commit answers them, no thread waiting.
+    router_.add({Method::post}, "/api/customers",
+                [&customers](const Request& request, const PathParams&, const Responder& respond) {
+                    auto draft = decode_customer(request);
+                    if (!draft) return answer_now(respond, std::move(draft.error()));
+                    customers.register_customer(*draft, answer_with(respond, &registration_response));
+                });
 
     router_.add({Method::get, Method::head}, "/api/customers",
                 [&customers, &policy](const Request& request, const PathParams&) {
@@ -93,11 +87,6 @@ void Api::add_customer_routes() {
 
     router_.add(
         {Method::put, Method::patch}, "/api/customers",
-        [&customers, &store, &hasher](const Request& request, const PathParams&) {
-            auto draft = decode_customer(request);
-            if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
-            return update_response(customers.update_self(credentials_of(request), *draft, mode_of(request)));
-        },
         [&customers, &store, &hasher](const Request& request, const PathParams&, const Responder& respond) {
             auto draft = decode_customer(request);
             if (!draft) return answer_now(respond, authenticated_or(store, hasher, request, std::move(draft.error())));
@@ -113,11 +102,6 @@ void Api::add_customer_routes() {
 
     router_.add(
         {Method::put, Method::patch}, "/api/customer/{ulid}",
-        [&customers, &store, &hasher](const Request& request, const PathParams& params) {
-            auto draft = decode_customer(request);
-            if (!draft) return authenticated_or(store, hasher, request, std::move(draft.error()));
-            return update_response(customers.update(credentials_of(request), params[0], *draft, mode_of(request)));
-        },
         [&customers, &store, &hasher](const Request& request, const PathParams& params, const Responder& respond) {
             auto draft = decode_customer(request);
             if (!draft) return answer_now(respond, authenticated_or(store, hasher, request, std::move(draft.error())));

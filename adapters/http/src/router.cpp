@@ -5,6 +5,7 @@
 #include <boost/url/parse_path.hpp>
 
 #include <algorithm>
+#include <future>
 
 namespace jambo::http {
 
@@ -20,9 +21,23 @@ std::optional<std::vector<std::string>> split_path(std::string_view path) {
     return segments;
 }
 
-void Router::add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler,
-                 AsyncHandler async) {
-    Route route{methods, {}, std::move(handler), std::move(async)};
+namespace {
+
+// The synchronous form of an AsyncHandler: starts it and waits for its answer, which comes at
+// once with a store that writes on the calling thread and from the store's writer otherwise.
+Handler waiting_for(AsyncHandler async) {
+    return [async = std::move(async)](const Request& request, const PathParams& params) {
+        std::promise<std::function<Response()>> answer;
+        auto made = answer.get_future();
+        async(request, params, [&answer](std::function<Response()> make) { answer.set_value(std::move(make)); });
+        return made.get()();
+    };
+}
+
+}  // namespace
+
+void Router::add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler) {
+    Route route{methods, {}, std::move(handler), {}};
     // Patterns are ours and plain; '{' is not a URL character, so no URL parser here.
     for (std::size_t start = 1; start <= pattern.size();) {
         auto slash = std::min(pattern.find('/', start), pattern.size());
@@ -31,6 +46,11 @@ void Router::add(std::initializer_list<Method> methods, std::string_view pattern
         start = slash + 1;
     }
     routes_.push_back(std::move(route));
+}
+
+void Router::add(std::initializer_list<Method> methods, std::string_view pattern, AsyncHandler async) {
+    add(methods, pattern, waiting_for(async));
+    routes_.back().async = std::move(async);
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& segments, PathParams& params) {
@@ -46,18 +66,22 @@ bool Router::match(const Route& route, const std::vector<std::string>& segments,
     return true;
 }
 
+const Router::Route* Router::find(const std::vector<std::string>& segments, Method method, PathParams& params,
+                                  std::vector<Method>& allowed) const {
+    for (const auto& route : routes_) {
+        if (!match(route, segments, params)) continue;
+        if (std::ranges::find(route.methods, method) != route.methods.end()) return &route;
+        allowed.insert(allowed.end(), route.methods.begin(), route.methods.end());
+    }
+    return nullptr;
+}
+
 Response Router::route(const Request& request) const {
     auto segments = split_path(request.path);
     if (!segments) return route_not_found();
     PathParams params;
     std::vector<Method> allowed;
-    for (const auto& route : routes_) {
-        if (!match(route, *segments, params)) continue;
-        if (std::ranges::find(route.methods, request.method) != route.methods.end()) {
-            return route.handler(request, params);
-        }
-        allowed.insert(allowed.end(), route.methods.begin(), route.methods.end());
-    }
+    if (const Route* route = find(*segments, request.method, params, allowed)) return route->handler(request, params);
     if (allowed.empty()) return route_not_found();
     std::string allow;
     for (auto method : allowed) {
@@ -71,14 +95,11 @@ bool Router::route_async(const Request& request, const Responder& respond) const
     auto segments = split_path(request.path);
     if (!segments) return false;
     PathParams params;
-    for (const auto& route : routes_) {
-        if (!match(route, *segments, params)) continue;
-        if (std::ranges::find(route.methods, request.method) == route.methods.end()) continue;
-        if (!route.async) return false;
-        route.async(request, params, respond);
-        return true;
-    }
-    return false;
+    std::vector<Method> allowed;
+    const Route* route = find(*segments, request.method, params, allowed);
+    if (route == nullptr || !route->async) return false;
+    route->async(request, params, respond);
+    return true;
 }
 
 }  // namespace jambo::http

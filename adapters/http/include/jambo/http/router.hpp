@@ -23,9 +23,10 @@ class Router {
 public:
     /// `pattern` is like "/api/customer/{id}/delete/request". HEAD is served by a GET handler
     /// only when listed explicitly.
-    /// `async`, if given, does what `handler` does without waiting: see route_async.
-    void add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler,
-             AsyncHandler async = {});
+    void add(std::initializer_list<Method> methods, std::string_view pattern, Handler handler);
+    /// A route that can answer without waiting (see route_async); route() starts it and waits
+    /// for its answer.
+    void add(std::initializer_list<Method> methods, std::string_view pattern, AsyncHandler async);
 
     [[nodiscard]] Response route(const Request& request) const;
     /// Starts the matching route's AsyncHandler and returns true; false if the request has no
@@ -43,6 +44,10 @@ private:
 
     [[nodiscard]] static bool match(const Route& route, const std::vector<std::string>& segments,
                                     PathParams& params);
+    /// The route for these segments and method, or nullptr; then `allowed` holds the methods
+    /// the path does have.
+    [[nodiscard]] const Route* find(const std::vector<std::string>& segments, Method method, PathParams& params,
+                                    std::vector<Method>& allowed) const;
 };
 
 /// The decoded segments of a path, without the empty one a trailing '/' makes. nullopt for a
