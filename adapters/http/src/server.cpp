@@ -152,45 +152,33 @@ struct Settings {
     std::size_t async_pending = 0;
 };
 
-// Counts one Responder (and its copies) in Settings::async_pending for as long as it lives.
-class AsyncTicket {
-public:
-    explicit AsyncTicket(Settings& settings) : settings_(settings) {
-        std::scoped_lock lock(settings_.async_mutex);
-        ++settings_.async_pending;
-    }
-    AsyncTicket(const AsyncTicket&) = delete;
-    AsyncTicket& operator=(const AsyncTicket&) = delete;
-    ~AsyncTicket() {
-        // Notified under the lock: the waiter cannot return and destroy Settings before this
-        // is over.
-        std::scoped_lock lock(settings_.async_mutex);
-        if (--settings_.async_pending == 0) settings_.async_idle.notify_all();
-    }
-
-private:
-    Settings& settings_;
-};
-
 class Connection;
 
-// What a Responder and its copies share. Using the Responder moves the connection into the
-// post, so the copies that the store's writer destroys afterwards never hold the last
-// reference: a Connection is released only on its own I/O thread, as Worker::detach needs.
+// What a Responder and its copies share, counted in Settings::async_pending for as long as
+// it lives. Using the Responder moves the connection into the post, so the copies that the
+// store's writer destroys afterwards never hold the last reference: a Connection is released
+// only on its own I/O thread, as Worker::detach needs.
 struct PendingReply {
-    PendingReply(std::shared_ptr<Connection> connection_, asio::io_context& ioc_, Settings& settings)
-        : connection(std::move(connection_)), ioc(ioc_), guard(asio::make_work_guard(ioc_)), ticket(settings) {}
+    PendingReply(std::shared_ptr<Connection> connection_, asio::io_context& ioc_, Settings& settings_)
+        : connection(std::move(connection_)), ioc(ioc_), guard(asio::make_work_guard(ioc_)), settings(settings_) {
+        std::scoped_lock lock(settings.async_mutex);
+        ++settings.async_pending;
+    }
     PendingReply(const PendingReply&) = delete;
     PendingReply& operator=(const PendingReply&) = delete;
     ~PendingReply() {
         // Dropped unused (a handler broke its promise): still release the connection at home.
         if (connection) asio::post(ioc, [unused = std::move(connection)] {});
+        guard.reset();
+        // Last, notified under the lock: at zero run() may return and destroy the server.
+        std::scoped_lock lock(settings.async_mutex);
+        if (--settings.async_pending == 0) settings.async_idle.notify_all();
     }
 
     std::shared_ptr<Connection> connection;  ///< null once the Responder was used
     asio::io_context& ioc;
     asio::executor_work_guard<Executor> guard;
-    AsyncTicket ticket;
+    Settings& settings;
 };
 
 // Everything a worker thread owns; only that thread touches it, so nothing here is locked.
