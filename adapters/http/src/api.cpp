@@ -62,19 +62,23 @@ Response finished(const std::function<Response()>& make, const std::string& requ
     return response;
 }
 
+// A request that handle_async looked at and declined keeps the id it chose there.
+void adopt_request_id(Request& request) {
+    if (request.request_id.empty()) request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
+    set_current_request_id(request.request_id);
+}
+
 }  // namespace
 
 Response Api::handle(Request& request) const {
-    request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
-    set_current_request_id(request.request_id);
+    adopt_request_id(request);
     return finished([&] { return router_.route(request); }, request.request_id);
 }
 
 bool Api::handle_async(Request& request, const Responder& respond) const {
     // With a store that runs writes on the calling thread, the write would run right here.
     if (!services_.store.queues_writes()) return false;
-    request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
-    set_current_request_id(request.request_id);
+    adopt_request_id(request);
     Responder finishing = [respond, id = request.request_id](std::function<Response()> make) {
         respond([make = std::move(make), id] {
             set_current_request_id(id);

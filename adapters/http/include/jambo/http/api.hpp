@@ -31,8 +31,8 @@ class Api {
 public:
     Api(ApiServices services, ApiOptions options);
 
-    /// Never throws: an exception becomes a logged 500. Sets request.request_id and the
-    /// X-Request-Id header.
+    /// Never throws: an exception becomes a logged 500. Sets request.request_id (unless
+    /// handle_async already did) and the X-Request-Id header.
     [[nodiscard]] Response handle(Request& request) const;
 
     /// For Server's AsyncRequestHandler: with a store that queues writes, starts a
