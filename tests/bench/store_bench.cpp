@@ -9,11 +9,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
@@ -139,6 +142,48 @@ Timing measure_concurrent(int threads, int per_thread, const std::function<void(
     return {total / static_cast<double>(all.size()), at(0.5), at(0.99)};
 }
 
+// Keeps `in_flight` writes queued through submit_write, `total` in all, with no thread waiting
+// on any one of them (as the HTTP server queues registrations): mean is wall time per write
+// (the inverse of what the writer sustains with nothing else on the machine), p50/p99 the time
+// from submission to `done`.
+Timing measure_pipelined(core::Store& store, int total, int in_flight,
+                         const std::function<bool(core::Transaction&, int)>& work) {
+    std::mutex mutex;
+    std::condition_variable slot;
+    int outstanding = 0;
+    std::exception_ptr failure;
+    std::vector<double> samples(static_cast<std::size_t>(total));
+    const auto start = Clock::now();
+    for (int i = 0; i < total; ++i) {
+        {
+            std::unique_lock lock(mutex);
+            slot.wait(lock, [&] { return outstanding < in_flight; });
+            ++outstanding;
+        }
+        const auto submitted = Clock::now();
+        store.submit_write([&work, i](core::Transaction& tx) { return work(tx, i); },
+                           [&, i, submitted](std::exception_ptr error) {
+                               samples[static_cast<std::size_t>(i)] =
+                                   std::chrono::duration<double, std::micro>(Clock::now() - submitted).count();
+                               std::scoped_lock lock(mutex);
+                               if (error && !failure) failure = error;
+                               --outstanding;
+                               slot.notify_one();
+                           });
+    }
+    {
+        std::unique_lock lock(mutex);
+        slot.wait(lock, [&] { return outstanding == 0; });
+    }
+    const double wall = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+    if (failure) std::rethrow_exception(failure);
+    std::sort(samples.begin(), samples.end());
+    const auto at = [&](double q) {
+        return samples[static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1))];
+    };
+    return {wall / total, at(0.5), at(0.99)};
+}
+
 using Results = std::map<std::string, Timing>;
 
 Results run(const std::string& path, std::uint64_t customers, jambo::sqlite::Durability durability) {
@@ -187,6 +232,15 @@ Results run(const std::string& path, std::uint64_t customers, jambo::sqlite::Dur
             return true;
         });
     });
+    // The same writes queued without a waiting thread each, 64 at a time: the writer's own
+    // ceiling for registrations on this machine, without HTTP, JSON or a load generator.
+    results["insert + credential, 64 queued (submit_write)"] =
+        measure_pipelined(store, 30'000, 64, [&](core::Transaction& tx, int i) {
+            const auto n = customers + 100'000 + static_cast<std::uint64_t>(i);
+            if (!tx.customers().insert(customer(n))) throw std::runtime_error("dup");
+            tx.credentials().insert(credential(n));
+            return true;
+        });
     results["point read by ulid"] = measure(20'000, [&](int i) {
         read([&](core::Transaction& tx) {
             if (!tx.customers().find(ulid(pick(i)))) throw std::runtime_error("missing");
