@@ -22,10 +22,12 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <future>
@@ -408,21 +410,11 @@ TEST_CASE("sqlite: a full database turns writes into StoreUnavailable and keeps 
     CHECK(integrity(path) == "ok");
 }
 
-TEST_CASE("sqlite: the run sizes behind page-number paging stay exact through churn",
-          "[contract][sqlite][paging]") {
-    TempDir dir;
-    const auto path = dir.file("jambo.db");
-    SqliteStore store({.path = path});
-    std::vector<std::uint64_t> numbers(6000);
-    std::iota(numbers.begin(), numbers.end(), 1);
-    std::mt19937 random(7);
-    std::shuffle(numbers.begin(), numbers.end(), random);
-    insert_customers(store, numbers);
-    committed(store, [](jambo::core::Transaction& tx) {
-        for (std::uint64_t n = 500; n < 3500; ++n) {
-            if (n % 10 != 0) REQUIRE(tx.customers().remove(ulid(n)));
-        }
-    });
+namespace {
+
+// The counter row and every page run agree with the customers table, no run is far past its
+// size limit, and page-number pages are the rows SQLite's own OFFSET finds. Returns the runs.
+int check_runs_match_rows(SqliteStore& store, const std::string& path) {
     auto db = raw(path);
     const auto sum = db.execAndGet("SELECT sum(size) FROM customer_chunks").getInt64();
     const auto counter = db.execAndGet("SELECT value FROM counters WHERE name = 'customers'").getInt64();
@@ -441,10 +433,10 @@ TEST_CASE("sqlite: the run sizes behind page-number paging stay exact through ch
         CHECK(chunks.getColumn(1).getInt64() == chunks.getColumn(2).getInt64());
         CHECK(chunks.getColumn(1).getInt64() <= 1024 + 64);
     }
-    CHECK(runs > 4);
 
     SQLite::Statement by_offset(db, "SELECT ulid FROM customers ORDER BY ulid LIMIT 50 OFFSET ?");
     reading(store, [&](jambo::core::Transaction& tx) {
+        CHECK(tx.customers().count() == static_cast<std::uint64_t>(rows));
         for (std::int64_t offset = 0; offset < rows + 50; offset += 97) {
             by_offset.reset();
             by_offset.bind(1, offset);
@@ -457,6 +449,113 @@ TEST_CASE("sqlite: the run sizes behind page-number paging stay exact through ch
             REQUIRE(paged == expected);
         }
     });
+    return runs;
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: the run sizes behind page-number paging stay exact through churn",
+          "[contract][sqlite][paging]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    std::vector<std::uint64_t> numbers(6000);
+    std::iota(numbers.begin(), numbers.end(), 1);
+    std::mt19937 random(7);
+    std::shuffle(numbers.begin(), numbers.end(), random);
+    insert_customers(store, numbers);  // one transaction: its inserts are counted at its commit
+    committed(store, [](jambo::core::Transaction& tx) {
+        for (std::uint64_t n = 500; n < 3500; ++n) {
+            if (n % 10 != 0) REQUIRE(tx.customers().remove(ulid(n)));
+        }
+    });
+    CHECK(check_runs_match_rows(store, path) > 4);
+}
+
+TEST_CASE("sqlite: a write sees its own inserts in count and pages before they are counted",
+          "[contract][sqlite][paging]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    insert_customers(store, {10, 20, 30});
+    committed(store, [](jambo::core::Transaction& tx) {
+        REQUIRE(tx.customers().insert(customer(25)).has_value());
+        REQUIRE(tx.customers().insert(customer(5)).has_value());
+        CHECK(tx.customers().count() == 5);
+        std::vector<jambo::core::Ulid> paged;
+        for (const auto& c : tx.customers().page(1, 3)) paged.push_back(c.ulid);
+        CHECK(paged == std::vector{ulid(10), ulid(20), ulid(25)});
+        // Removing one of them again before the commit counts it out exactly once.
+        CHECK(tx.customers().remove(ulid(25)));
+        CHECK(tx.customers().count() == 4);
+    });
+    reading(store, [](jambo::core::Transaction& tx) { CHECK(tx.customers().count() == 4); });
+    check_runs_match_rows(store, path);
+}
+
+TEST_CASE("sqlite: one group commit counts the inserts of the items it keeps, and only those",
+          "[contract][sqlite][paging][submit_write]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    std::vector<std::uint64_t> preloaded(3000);
+    std::iota(preloaded.begin(), preloaded.end(), 1);
+    insert_customers(store, preloaded);
+
+    // Everything submitted while the first item holds the writer forms one batch.
+    std::promise<void> open_gate;
+    auto gate = open_gate.get_future().share();
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::size_t done = 0;
+    std::vector<std::string> mistakes;  // Catch2 must not assert on the writer thread
+    const auto note = [&](std::string what) {
+        std::scoped_lock lock(mutex);
+        mistakes.push_back(std::move(what));
+    };
+    const auto finished = [&](std::exception_ptr) {
+        std::scoped_lock lock(mutex);
+        ++done;
+        all_done.notify_one();
+    };
+    store.submit_write([gate](jambo::core::Transaction&) {
+        gate.wait();
+        return true;
+    }, finished);
+
+    std::vector<std::uint64_t> kept(preloaded);
+    constexpr std::uint64_t first = 10'000;
+    constexpr std::uint64_t items = 2'500;  // more than two runs' worth of appends
+    for (std::uint64_t n = first; n < first + items; ++n) {
+        const auto kind = n % 6;
+        store.submit_write([&, n, kind](jambo::core::Transaction& tx) {
+            const auto before = tx.customers().count();
+            if (!tx.customers().insert(customer(n))) throw std::runtime_error("insert refused");
+            if (tx.customers().count() != before + 1) note("count after insert " + std::to_string(n));
+            if (kind == 0) return false;                                    // dropped
+            if (kind == 1) throw std::runtime_error("the item's own failure");  // dropped too
+            if (kind == 2) {  // newest so far: the last row of a page-number page
+                const auto last = tx.customers().page(before, 5);
+                if (last.size() != 1 || last.front().ulid != ulid(n)) note("page after insert " + std::to_string(n));
+            }
+            if (kind == 3 && !tx.customers().remove(ulid(n % 3000 + 1))) note("remove " + std::to_string(n));
+            return true;
+        }, finished);
+        if (kind >= 2) kept.push_back(n);
+        if (kind == 3) std::erase(kept, n % 3000 + 1);
+    }
+    open_gate.set_value();
+    {
+        std::unique_lock lock(mutex);
+        all_done.wait(lock, [&] { return done == items + 1; });
+    }
+    CHECK(mistakes.empty());
+    std::sort(kept.begin(), kept.end());
+    std::vector<jambo::core::Customer> expected;
+    for (const auto n : kept) expected.push_back(customer(n));
+    CHECK(all_customers(store) == expected);
+    CHECK(check_runs_match_rows(store, path) > 4);
+    CHECK(integrity(path) == "ok");
 }
 
 TEST_CASE("sqlite: a read transaction refuses writes and a failed transaction stays failed",

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 struct sqlite3_stmt;
 
@@ -35,6 +36,10 @@ public:
     [[nodiscard]] std::int64_t last_insert_id() const { return db_.getLastInsertRowid(); }
     [[nodiscard]] const std::string& path() const { return db_.getFilename(); }
     [[nodiscard]] SQLite::Database& database() { return db_; }
+    /// Customers inserted in the open transaction that the row counter and the page runs do
+    /// not count yet: counted together when the transaction commits (count_inserted, in
+    /// customer_repository.hpp). Emptied when a transaction begins or rolls back.
+    [[nodiscard]] std::vector<std::string>& uncounted() { return uncounted_; }
 
 private:
     void apply_pragmas(const SqliteOptions& options);
@@ -48,6 +53,7 @@ private:
     // statements rather than SQLite::Statement: its column accessors copy a shared_ptr (two
     // atomic operations) and a std::string per column, a tenth of a point read.
     std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, Finalize>> statements_;
+    std::vector<std::string> uncounted_;
 };
 
 /// One use of a cached statement. Resets it and clears its bindings on destruction, so no

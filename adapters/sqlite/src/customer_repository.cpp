@@ -39,6 +39,11 @@ constexpr std::string_view chunks_backwards_sql =
 constexpr std::string_view page_from_sql =
     "SELECT ulid, first_name, last_name, middle_name, nationality, dob, email, phone_number "
     "FROM customers WHERE ulid >= ?1 ORDER BY ulid LIMIT ?2 OFFSET ?3";
+// Page-number paging inside a write whose inserts are not yet counted in the runs (see
+// count_inserted): exact, at the cost of stepping over `offset` rows.
+constexpr std::string_view page_by_offset_sql =
+    "SELECT ulid, first_name, last_name, middle_name, nationality, dob, email, phone_number "
+    "FROM customers ORDER BY ulid LIMIT ?1 OFFSET ?2";
 constexpr std::string_view after_sql =
     "SELECT ulid, first_name, last_name, middle_name, nationality, dob, email, phone_number "
     "FROM customers WHERE ulid > ?1 ORDER BY ulid LIMIT ?2";
@@ -48,6 +53,8 @@ constexpr std::string_view run_of_sql =
 constexpr std::string_view run_before_sql =
     "SELECT first_ulid, size FROM customer_chunks WHERE first_ulid < ?1 ORDER BY first_ulid DESC LIMIT 1";
 constexpr std::string_view run_after_exists_sql = "SELECT 1 FROM customer_chunks WHERE first_ulid > ?1 LIMIT 1";
+constexpr std::string_view next_run_sql =
+    "SELECT first_ulid FROM customer_chunks WHERE first_ulid > ?1 ORDER BY first_ulid LIMIT 1";
 constexpr std::string_view run_resize_sql = "UPDATE customer_chunks SET size = ?2 WHERE first_ulid = ?1";
 constexpr std::string_view run_insert_sql = "INSERT INTO customer_chunks (first_ulid, size) VALUES (?1, ?2)";
 constexpr std::string_view run_delete_sql = "DELETE FROM customer_chunks WHERE first_ulid = ?1";
@@ -142,15 +149,20 @@ void resize_run(Connection& connection, const std::string& first, std::int64_t s
     }
     Query(connection, run_insert_sql).bind_text(1, split_at).bind_int(2, size - keep).run();
     Query(connection, run_resize_sql).bind_text(1, first).bind_int(2, keep).run();
+    // A batch can add more than a run holds at once.
+    if (size - keep > max_run) resize_run(connection, split_at, size - keep);
 }
 
-void counted_in(Connection& connection, const std::string& ulid) {
-    add_to_count(connection, 1);
-    const auto run = run_at(connection, run_of_sql, ulid);
-    if (!run) throw std::runtime_error("the sentinel customer run is missing");
-    resize_run(connection, run->first, run->size + 1);
+std::optional<std::string> next_run(Connection& connection, const std::string& first) {
+    Query query(connection, next_run_sql);
+    query.bind_text(1, first);
+    if (!query.step()) return std::nullopt;
+    return query.text(0);
 }
 
+// Immediate, unlike inserts: the run sizes it reads may lack this transaction's uncounted
+// inserts, which count_inserted adds later to whichever run then holds them, so every size
+// is exact again at commit (a merge decided on a smaller size only leaves a smaller run).
 void counted_out(Connection& connection, const std::string& ulid) {
     add_to_count(connection, -1);
     const auto run = run_at(connection, run_of_sql, ulid);
@@ -184,6 +196,8 @@ std::uint64_t stored_count(Connection& connection) {
     Query query(connection, count_sql);
     return query.step() ? static_cast<std::uint64_t>(query.integer(0)) : 0;
 }
+
+std::uint64_t current_count(Connection& connection) { return stored_count(connection) + connection.uncounted().size(); }
 
 // A position in ulid order as the run that holds it (its first ulid) and how many of the
 // run's customers precede it.
@@ -246,7 +260,7 @@ bool SqliteCustomerRepository::phone_taken(const std::string& phone,
 std::expected<void, core::UniqueField> SqliteCustomerRepository::insert(const Customer& customer) {
     return context_.run_write([&](Connection& connection) -> std::expected<void, core::UniqueField> {
         auto written = write_customer(connection, insert_sql, customer);
-        if (written) counted_in(connection, customer.ulid.to_string());
+        if (written) connection.uncounted().push_back(customer.ulid.to_string());
         return written;
     });
 }
@@ -270,12 +284,17 @@ bool SqliteCustomerRepository::remove(const core::Ulid& ulid) {
 }
 
 std::uint64_t SqliteCustomerRepository::count() {
-    return context_.run([](Connection& connection) { return stored_count(connection); });
+    return context_.run([](Connection& connection) { return current_count(connection); });
 }
 
 std::vector<Customer> SqliteCustomerRepository::page(std::uint64_t offset, std::uint32_t limit) {
     return context_.run([&](Connection& connection) -> std::vector<Customer> {
         if (limit == 0) return {};
+        if (!connection.uncounted().empty()) {
+            Query query(connection, page_by_offset_sql);
+            query.bind_int(1, limit).bind_int(2, static_cast<std::int64_t>(offset));
+            return read_all(query, limit);
+        }
         const auto start = locate(connection, offset);
         if (!start) return {};
         Query query(connection, page_from_sql);
@@ -290,6 +309,27 @@ std::vector<Customer> SqliteCustomerRepository::after(const core::Ulid& after, s
         query.bind_text(1, after.to_string()).bind_int(2, limit);
         return read_all(query, limit);
     });
+}
+
+// Once per transaction instead of once per insert: the writer's batch of registrations
+// updates the counter row once and each run it touches once (appends all land in the last
+// run), where each insert used to update both. The inserted ulids, sorted, are cut where the
+// next run begins; each group resizes its run, which may split.
+void count_inserted(Connection& connection) {
+    auto& inserted = connection.uncounted();
+    if (inserted.empty()) return;
+    std::sort(inserted.begin(), inserted.end());
+    add_to_count(connection, static_cast<std::int64_t>(inserted.size()));
+    for (std::size_t from = 0; from < inserted.size();) {
+        const auto run = run_at(connection, run_of_sql, inserted[from]);
+        if (!run) throw std::runtime_error("the sentinel customer run is missing");
+        const auto next = next_run(connection, run->first);
+        std::size_t to = from + 1;
+        while (to < inserted.size() && (!next || inserted[to] < *next)) ++to;
+        resize_run(connection, run->first, run->size + static_cast<std::int64_t>(to - from));
+        from = to;
+    }
+    inserted.clear();
 }
 
 }  // namespace jambo::sqlite::detail

@@ -4,7 +4,12 @@
 
 namespace jambo::sqlite::detail {
 
+class Connection;
 class TxContext;
+
+/// Adds the customers inserted in the open transaction (Connection::uncounted) to the row
+/// counter and the page runs. Called once before the transaction commits.
+void count_inserted(Connection& connection);
 
 class SqliteCustomerRepository final : public core::CustomerRepository {
 public:

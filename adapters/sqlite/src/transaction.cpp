@@ -1,5 +1,7 @@
 #include "transaction.hpp"
 
+#include <algorithm>
+
 namespace jambo::sqlite::detail {
 
 namespace {
@@ -24,6 +26,13 @@ void TxContext::begin() {
         state_ = State::failed;
         rethrow_translated(error, connection_.path());
     }
+    // An item of the writer's batch joins the batch's uncounted inserts; a rollback to its
+    // savepoint takes its own back out.
+    if (scope_ == Scope::savepoint) {
+        uncounted_before_ = connection_.uncounted().size();
+    } else {
+        connection_.uncounted().clear();
+    }
 }
 
 void TxContext::commit() {
@@ -32,11 +41,15 @@ void TxContext::commit() {
     if (scope_ == Scope::savepoint) throw std::logic_error("run_write commits; its work must not call commit()");
     require_open();
     try {
+        count_inserted(connection_);
         Query(connection_, commit_sql).run();
         state_ = State::committed;
     } catch (const SQLite::Exception& error) {
         fail();
         rethrow_translated(error, connection_.path());
+    } catch (...) {  // runs that disagree with the table: nothing of the transaction is kept
+        fail();
+        throw;
     }
 }
 
@@ -62,6 +75,8 @@ void TxContext::require_open() const {
 
 void TxContext::fail() noexcept {
     state_ = State::failed;
+    auto& uncounted = connection_.uncounted();
+    uncounted.resize(scope_ == Scope::savepoint ? std::min(uncounted.size(), uncounted_before_) : 0);
     try {
         // If SQLite already rolled the whole transaction back (disk full, I/O error), there is
         // no savepoint left; the writer notices and fails the batch's other items.

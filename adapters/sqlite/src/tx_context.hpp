@@ -9,6 +9,7 @@
 
 #include <SQLiteCpp/Exception.h>
 
+#include <cstddef>
 #include <stdexcept>
 #include <utility>
 
@@ -70,6 +71,7 @@ private:
     core::TransactionMode mode_;
     Scope scope_;
     State state_ = State::open;
+    std::size_t uncounted_before_ = 0;  // Connection::uncounted's size when the savepoint began
 };
 
 }  // namespace jambo::sqlite::detail

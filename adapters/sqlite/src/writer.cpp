@@ -1,5 +1,6 @@
 #include "writer.hpp"
 
+#include "customer_repository.hpp"
 #include "errors.hpp"
 #include "transaction.hpp"
 
@@ -129,6 +130,7 @@ void Writer::run_batch(std::vector<Item>& batch) {
             } catch (...) {
                 return fail_all(i, std::current_exception());
             }
+            connection_->uncounted().clear();  // left by a transaction SQLite rolled back
         }
         Item& item = batch[i];
         bool kept = false;
@@ -152,8 +154,12 @@ void Writer::run_batch(std::vector<Item>& batch) {
         return;
     }
     try {
-        translating(pool_->path(), [&] { Query(*connection_, commit_sql).run(); });
+        translating(pool_->path(), [&] {
+            count_inserted(*connection_);
+            Query(*connection_, commit_sql).run();
+        });
     } catch (...) {
+        connection_->uncounted().clear();
         fail_pending(std::current_exception());
         try {
             if (connection_->in_transaction()) Query(*connection_, rollback_sql).run();
