@@ -493,6 +493,23 @@ TEST_CASE("sqlite: a write sees its own inserts in count and pages before they a
     check_runs_match_rows(store, path);
 }
 
+TEST_CASE("sqlite: a transaction that doubles the runs in the middle splits each until it fits",
+          "[contract][sqlite][paging]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    std::vector<std::uint64_t> even;
+    for (std::uint64_t n = 2; n <= 8000; n += 2) even.push_back(n);
+    insert_customers(store, even);
+    const int runs_before = check_runs_match_rows(store, path);
+    // Every odd number between them lands in a run that is already full: each such run
+    // reaches about twice its limit at the commit and must split more than once.
+    std::vector<std::uint64_t> odd;
+    for (std::uint64_t n = 1001; n <= 7001; n += 2) odd.push_back(n);
+    insert_customers(store, odd);
+    CHECK(check_runs_match_rows(store, path) > runs_before + 3);
+}
+
 TEST_CASE("sqlite: one group commit counts the inserts of the items it keeps, and only those",
           "[contract][sqlite][paging][submit_write]") {
     TempDir dir;
