@@ -2,6 +2,7 @@
 // One SQLite connection with Jambo's pragmas and its statement cache, and Query, one use of a
 // cached statement.
 
+#include <jambo/core/ulid.hpp>
 #include <jambo/sqlite/sqlite_store.hpp>
 
 #include <SQLiteCpp/Database.h>
@@ -39,7 +40,7 @@ public:
     /// Customers inserted in the open transaction that the row counter and the page runs do
     /// not count yet: counted together when the transaction commits (count_inserted, in
     /// customer_repository.hpp). Emptied when a transaction begins or rolls back.
-    [[nodiscard]] std::vector<std::string>& uncounted() { return uncounted_; }
+    [[nodiscard]] std::vector<core::Ulid>& uncounted() { return uncounted_; }
 
 private:
     void apply_pragmas(const SqliteOptions& options);
@@ -53,7 +54,7 @@ private:
     // statements rather than SQLite::Statement: its column accessors copy a shared_ptr (two
     // atomic operations) and a std::string per column, a tenth of a point read.
     std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, Finalize>> statements_;
-    std::vector<std::string> uncounted_;
+    std::vector<core::Ulid> uncounted_;  // bytes, not text: no allocation per insert
 };
 
 /// One use of a cached statement. Resets it and clears its bindings on destruction, so no

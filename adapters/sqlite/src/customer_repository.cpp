@@ -153,11 +153,12 @@ void resize_run(Connection& connection, const std::string& first, std::int64_t s
     if (size - keep > max_run) resize_run(connection, split_at, size - keep);
 }
 
-std::optional<std::string> next_run(Connection& connection, const std::string& first) {
+// Every run but the sentinel ('') starts at a customer's ulid.
+std::optional<core::Ulid> next_run(Connection& connection, const std::string& first) {
     Query query(connection, next_run_sql);
     query.bind_text(1, first);
     if (!query.step()) return std::nullopt;
-    return query.text(0);
+    return ulid_from(query.text_view(0));
 }
 
 // Immediate, unlike inserts: the run sizes it reads may lack this transaction's uncounted
@@ -260,7 +261,7 @@ bool SqliteCustomerRepository::phone_taken(const std::string& phone,
 std::expected<void, core::UniqueField> SqliteCustomerRepository::insert(const Customer& customer) {
     return context_.run_write([&](Connection& connection) -> std::expected<void, core::UniqueField> {
         auto written = write_customer(connection, insert_sql, customer);
-        if (written) connection.uncounted().push_back(customer.ulid.to_string());
+        if (written) connection.uncounted().push_back(customer.ulid);
         return written;
     });
 }
@@ -314,14 +315,14 @@ std::vector<Customer> SqliteCustomerRepository::after(const core::Ulid& after, s
 // Once per transaction instead of once per insert: the writer's batch of registrations
 // updates the counter row once and each run it touches once (appends all land in the last
 // run), where each insert used to update both. The inserted ulids, sorted, are cut where the
-// next run begins; each group resizes its run, which may split.
+// next run begins; each group resizes its run, which may split. (Ulids sort as their text.)
 void count_inserted(Connection& connection) {
     auto& inserted = connection.uncounted();
     if (inserted.empty()) return;
     std::sort(inserted.begin(), inserted.end());
     add_to_count(connection, static_cast<std::int64_t>(inserted.size()));
     for (std::size_t from = 0; from < inserted.size();) {
-        const auto run = run_at(connection, run_of_sql, inserted[from]);
+        const auto run = run_at(connection, run_of_sql, inserted[from].to_string());
         if (!run) throw std::runtime_error("the sentinel customer run is missing");
         const auto next = next_run(connection, run->first);
         std::size_t to = from + 1;
