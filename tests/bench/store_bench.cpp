@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -98,6 +99,15 @@ struct Timing {
     double p99_us;
 };
 
+// Mean is wall time per call; p50/p99 come from the per-call samples.
+Timing summarize(std::vector<double> samples, double wall_us) {
+    std::sort(samples.begin(), samples.end());
+    const auto at = [&](double q) {
+        return samples[static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1))];
+    };
+    return {wall_us / static_cast<double>(samples.size()), at(0.5), at(0.99)};
+}
+
 // Times `iterations` calls of `operation(i)`, each on its own.
 Timing measure(int iterations, const std::function<void(int)>& operation) {
     std::vector<double> samples;
@@ -109,11 +119,7 @@ Timing measure(int iterations, const std::function<void(int)>& operation) {
         samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     }
     const double total = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-    std::sort(samples.begin(), samples.end());
-    const auto at = [&](double q) {
-        return samples[static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1))];
-    };
-    return {total / iterations, at(0.5), at(0.99)};
+    return summarize(std::move(samples), total);
 }
 
 // Times `threads` threads making `per_thread` calls each at once; mean is wall time per call
@@ -137,9 +143,7 @@ Timing measure_concurrent(int threads, int per_thread, const std::function<void(
     const double total = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
     std::vector<double> all;
     for (const auto& mine : samples) all.insert(all.end(), mine.begin(), mine.end());
-    std::sort(all.begin(), all.end());
-    const auto at = [&](double q) { return all[static_cast<std::size_t>(q * static_cast<double>(all.size() - 1))]; };
-    return {total / static_cast<double>(all.size()), at(0.5), at(0.99)};
+    return summarize(std::move(all), total);
 }
 
 // Keeps `in_flight` writes queued through submit_write, `total` in all, with no thread waiting
@@ -177,11 +181,7 @@ Timing measure_pipelined(core::Store& store, int total, int in_flight,
     }
     const double wall = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
     if (failure) std::rethrow_exception(failure);
-    std::sort(samples.begin(), samples.end());
-    const auto at = [&](double q) {
-        return samples[static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1))];
-    };
-    return {wall / total, at(0.5), at(0.99)};
+    return summarize(std::move(samples), wall);
 }
 
 using Results = std::map<std::string, Timing>;
