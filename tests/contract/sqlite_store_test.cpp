@@ -29,6 +29,7 @@
 #include <iterator>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <future>
 #include <string>
@@ -613,6 +614,70 @@ TEST_CASE("sqlite: threads that come and go each get a working connection",
     }
     failures.rethrow();
     CHECK(all_customers(store).size() == 20);
+}
+
+namespace {
+
+// How many of this process's file descriptors are open on `path`: one per SQLite connection
+// to that database.
+int open_descriptors_of(const std::string& path) {
+    const auto target = std::filesystem::canonical(path);
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code gone;  // the iterator's own descriptor may be closed by now
+        if (std::filesystem::read_symlink(entry.path(), gone) == target) ++count;
+    }
+    return count;
+}
+
+// Catch's assertions are for the test's own thread; other threads throw into ThreadFailures.
+void expect_one_customer(SqliteStore& store) {
+    if (all_customers(store).size() != 1) throw std::runtime_error("expected to read one customer");
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: a thread's connection closes when the thread exits, and a waiting thread's when the store closes",
+          "[contract][sqlite][concurrency]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    {
+        SqliteStore writing({.path = path});
+        insert_customers(writing, {1});
+    }
+    // Only reads from here: no commit wakes the checkpointer, which opens a connection of its own.
+    std::optional<SqliteStore> store(std::in_place, SqliteOptions{.path = path});
+    ThreadFailures failures;
+    const auto read_on_a_new_thread = [&] {
+        std::thread([&] { failures.run([&] { expect_one_customer(*store); }); }).join();
+    };
+    // SQLite keeps the descriptor of a closed connection open while another connection of the
+    // process holds a lock on the file (closing it would drop that lock) and gives it to the
+    // next connection it opens: so a thread that came and went may leave one behind, not more.
+    read_on_a_new_thread();
+    const int after_one_thread = open_descriptors_of(path);
+    for (int n = 0; n < 8; ++n) read_on_a_new_thread();
+    failures.rethrow();
+    CHECK(open_descriptors_of(path) == after_one_thread);
+
+    // A thread that read and now waits keeps its connection until the store closes.
+    std::promise<void> has_read;
+    std::promise<void> may_leave;
+    std::thread waiting([&, leave = may_leave.get_future()] {
+        failures.run([&] { expect_one_customer(*store); });
+        has_read.set_value();
+        leave.wait();  // then exits: its slot of the closed store is dropped, nothing else
+    });
+    has_read.get_future().wait();
+    // Reads on this thread reuse its one connection, however many there are.
+    const int while_waiting = open_descriptors_of(path);
+    for (int n = 0; n < 5; ++n) CHECK(all_customers(*store).size() == 1);
+    CHECK(open_descriptors_of(path) == while_waiting);
+    store.reset();
+    CHECK(open_descriptors_of(path) == 0);
+    may_leave.set_value();
+    waiting.join();
+    failures.rethrow();
 }
 
 // Group commit (run_write): what only the SQLite store can show.

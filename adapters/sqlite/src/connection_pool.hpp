@@ -6,21 +6,32 @@
 
 #include <jambo/sqlite/sqlite_store.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace jambo::sqlite::detail {
 
-class ConnectionPool;
+/// One thread's idle connections of one pool. Only that thread takes and returns connections,
+/// so its mutex is uncontended and its memory stays in that core's cache: every request
+/// leases a connection, and a pool-wide lock made the I/O threads wait for each other.
+struct ThreadSlot {
+    std::mutex mutex;
+    std::vector<std::unique_ptr<Connection>> idle;
+    /// Set when the pool closes or the thread exits; connections given back then are closed.
+    std::atomic<bool> closed{false};
 
-/// Exclusive use of one connection; gives it back to the pool when destroyed.
+    /// Marks the slot closed and hands over its idle connections (to close outside the lock).
+    std::vector<std::unique_ptr<Connection>> close();
+};
+
+/// Exclusive use of one connection; gives it back to its thread's slot when destroyed.
 class ConnectionLease {
 public:
-    ConnectionLease(std::shared_ptr<ConnectionPool> pool, std::unique_ptr<Connection> connection);
+    ConnectionLease(std::shared_ptr<ThreadSlot> slot, std::unique_ptr<Connection> connection);
     ConnectionLease(ConnectionLease&&) noexcept = default;
     ConnectionLease& operator=(ConnectionLease&&) = delete;
     ~ConnectionLease();
@@ -28,11 +39,11 @@ public:
     [[nodiscard]] Connection& connection() { return *connection_; }
 
 private:
-    std::shared_ptr<ConnectionPool> pool_;
+    std::shared_ptr<ThreadSlot> slot_;
     std::unique_ptr<Connection> connection_;
 };
 
-class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
+class ConnectionPool {
 public:
     /// `on_open` runs on every new connection before first use (e.g. a schema version check).
     ConnectionPool(SqliteOptions options, std::function<void(Connection&)> on_open);
@@ -48,18 +59,17 @@ public:
     /// Closes every idle connection; connections still leased close when given back.
     void close();
 
-    void give_back(std::unique_ptr<Connection> connection) noexcept;
-    /// Called when a thread exits: its connections will never be used again.
-    void forget_thread(std::thread::id thread) noexcept;
-
 private:
-    void watch_thread_exit();
+    std::shared_ptr<ThreadSlot> slot_of_this_thread();
+    std::shared_ptr<ThreadSlot> add_slot_for_this_thread();
 
     const SqliteOptions options_;
     const std::function<void(Connection&)> on_open_;
-    std::mutex mutex_;
+    /// Tells this pool's slots apart from those of a pool that lived at the same address.
+    const std::uint64_t id_;
+    std::mutex mutex_;  ///< guards closed_ and slots_ (taken once per thread, not per lease)
     bool closed_ = false;
-    std::unordered_map<std::thread::id, std::vector<std::unique_ptr<Connection>>> idle_;
+    std::vector<std::shared_ptr<ThreadSlot>> slots_;
 };
 
 }  // namespace jambo::sqlite::detail
