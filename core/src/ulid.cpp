@@ -51,12 +51,12 @@ std::optional<Ulid> Ulid::parse(std::string_view text) {
     return Ulid{bytes};
 }
 
-std::string Ulid::to_string() const {
-    std::string out(26, '0');
+std::array<char, 26> Ulid::text() const {
+    std::array<char, 26> out{};
     // Read the 128 bits from the least significant end, 5 at a time.
     unsigned buffer = 0;
     unsigned bits = 0;
-    std::size_t pos = 26;
+    std::size_t pos = out.size();
     for (std::size_t i = bytes_.size(); i-- > 0;) {
         buffer |= static_cast<unsigned>(bytes_[i]) << bits;
         bits += 8;
@@ -68,6 +68,11 @@ std::string Ulid::to_string() const {
     }
     out[0] = crockford[buffer & 0x1F];  // the remaining 3 bits
     return out;
+}
+
+std::string Ulid::to_string() const {
+    const auto chars = text();
+    return {chars.data(), chars.size()};
 }
 
 std::uint64_t Ulid::timestamp_ms() const {

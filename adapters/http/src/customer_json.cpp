@@ -6,7 +6,8 @@ namespace jambo::http {
 
 void append_customer(std::string& out, const core::Customer& customer) {
     out += R"({"ulid":")";
-    out += customer.ulid.to_string();
+    const auto ulid = customer.ulid.text();
+    out.append(ulid.data(), ulid.size());
     out += R"(","first_name":)";
     append_json_string(out, customer.first_name);
     out += R"(,"last_name":)";

@@ -110,8 +110,16 @@ Query& Query::bind_text(int index, std::string&& value) {
     return *this;
 }
 
+Query& Query::bind_ulid(int index, const core::Ulid& ulid) {
+    if (ulid_texts_used_ == ulid_texts_.size()) return bind_text(index, ulid.to_string());
+    auto& text = ulid_texts_[ulid_texts_used_++];
+    text = ulid.text();
+    check(sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
+    return *this;
+}
+
 Query& Query::bind_blob(int index, std::span<const std::uint8_t> value) {
-    check(sqlite3_bind_blob(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_blob(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC));
     return *this;
 }
 

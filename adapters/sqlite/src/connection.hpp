@@ -7,6 +7,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -73,6 +74,9 @@ public:
     Query& bind_text(int index, const std::string& value);
     /// A temporary is copied.
     Query& bind_text(int index, std::string&& value);
+    /// Binds a ULID's text, kept in the Query: no allocation, by us or by SQLite.
+    Query& bind_ulid(int index, const core::Ulid& ulid);
+    /// Binds without a copy: `value` must outlive the Query's steps.
     Query& bind_blob(int index, std::span<const std::uint8_t> value);
     Query& bind_null(int index);
 
@@ -94,6 +98,9 @@ private:
 
     Connection& connection_;
     sqlite3_stmt* statement_;
+    // No statement of ours binds more than two ULIDs; a third is copied by SQLite.
+    std::array<std::array<char, 26>, 2> ulid_texts_{};
+    std::size_t ulid_texts_used_ = 0;
 };
 
 }  // namespace jambo::sqlite::detail

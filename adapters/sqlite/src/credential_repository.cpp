@@ -50,13 +50,13 @@ std::optional<core::StaffAccount> one_staff(Connection& connection, std::string_
 void SqliteCredentialRepository::insert(const core::Credential& credential) {
     context_.run_write([&](Connection& connection) {
         Query query(connection, insert_sql);
-        const auto subject = credential.principal.subject.to_string();
+        const auto& subject = credential.principal.subject;
         const bool staff = credential.principal.role == core::Role::staff;
         query.bind_blob(1, credential.hash);
         if (staff) {
-            query.bind_null(2).bind_text(3, subject);
+            query.bind_null(2).bind_ulid(3, subject);
         } else {
-            query.bind_text(2, subject).bind_null(3);
+            query.bind_ulid(2, subject).bind_null(3);
         }
         query.bind_int(4, to_millis(credential.created_at)).bind_int(5, credential.revoked ? 1 : 0);
         query.run();
@@ -83,7 +83,7 @@ bool SqliteCredentialRepository::revoke(const core::TokenHash& hash) {
 void SqliteCredentialRepository::add_staff(const core::StaffAccount& staff) {
     context_.run_write([&](Connection& connection) {
         Query query(connection, add_staff_sql);
-        query.bind_text(1, staff.id.to_string())
+        query.bind_ulid(1, staff.id)
             .bind_text(2, staff.email)
             .bind_text(3, staff.name)
             .bind_int(4, to_millis(staff.created_at));

@@ -66,7 +66,7 @@ constexpr std::int64_t max_run = 1024;
 constexpr std::int64_t min_run = 64;
 
 void bind_customer(Query& query, const Customer& customer) {
-    query.bind_text(1, customer.ulid.to_string())
+    query.bind_ulid(1, customer.ulid)
         .bind_text(2, customer.first_name)
         .bind_text(3, customer.last_name)
         .bind_text(4, customer.middle_name)
@@ -186,7 +186,7 @@ bool taken(Connection& connection, std::string_view sql, const std::string& valu
     Query query(connection, sql);
     query.bind_text(1, value);
     if (except) {
-        query.bind_text(2, except->to_string());
+        query.bind_ulid(2, *except);
     } else {
         query.bind_null(2);
     }
@@ -240,7 +240,7 @@ std::optional<RunPosition> locate(Connection& connection, std::uint64_t offset) 
 std::optional<Customer> SqliteCustomerRepository::find(const core::Ulid& ulid) {
     return context_.run([&](Connection& connection) -> std::optional<Customer> {
         Query query(connection, find_sql);
-        query.bind_text(1, ulid.to_string());
+        query.bind_ulid(1, ulid);
         if (!query.step()) return std::nullopt;
         return read_customer(query);
     });
@@ -307,7 +307,7 @@ std::vector<Customer> SqliteCustomerRepository::page(std::uint64_t offset, std::
 std::vector<Customer> SqliteCustomerRepository::after(const core::Ulid& after, std::uint32_t limit) {
     return context_.run([&](Connection& connection) {
         Query query(connection, after_sql);
-        query.bind_text(1, after.to_string()).bind_int(2, limit);
+        query.bind_ulid(1, after).bind_int(2, limit);
         return read_all(query, limit);
     });
 }

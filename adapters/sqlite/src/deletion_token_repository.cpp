@@ -28,7 +28,7 @@ void SqliteDeletionTokenRepository::insert(const core::DeletionTokenRecord& reco
     context_.run_write([&](Connection& connection) {
         Query query(connection, insert_sql);
         query.bind_blob(1, record.hash)
-            .bind_text(2, record.customer.to_string())
+            .bind_ulid(2, record.customer)
             .bind_text(3, record.email_key)
             .bind_int(4, to_millis(record.created_at))
             .bind_int(5, to_millis(record.expires_at))
@@ -63,7 +63,7 @@ std::vector<core::TimePoint> SqliteDeletionTokenRepository::issued_since(const c
                                                                          core::TimePoint since) {
     return context_.run([&](Connection& connection) {
         Query query(connection, issued_since_sql);
-        query.bind_text(1, customer.to_string()).bind_int(2, to_millis(since));
+        query.bind_ulid(1, customer).bind_int(2, to_millis(since));
         std::vector<core::TimePoint> times;
         while (query.step()) times.push_back(from_millis(query.integer(0)));
         return times;

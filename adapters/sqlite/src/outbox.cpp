@@ -51,7 +51,7 @@ std::int64_t SqliteOutbox::enqueue(const core::OutboxMessage& message) {
     return context_.run_write([&](Connection& connection) {
         Query query(connection, enqueue_sql);
         if (message.customer) {
-            query.bind_text(1, message.customer->to_string());
+            query.bind_ulid(1, *message.customer);
         } else {
             query.bind_null(1);
         }

@@ -27,6 +27,8 @@ public:
 
     /// 26 upper-case characters.
     [[nodiscard]] std::string to_string() const;
+    /// The same characters without an allocation (26 do not fit a short string).
+    [[nodiscard]] std::array<char, 26> text() const;
     [[nodiscard]] std::uint64_t timestamp_ms() const;
     [[nodiscard]] const Bytes& bytes() const { return bytes_; }
 
