@@ -39,6 +39,38 @@ TEST_CASE("a trailing slash and a query string do not change the route", "[http]
     CHECK(router.route(http::Request::make(Method::get, "http://host:8000/api/things")).body == "list");
 }
 
+TEST_CASE("a path of plain characters splits as its percent-encoded spelling does", "[http]") {
+    // Plain paths are cut without the URL parser; every octet encoded takes the parser's way.
+    const auto encoded = [](std::string_view path) {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        std::string out;
+        for (unsigned char c : path) {
+            if (c == '/') {
+                out += '/';
+            } else {
+                out += '%';
+                out += hex[c >> 4];
+                out += hex[c & 0xF];
+            }
+        }
+        return out;
+    };
+    for (std::string_view path : {"/api/status", "/api/customer/01ARZ3NDEKTSV4RRFFQ69G5FAV", "/api/customers/",
+                                  "/a-b_c~d/E9", "/api/customer/x/delete/confirm/tok-en_~"}) {
+        INFO(path);
+        const auto plain = http::split_path(path);
+        REQUIRE(plain.has_value());
+        CHECK(plain == http::split_path(encoded(path)));
+        CHECK(plain->back() != "");
+    }
+    CHECK(http::split_path("/api/thing/01ARZ3NDEKTSV4RRFFQ69G5FAV/part/7") ==
+          std::vector<std::string>{"api", "thing", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "part", "7"});
+    // Empty segments and dot segments are the parser's: refused, or read as RFC 3986 says.
+    CHECK_FALSE(http::split_path("/api//status").has_value());
+    CHECK(http::split_path("/") == std::vector<std::string>{});
+    CHECK(http::split_path("/./api/status") == http::split_path("/api/status"));
+}
+
 TEST_CASE("an unknown path is a 404 envelope", "[http]") {
     auto router = sample_router();
     for (auto target : {"/", "/api", "/api/thingz", "/api//things", "/api/thing/1/part", "relative"}) {

@@ -9,13 +9,39 @@
 
 namespace jambo::http {
 
+namespace {
+
+bool plain_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '~' || c == '/';
+}
+
+// Unreserved characters are valid anywhere in a path and decode to themselves: a path made
+// of them alone (every path this API's clients send) is cut at each '/' without the URL
+// parser or a decoding copy. '.' is left to the parser, which treats a leading "/." as a dot
+// segment; so is an empty segment ("//", or the path "/").
+bool plain_path(std::string_view path) {
+    return path.size() > 1 && path.find("//") == std::string_view::npos && std::ranges::all_of(path, plain_char);
+}
+
+}  // namespace
+
 std::optional<std::vector<std::string>> split_path(std::string_view path) {
     if (!path.starts_with('/')) return std::nullopt;
-    auto parsed = boost::urls::parse_path(path);
-    if (!parsed) return std::nullopt;
     std::vector<std::string> segments;
-    segments.reserve(parsed->size());
-    for (auto segment : *parsed) segments.push_back(segment.decode());
+    if (plain_path(path)) {
+        segments.reserve(4);
+        for (std::size_t start = 1; start <= path.size();) {
+            const auto slash = std::min(path.find('/', start), path.size());
+            segments.emplace_back(path.substr(start, slash - start));
+            start = slash + 1;
+        }
+    } else {
+        auto parsed = boost::urls::parse_path(path);
+        if (!parsed) return std::nullopt;
+        segments.reserve(parsed->size());
+        for (auto segment : *parsed) segments.push_back(segment.decode());
+    }
     if (!segments.empty() && segments.back().empty()) segments.pop_back();
     if (std::ranges::any_of(segments, [](const std::string& s) { return s.empty(); })) return std::nullopt;
     return segments;
@@ -53,25 +79,27 @@ void Router::add(std::initializer_list<Method> methods, std::string_view pattern
     routes_.back().async = std::move(async);
 }
 
-bool Router::match(const Route& route, const std::vector<std::string>& segments, PathParams& params) {
+bool Router::match(const Route& route, const std::vector<std::string>& segments) {
     if (route.segments.size() != segments.size()) return false;
-    params.clear();
     for (std::size_t i = 0; i < segments.size(); ++i) {
-        if (route.segments[i].empty()) {
-            params.push_back(segments[i]);
-        } else if (route.segments[i] != segments[i]) {
-            return false;
-        }
+        if (!route.segments[i].empty() && route.segments[i] != segments[i]) return false;
     }
     return true;
 }
 
-const Router::Route* Router::find(const std::vector<std::string>& segments, Method method, PathParams& params,
+const Router::Route* Router::find(std::vector<std::string>& segments, Method method, PathParams& params,
                                   std::vector<Method>& allowed) const {
     for (const auto& route : routes_) {
-        if (!match(route, segments, params)) continue;
-        if (std::ranges::find(route.methods, method) != route.methods.end()) return &route;
-        allowed.insert(allowed.end(), route.methods.begin(), route.methods.end());
+        if (!match(route, segments)) continue;
+        if (std::ranges::find(route.methods, method) == route.methods.end()) {
+            allowed.insert(allowed.end(), route.methods.begin(), route.methods.end());
+            continue;
+        }
+        // The segments are not needed again: the parameters take them over.
+        for (std::size_t i = 0; i < segments.size(); ++i) {
+            if (route.segments[i].empty()) params.push_back(std::move(segments[i]));
+        }
+        return &route;
     }
     return nullptr;
 }

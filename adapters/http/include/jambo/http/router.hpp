@@ -42,11 +42,10 @@ private:
     };
     std::vector<Route> routes_;
 
-    [[nodiscard]] static bool match(const Route& route, const std::vector<std::string>& segments,
-                                    PathParams& params);
-    /// The route for these segments and method, or nullptr; then `allowed` holds the methods
-    /// the path does have.
-    [[nodiscard]] const Route* find(const std::vector<std::string>& segments, Method method, PathParams& params,
+    [[nodiscard]] static bool match(const Route& route, const std::vector<std::string>& segments);
+    /// The route for these segments and method, with its parameters moved out of `segments`
+    /// into `params`; or nullptr, and then `allowed` holds the methods the path does have.
+    [[nodiscard]] const Route* find(std::vector<std::string>& segments, Method method, PathParams& params,
                                     std::vector<Method>& allowed) const;
 };
 
