@@ -64,9 +64,12 @@ core::RawField raw_field(const boost::json::value& value) {
     return core::RawField::not_text();
 }
 
-std::expected<RawFields, Response> decode_json(std::string_view body, std::span<const std::string_view> wanted) {
+// Calls visit(key, RawField) for each wanted key, in body order: the last of repeated keys
+// is visited last, so it wins wherever visit stores. The 400 to send if the body is not JSON.
+template <typename Visit>
+std::optional<Response> visit_json(std::string_view body, std::span<const std::string_view> wanted, Visit&& visit) {
     // Boost.JSON rejects invalid UTF-8 too, but only as "syntax error"; say what is wrong.
-    if (!core::is_valid_utf8(body)) return std::unexpected(malformed_body("invalid UTF-8"));
+    if (!core::is_valid_utf8(body)) return malformed_body("invalid UTF-8");
     boost::json::error_code ec;
     boost::json::parse_options options;
     options.max_depth = 32;
@@ -75,28 +78,54 @@ std::expected<RawFields, Response> decode_json(std::string_view body, std::span<
     unsigned char buffer[2048];
     boost::json::monotonic_resource scratch(buffer, sizeof buffer);
     auto value = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, &scratch, options);
-    if (ec) return std::unexpected(malformed_body(ec.message()));
+    if (ec) return malformed_body(ec.message());
     const auto* object = value.if_object();
-    if (object == nullptr) return std::unexpected(malformed_body("expected a JSON object"));
-    RawFields fields;
+    if (object == nullptr) return malformed_body("expected a JSON object");
     for (const auto& entry : *object) {
         std::string_view key(entry.key().data(), entry.key().size());
-        if (is_wanted(wanted, key)) fields.insert_or_assign(std::string(key), raw_field(entry.value()));
+        if (is_wanted(wanted, key)) visit(key, raw_field(entry.value()));
     }
-    return fields;
+    return std::nullopt;
 }
 
-std::expected<RawFields, Response> decode_form(std::string_view body, std::span<const std::string_view> wanted) {
-    RawFields fields;
+template <typename Visit>
+std::optional<Response> visit_form(std::string_view body, std::span<const std::string_view> wanted, Visit&& visit) {
     bool decoded = parse_params(body, [&](std::string key, std::string value) {
-        if (is_wanted(wanted, key)) fields.insert_or_assign(std::move(key), core::RawField::text(std::move(value)));
+        if (is_wanted(wanted, key)) visit(key, core::RawField::text(std::move(value)));
     });
-    if (!decoded) return std::unexpected(malformed_body("invalid form encoding"));
-    return fields;
+    if (!decoded) return malformed_body("invalid form encoding");
+    return std::nullopt;
+}
+
+// The body's wanted fields, handed to visit one by one; the 400 or 415 to send if it has none
+// to give. An empty body has no fields.
+template <typename Visit>
+std::optional<Response> visit_body(const Request& request, std::span<const std::string_view> wanted, Visit&& visit) {
+    if (request.body.empty()) return std::nullopt;
+    auto content_type = request.headers.find("Content-Type");
+    if (!content_type) return unsupported_media_type("");
+    switch (body_type(*content_type)) {
+        case BodyType::json: return visit_json(request.body, wanted, visit);
+        case BodyType::form: return visit_form(request.body, wanted, visit);
+        case BodyType::other: break;
+    }
+    return unsupported_media_type(media_type(*content_type));
 }
 
 constexpr std::array<std::string_view, 7> customer_fields = {
     "first_name", "last_name", "middle_name", "nationality", "dob", "email", "phone_number"};
+
+// Where a customer field's value goes: straight into the draft, with no map in between.
+std::optional<core::RawField>* draft_field(core::CustomerDraft& draft, std::string_view key) {
+    if (key == "first_name") return &draft.first_name;
+    if (key == "last_name") return &draft.last_name;
+    if (key == "middle_name") return &draft.middle_name;
+    if (key == "nationality") return &draft.nationality;
+    if (key == "dob") return &draft.dob;
+    if (key == "email") return &draft.email;
+    if (key == "phone_number") return &draft.phone_number;
+    return nullptr;
+}
 
 std::optional<core::RawField> take(RawFields& fields, std::string_view name) {
     auto it = fields.find(name);
@@ -107,28 +136,20 @@ std::optional<core::RawField> take(RawFields& fields, std::string_view name) {
 }  // namespace
 
 std::expected<RawFields, Response> decode_body(const Request& request, std::span<const std::string_view> wanted) {
-    if (request.body.empty()) return RawFields{};
-    auto content_type = request.headers.find("Content-Type");
-    if (!content_type) return std::unexpected(unsupported_media_type(""));
-    switch (body_type(*content_type)) {
-        case BodyType::json: return decode_json(request.body, wanted);
-        case BodyType::form: return decode_form(request.body, wanted);
-        case BodyType::other: break;
-    }
-    return std::unexpected(unsupported_media_type(media_type(*content_type)));
+    RawFields fields;
+    auto refused = visit_body(request, wanted, [&](std::string_view key, core::RawField value) {
+        fields.insert_or_assign(std::string(key), std::move(value));
+    });
+    if (refused) return std::unexpected(std::move(*refused));
+    return fields;
 }
 
 std::expected<core::CustomerDraft, Response> decode_customer(const Request& request) {
-    auto fields = decode_body(request, customer_fields);
-    if (!fields) return std::unexpected(std::move(fields.error()));
     core::CustomerDraft draft;
-    draft.first_name = take(*fields, "first_name");
-    draft.last_name = take(*fields, "last_name");
-    draft.middle_name = take(*fields, "middle_name");
-    draft.nationality = take(*fields, "nationality");
-    draft.dob = take(*fields, "dob");
-    draft.email = take(*fields, "email");
-    draft.phone_number = take(*fields, "phone_number");
+    auto refused = visit_body(request, customer_fields, [&](std::string_view key, core::RawField value) {
+        if (auto* field = draft_field(draft, key)) *field = std::move(value);
+    });
+    if (refused) return std::unexpected(std::move(*refused));
     return draft;
 }
 
