@@ -111,10 +111,10 @@ Query& Query::bind_text(int index, std::string&& value) {
 }
 
 Query& Query::bind_ulid(int index, const core::Ulid& ulid) {
-    if (ulid_texts_used_ == ulid_texts_.size()) return bind_text(index, ulid.to_string());
-    auto& text = ulid_texts_[ulid_texts_used_++];
-    text = ulid.text();
-    check(sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC));
+    if (ulid_text_bound_) return bind_text(index, ulid.to_string());
+    ulid_text_ = ulid.text();
+    ulid_text_bound_ = true;
+    check(sqlite3_bind_text(statement_, index, ulid_text_.data(), static_cast<int>(ulid_text_.size()), SQLITE_STATIC));
     return *this;
 }
 

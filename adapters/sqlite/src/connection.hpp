@@ -98,9 +98,9 @@ private:
 
     Connection& connection_;
     sqlite3_stmt* statement_;
-    // No statement of ours binds more than two ULIDs; a third is copied by SQLite.
-    std::array<std::array<char, 26>, 2> ulid_texts_{};
-    std::size_t ulid_texts_used_ = 0;
+    // Every statement of ours binds one ULID at most; a second one is copied by SQLite.
+    std::array<char, 26> ulid_text_;  // written by bind_ulid before SQLite reads it
+    bool ulid_text_bound_ = false;
 };
 
 }  // namespace jambo::sqlite::detail
