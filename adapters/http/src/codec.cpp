@@ -112,18 +112,31 @@ std::optional<Response> visit_body(const Request& request, std::span<const std::
     return unsupported_media_type(media_type(*content_type));
 }
 
-constexpr std::array<std::string_view, 7> customer_fields = {
-    "first_name", "last_name", "middle_name", "nationality", "dob", "email", "phone_number"};
+// The body's customer fields and where each goes in the draft, in one list: the names are
+// what the decoders look for, the members where a value goes with no map in between.
+struct DraftField {
+    std::string_view name;
+    std::optional<core::RawField> core::CustomerDraft::*member;
+};
+constexpr std::array<DraftField, 7> draft_fields{{
+    {"first_name", &core::CustomerDraft::first_name},
+    {"last_name", &core::CustomerDraft::last_name},
+    {"middle_name", &core::CustomerDraft::middle_name},
+    {"nationality", &core::CustomerDraft::nationality},
+    {"dob", &core::CustomerDraft::dob},
+    {"email", &core::CustomerDraft::email},
+    {"phone_number", &core::CustomerDraft::phone_number},
+}};
+constexpr auto customer_fields = [] {
+    std::array<std::string_view, draft_fields.size()> names;
+    for (std::size_t i = 0; i < names.size(); ++i) names[i] = draft_fields[i].name;
+    return names;
+}();
 
-// Where a customer field's value goes: straight into the draft, with no map in between.
 std::optional<core::RawField>* draft_field(core::CustomerDraft& draft, std::string_view key) {
-    if (key == "first_name") return &draft.first_name;
-    if (key == "last_name") return &draft.last_name;
-    if (key == "middle_name") return &draft.middle_name;
-    if (key == "nationality") return &draft.nationality;
-    if (key == "dob") return &draft.dob;
-    if (key == "email") return &draft.email;
-    if (key == "phone_number") return &draft.phone_number;
+    for (const auto& field : draft_fields) {
+        if (field.name == key) return &(draft.*field.member);
+    }
     return nullptr;
 }
 
