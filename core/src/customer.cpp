@@ -197,8 +197,8 @@ void check_field(const std::optional<RawField>& field, std::string_view name, Dr
 
 }  // namespace
 
-Result<Customer> validate_customer(const CustomerDraft& draft, DraftMode mode, const Customer& base,
-                                   const ValidationSettings& settings) {
+CheckedCustomer check_customer(const CustomerDraft& draft, DraftMode mode, const Customer& base,
+                               const ValidationSettings& settings) {
     Customer out = base;
     if (mode == DraftMode::full) {
         out = Customer{};
@@ -225,8 +225,14 @@ Result<Customer> validate_customer(const CustomerDraft& draft, DraftMode mode, c
                 [&](const std::string& v) { return rules::phone_number(v, settings.default_calling_code); },
                 [&](std::string v) { out.phone_number = std::move(v); });
 
-    if (!errors.empty()) return std::unexpected(Error::validation(std::move(errors)));
-    return out;
+    return CheckedCustomer{std::move(out), std::move(errors)};
+}
+
+Result<Customer> validate_customer(const CustomerDraft& draft, DraftMode mode, const Customer& base,
+                                   const ValidationSettings& settings) {
+    auto checked = check_customer(draft, mode, base, settings);
+    if (!checked.errors.empty()) return std::unexpected(Error::validation(std::move(checked.errors)));
+    return std::move(checked.customer);
 }
 
 }  // namespace jambo::core

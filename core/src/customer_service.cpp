@@ -14,15 +14,26 @@ std::chrono::year_month_day today(const Clock& clock) {
     return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())};
 }
 
-// Every field of `candidate` that another customer already holds.
+// Every field of `candidate` that another customer already holds, among those not in `bad`
+// (a field that failed its own rule has no value to compare).
 FieldErrors uniqueness_errors(CustomerRepository& customers, const Customer& candidate,
-                              const std::optional<Ulid>& self) {
+                              const std::optional<Ulid>& self, const FieldErrors& bad = {}) {
     FieldErrors errors;
-    if (customers.email_taken(candidate.email_key(), self)) errors["email"].emplace_back(messages::duplicate_email);
-    if (customers.phone_taken(candidate.phone_number, self)) {
+    if (!bad.contains("email") && customers.email_taken(candidate.email_key(), self)) {
+        errors["email"].emplace_back(messages::duplicate_email);
+    }
+    if (!bad.contains("phone_number") && customers.phone_taken(candidate.phone_number, self)) {
         errors["phone_number"].emplace_back(messages::duplicate_phone);
     }
     return errors;
+}
+
+// A draft that failed validation, with its taken email or phone number reported beside the
+// other fields' errors: all bad fields at once, as DRF, whose unique validators belong to the
+// fields. Only refused drafts are probed, so valid writes pay nothing for it.
+Error invalid_draft(CustomerRepository& customers, CheckedCustomer checked, const std::optional<Ulid>& self) {
+    checked.errors.merge(uniqueness_errors(customers, checked.customer, self, checked.errors));
+    return Error::validation(std::move(checked.errors));
 }
 
 // The store's unique indexes decide whether a write collides: probing email and phone first
@@ -80,15 +91,20 @@ Result<Registration> CustomerService::register_customer(const CustomerDraft& dra
 }
 
 void CustomerService::register_customer(const CustomerDraft& draft, Completion<Registration> then) {
-    auto customer = validate_customer(draft, DraftMode::full, Customer{}, validation_settings());
-    if (!customer) return then(Outcome<Registration>(std::unexpected(std::move(customer.error()))));
+    auto checked = check_customer(draft, DraftMode::full, Customer{}, validation_settings());
+    if (!checked.errors.empty()) {
+        return then(Outcome<Registration>(
+            in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<Registration> {
+                return std::unexpected(invalid_draft(tx.customers(), std::move(checked), std::nullopt));
+            })));
+    }
 
     // The token needs no write lock: made and hashed before taking it, as a store with one
     // writer (the SQLite store) serialises everything that runs inside.
     Secret token = make_bearer_token(random_);
     const TokenHash token_hash = hasher_.hash(token.text);
 
-    auto work = [this, customer = std::move(*customer), token = std::move(token.text),
+    auto work = [this, customer = std::move(checked.customer), token = std::move(token.text),
                  token_hash](Transaction& tx) mutable -> Result<Registration> {
         // The ulid is taken inside the write lock so ulid order is commit order.
         customer.ulid = ulids_.next();
@@ -161,12 +177,12 @@ Result<Listing> CustomerService::list(const Credentials& credentials, const Page
 
 Result<Customer> CustomerService::save_update(Transaction& tx, const Customer& current, const CustomerDraft& draft,
                                               DraftMode mode) {
-    auto updated = validate_customer(draft, mode, current, validation_settings());
-    if (!updated) return std::unexpected(std::move(updated.error()));
-    if (auto saved = tx.customers().update(*updated); !saved) {
-        return std::unexpected(collision_error(tx.customers(), *updated, current.ulid, saved.error()));
+    auto checked = check_customer(draft, mode, current, validation_settings());
+    if (!checked.errors.empty()) return std::unexpected(invalid_draft(tx.customers(), std::move(checked), current.ulid));
+    if (auto saved = tx.customers().update(checked.customer); !saved) {
+        return std::unexpected(collision_error(tx.customers(), checked.customer, current.ulid, saved.error()));
     }
-    return std::move(*updated);
+    return std::move(checked.customer);
 }
 
 Result<Customer> CustomerService::update_self(const Credentials& credentials, const CustomerDraft& draft,

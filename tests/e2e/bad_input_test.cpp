@@ -96,3 +96,29 @@ TEST_CASE("every bad input of contract section 5 leaves the stored data byte for
     CHECK(dump(dir) == before_sql);
     CHECK(client.request("GET", "/api/customers", auth(staff)).body == before_list);
 }
+
+TEST_CASE("a taken email or phone number is reported beside the request's other bad fields", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    auto staff = add_staff(dir);
+    HttpClient client(server.port());
+    auto first = body_of(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(1))));
+    auto second = body_of(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(2))));
+    const auto messages_of = [](const HttpResponse& response) {
+        REQUIRE(response.status == 400);
+        return boost::json::serialize(body_of(response).at("body"));
+    };
+
+    auto again = new_customer(1);
+    again["dob"] = "06/09/1912";
+    CHECK(messages_of(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(again))) ==
+          R"({"dob":["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],)"
+          R"("email":["customer with this Email already exists."],)"
+          R"("phone_number":["customer with this Phone Number already exists."]})");
+
+    const auto ulid = text(second.at("body").at("ulid"));
+    boost::json::object patch{{"email", first.at("body").at("email")}, {"first_name", " "}};
+    CHECK(messages_of(client.request("PATCH", "/api/customer/" + ulid, json_headers(staff), boost::json::serialize(patch))) ==
+          R"({"email":["customer with this Email already exists."],"first_name":["This field may not be blank."]})");
+    CHECK(body_of(client.request("GET", "/api/customer/" + ulid, auth(staff))).at("body") == second.at("body"));
+}

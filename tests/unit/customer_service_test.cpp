@@ -124,6 +124,31 @@ TEST_CASE("a registration colliding on email and phone reports both fields", "[c
                                           {"phone_number", one(messages::duplicate_phone)}});
 }
 
+TEST_CASE("a registration with another bad field still hears that its email and phone are taken",
+          "[core][register][duplicate]") {
+    World w;
+    (void)w.add_customer(1);
+    auto d = draft(1);
+    d.dob = text("06/09/1912");
+    auto r = w.customers.register_customer(d);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().fields == FieldErrors{{"dob", one(messages::bad_date)},
+                                          {"email", one(messages::duplicate_email)},
+                                          {"phone_number", one(messages::duplicate_phone)}});
+    CHECK(w.customer_count() == 1);
+}
+
+TEST_CASE("a field that fails its own rule is not also reported taken", "[core][register][duplicate]") {
+    World w;
+    (void)w.add_customer(1);
+    auto d = draft(1);
+    d.email = text("aaron1@example");  // aaron1@example.org is taken; this one is not an address
+    auto r = w.customers.register_customer(d);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().fields == FieldErrors{{"email", one(messages::invalid_email)},
+                                          {"phone_number", one(messages::duplicate_phone)}});
+}
+
 // ---- get
 
 TEST_CASE("staff can read any customer", "[core][get]") {
@@ -426,6 +451,20 @@ TEST_CASE("a failed update leaves the record exactly as it was", "[core][update_
     d.dob = text("2999-01-01");
     auto r = w.customers.update_self(bearer(me.token), d, DraftMode::full);
     CHECK(field_errors(r, "dob") == one(messages::future_date));
+    CHECK(w.stored(me.customer.ulid) == me.customer);
+}
+
+TEST_CASE("an update with a bad field and another customer's phone number reports both", "[core][update_self]") {
+    World w;
+    const auto other = w.add_customer(1);
+    const auto me = w.add_customer(2);
+    CustomerDraft patch;
+    patch.phone_number = text("0" + other.customer.phone_number.substr(3));  // the same number, written locally
+    patch.first_name = text("");
+    auto r = w.customers.update_self(bearer(me.token), patch, DraftMode::partial);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().fields == FieldErrors{{"first_name", one(messages::blank)},
+                                          {"phone_number", one(messages::duplicate_phone)}});
     CHECK(w.stored(me.customer.ulid) == me.customer);
 }
 

@@ -72,8 +72,19 @@ struct ValidationSettings {
     std::chrono::year_month_day today;
 };
 
-/// Validates every field at once. In partial mode `base` supplies the fields the draft lacks;
-/// in full mode `base` only supplies the ulid. Errors: validation, with every bad field.
+/// What validation made of a draft: each field that passed its rule, normalised, and the
+/// messages of each field that did not. `customer` is whole only when `errors` is empty.
+struct CheckedCustomer {
+    Customer customer;
+    FieldErrors errors;
+};
+
+/// Checks every field at once. In partial mode `base` supplies the fields the draft lacks;
+/// in full mode `base` only supplies the ulid.
+[[nodiscard]] CheckedCustomer check_customer(const CustomerDraft& draft, DraftMode mode, const Customer& base,
+                                             const ValidationSettings& settings);
+
+/// check_customer, as a Result. Errors: validation, with every bad field.
 [[nodiscard]] Result<Customer> validate_customer(const CustomerDraft& draft, DraftMode mode,
                                                  const Customer& base,
                                                  const ValidationSettings& settings);
