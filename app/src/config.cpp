@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <list>
 #include <thread>
 
 namespace jambo::app {
@@ -101,22 +102,44 @@ struct RawSettings {
     std::string mail_retry_for = "24h";
 };
 
-void add_common(CLI::App& command, Config& config, RawSettings& raw) {
-    command.add_option("--db", config.db, "SQLite database file (created and migrated if missing)")
+// The options every command takes, one copy per command: CLI11 also reads the environment
+// variables of the commands that were not chosen, and a copy shared by all of them would take
+// a variable's value after the chosen command's flag had set it (the flag must win).
+struct CommonOptions {
+    CLI::App* command = nullptr;
+    std::string db;
+    std::string durability;
+    std::string log_level;
+    std::string log_format;
+};
+
+void add_common(CLI::App& command, std::list<CommonOptions>& commons, const Config& config, const RawSettings& raw) {
+    auto& own = commons.emplace_back(CommonOptions{&command, config.db, raw.durability, config.log_level, raw.log_format});
+    command.add_option("--db", own.db, "SQLite database file (created and migrated if missing)")
         ->envname("JAMBO_DB")
         ->capture_default_str();
-    command.add_option("--durability", raw.durability, "normal: survives a crash; full: also power loss")
+    command.add_option("--durability", own.durability, "normal: survives a crash; full: also power loss")
         ->envname("JAMBO_DURABILITY")
         ->check(CLI::IsMember({"normal", "full"}))
         ->capture_default_str();
-    command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error, critical or off")
+    command.add_option("--log-level", own.log_level, "trace, debug, info, warn, error, critical or off")
         ->envname("JAMBO_LOG_LEVEL")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
-    command.add_option("--log-format", raw.log_format, "text, or json for one JSON object per line")
+    command.add_option("--log-format", own.log_format, "text, or json for one JSON object per line")
         ->envname("JAMBO_LOG_FORMAT")
         ->check(CLI::IsMember({"text", "json"}))
         ->capture_default_str();
+}
+
+void take_chosen_common(const std::list<CommonOptions>& commons, Config& config, RawSettings& raw) {
+    for (const auto& own : commons) {
+        if (!own.command->parsed()) continue;
+        config.db = own.db;
+        raw.durability = own.durability;
+        config.log_level = own.log_level;
+        raw.log_format = own.log_format;
+    }
 }
 
 void add_mail_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
@@ -266,6 +289,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     auto& command = invocation.command;
     config.serve.server.threads = std::max(1U, std::thread::hardware_concurrency());
     RawSettings raw;
+    std::list<CommonOptions> commons;  // a list: add_option keeps pointers into each element
 
     CLI::App app{"Jambo: customer records with data-protection rights", "jambo"};
     app.set_version_flag("--version", "jambo " + std::string(version));
@@ -274,35 +298,35 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
                "variable; flags win.");
 
     auto* serve = app.add_subcommand("serve", "Run the HTTP server (the default)");
-    add_common(*serve, config, raw);
+    add_common(*serve, commons, config, raw);
     add_serve_options(*serve, config.serve, raw);
 
     auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema and exit");
-    add_common(*migrate, config, raw);
+    add_common(*migrate, commons, config, raw);
 
     auto* staff = app.add_subcommand("staff", "Staff accounts");
     staff->require_subcommand(1, 1);
     auto* staff_add = staff->add_subcommand("add", "Create a staff account; prints its first token");
-    add_common(*staff_add, config, raw);
+    add_common(*staff_add, commons, config, raw);
     staff_add->add_option("--email", command.email, "The account's email address")->required();
     staff_add->add_option("--name", command.name, "The account's display name");
     auto* staff_list = staff->add_subcommand("list", "List staff accounts");
-    add_common(*staff_list, config, raw);
+    add_common(*staff_list, commons, config, raw);
 
     auto* token = app.add_subcommand("token", "Bearer tokens");
     token->require_subcommand(1, 1);
     auto* issue = token->add_subcommand("issue", "Print a new token for a customer or a staff account");
-    add_common(*issue, config, raw);
+    add_common(*issue, commons, config, raw);
     auto* subject = issue->add_option_group("subject", "Whom the token speaks for (exactly one)");
     subject->add_option("--customer", command.customer, "The customer's ULID");
     subject->add_option("--staff", command.email, "The staff account's email");
     subject->require_option(1, 1);
     auto* revoke = token->add_subcommand("revoke", "Revoke one token");
-    add_common(*revoke, config, raw);
+    add_common(*revoke, commons, config, raw);
     revoke->add_option("TOKEN", command.token, "The token to revoke")->required();
 
     auto* backup = app.add_subcommand("backup", "Consistent online copy of the database");
-    add_common(*backup, config, raw);
+    add_common(*backup, commons, config, raw);
     backup->add_option("FILE", command.file, "Destination file")->required();
 
     try {
@@ -324,6 +348,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     if (issue->parsed()) command.kind = CommandKind::token_issue;
     if (revoke->parsed()) command.kind = CommandKind::token_revoke;
     if (backup->parsed()) command.kind = CommandKind::backup;
+    take_chosen_common(commons, config, raw);
     finish(config, raw);
     return invocation;
 }

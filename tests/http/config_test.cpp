@@ -58,6 +58,29 @@ TEST_CASE("every setting reads its environment variable - and a flag wins", "[ht
     CHECK(config.serve.server.header_timeout == std::chrono::milliseconds(1500));
 }
 
+TEST_CASE("every command's --db, --durability and log flags win over their variables", "[http]") {
+    Env db("JAMBO_DB", "/tmp/env.db");
+    Env durability("JAMBO_DURABILITY", "full");
+    Env level("JAMBO_LOG_LEVEL", "error");
+    Env format("JAMBO_LOG_FORMAT", "json");
+    const std::vector<std::vector<std::string>> commands = {
+        {"serve"}, {"migrate"}, {"staff", "add", "--email", "e@x.test"}, {"staff", "list"},
+        {"token", "issue", "--customer", "01HWJ8WH9X8WBK65EMGY9YKPBS"}, {"token", "revoke", "jmb_x"},
+        {"backup", "copy.db"}, {}};
+    for (auto args : commands) {
+        INFO((args.empty() ? std::string("(no command)") : args.front()) + (args.size() > 1 ? " " + args[1] : ""));
+        CHECK(parsed(args).config.db == "/tmp/env.db");
+        for (std::string flag : {"--db=/tmp/flag.db", "--durability=normal", "--log-level=debug", "--log-format=text"}) {
+            args.push_back(flag);
+        }
+        const auto config = parsed(args).config;
+        CHECK(config.db == "/tmp/flag.db");
+        CHECK(config.durability == sqlite::Durability::normal);
+        CHECK(config.log_level == "debug");
+        CHECK(config.log_format == app::LogFormat::text);
+    }
+}
+
 TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]") {
     for (const auto& args : std::vector<std::vector<std::string>>{{"--bogus"},
                                                                   {"--threads", "0"},
