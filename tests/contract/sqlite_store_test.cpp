@@ -13,6 +13,7 @@
 
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -362,6 +363,52 @@ TEST_CASE("sqlite: backup_to copies one consistent snapshot while a writer runs"
     for (std::uint64_t n = 1000; expected.size() < copied.size(); ++n) expected.push_back(customer(n));
     CHECK(copied == expected);
     CHECK(copied.size() >= initial.size() + (before_backup - 999));
+}
+
+TEST_CASE("sqlite: the database, its WAL and a backup are readable by their owner only",
+          "[contract][sqlite][backup]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    const auto mode = [](const std::string& file) {
+        struct stat info {};
+        REQUIRE(::stat(file.c_str(), &info) == 0);
+        return info.st_mode & 0777;
+    };
+    SqliteStore store({.path = path});
+    insert_customers(store, {1, 2});
+    CHECK(mode(path) == 0600);
+    CHECK(mode(path + "-wal") == 0600);
+    CHECK(mode(path + "-shm") == 0600);
+    store.backup_to(dir.file("backup.db"));
+    CHECK(mode(dir.file("backup.db")) == 0600);
+}
+
+TEST_CASE("sqlite: a backup that cannot be written says why and leaves no copy behind",
+          "[contract][sqlite][backup]") {
+    TempDir dir;
+    SqliteStore store({.path = dir.file("jambo.db")});
+    insert_customers(store, {1});
+    const auto refusal = [&](const std::string& destination) {
+        try {
+            store.backup_to(destination);
+        } catch (const std::exception& e) {
+            return std::string(e.what());
+        }
+        FAIL("backup_to " << destination << " succeeded");
+        return std::string();
+    };
+    std::filesystem::create_directory(dir.file("folder"));
+    CHECK(refusal(dir.file("folder")) == "backup destination " + dir.file("folder") + " is a directory; name a file in it");
+    CHECK(refusal(dir.file("folder/")) == "backup destination " + dir.file("folder/") + " is a directory; name a file in it");
+    CHECK(refusal(dir.file("missing/copy.db")) == "backup destination " + dir.file("missing/copy.db") + ": directory " +
+                                                      dir.file("missing") + " does not exist");
+    CHECK(refusal(dir.file("jambo.db")) == "backup destination " + dir.file("jambo.db") + " is the live database");
+    std::vector<std::string> left;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.file(""))) {
+        left.push_back(entry.path().filename().string());
+    }
+    std::sort(left.begin(), left.end());
+    CHECK(left == std::vector<std::string>{"folder", "jambo.db", "jambo.db-shm", "jambo.db-wal"});
 }
 
 TEST_CASE("sqlite: a writer locked out past the busy timeout gets StoreUnavailable",

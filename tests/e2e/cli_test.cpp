@@ -72,6 +72,10 @@ TEST_CASE("the admin commands work on the database a running server uses", "[e2e
     REQUIRE(backup.status == 0);
     auto restored = run_jambo(dir, {"staff", "list", "--db", copy});
     CHECK(restored.out.find("Ops") != std::string::npos);
+    auto into_folder = run_jambo(dir, {"backup", dir.path.string(), "--db", dir.db()});
+    CHECK(into_folder.status == 1);
+    CHECK(into_folder.err == "jambo: backup destination " + dir.path.string() + " is a directory; name a file in it\n");
+    CHECK_FALSE(std::filesystem::exists(dir.path.string() + ".partial"));
     CHECK(run_jambo(dir, {"migrate", "--db", dir.db()}).status == 0);
     CHECK(client.request("GET", "/api/status").status == 200);
     CHECK(server.stop() == 0);

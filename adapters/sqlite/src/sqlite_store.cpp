@@ -10,8 +10,13 @@
 #include <SQLiteCpp/Backup.h>
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -92,9 +97,45 @@ void remove_sidecars(const std::string& database) {
     for (const char* suffix : {"-wal", "-shm", "-journal"}) std::filesystem::remove(database + suffix);
 }
 
+// A failed backup's leftovers: they hold customer data.
+void remove_quietly(const std::string& database) noexcept {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(database + suffix, ignored);
+}
+
+// Customer records are for their owner's eyes: a database or a backup this store creates is
+// mode 0600 (SQLite would create it 0644 under the usual umask), and SQLite gives the -wal and
+// -shm files the database file's mode. Returns false if the file was there already; errors
+// other than that are left to whoever opens the file next, which names them.
+bool create_owner_only(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return false;
+    ::close(fd);
+    return true;
+}
+
+// A backup's destination must be a file name in an existing directory; said here, before the
+// copy, rather than as a failure to open the source.
+void check_backup_destination(const std::string& destination, const std::string& live) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (fs::is_directory(destination, error)) {
+        throw std::invalid_argument("backup destination " + destination + " is a directory; name a file in it");
+    }
+    if (fs::exists(destination, error) && fs::equivalent(destination, live, error)) {
+        throw std::invalid_argument("backup destination " + destination + " is the live database");
+    }
+    const fs::path parent = fs::path(destination).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent, error)) {
+        throw std::invalid_argument("backup destination " + destination + ": directory " + parent.string() +
+                                    " does not exist");
+    }
+}
+
 }  // namespace
 
-SqliteStore::SqliteStore(SqliteOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+SqliteStore::SqliteStore(SqliteOptions options)
+    : impl_((create_owner_only(options.path), std::make_unique<Impl>(std::move(options)))) {
     impl_->translating([&] {
         auto lease = impl_->pool->acquire();
         detail::migrate(lease.connection());
@@ -138,22 +179,29 @@ bool SqliteStore::healthy() {
 
 void SqliteStore::backup_to(const std::string& destination) {
     namespace fs = std::filesystem;
-    if (fs::exists(destination) && fs::equivalent(destination, impl_->options.path)) {
-        throw std::invalid_argument("backup destination " + destination + " is the live database");
-    }
+    check_backup_destination(destination, impl_->options.path);
     // Written beside the destination and renamed over it, so a failed backup never leaves a
-    // half-written file under the destination's name.
+    // half-written file under the destination's name, nor a copy of the data anywhere.
     const std::string partial = destination + ".partial";
     fs::remove(partial);
     remove_sidecars(partial);
-    impl_->translating([&] {
-        const auto source = impl_->pool->open();
-        SQLite::Database target(partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-        copy_pages(target, source->database(), impl_->options.busy_timeout);
-    });
-    // A -wal left by an older file at the destination would otherwise be replayed into this one.
-    remove_sidecars(destination);
-    fs::rename(partial, destination);
+    try {
+        if (!create_owner_only(partial)) {
+            throw std::invalid_argument("backup destination " + destination + ": cannot create " + partial + ": " +
+                                        std::strerror(errno));
+        }
+        impl_->translating([&] {
+            const auto source = impl_->pool->open();
+            SQLite::Database target(partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+            copy_pages(target, source->database(), impl_->options.busy_timeout);
+        });
+        // A -wal left by an older file at the destination would otherwise be replayed into this one.
+        remove_sidecars(destination);
+        fs::rename(partial, destination);
+    } catch (...) {
+        remove_quietly(partial);
+        throw;
+    }
 }
 
 void SqliteStore::checkpoint() {
