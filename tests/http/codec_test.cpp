@@ -117,10 +117,15 @@ TEST_CASE("a browser's Accept header prefers HTML - API clients' do not", "[http
     CHECK(http::prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"));
     CHECK(http::prefers_html("text/html"));
     CHECK(http::prefers_html("text/*, application/json;q=0.5"));
+    CHECK(http::prefers_html("text/html, */*"));  // JSON only through the wildcard
+    CHECK(http::prefers_html("text/html;q=0.8, */*;q=0.8"));
+    CHECK(http::prefers_html("text/*, */*"));
     CHECK_FALSE(http::prefers_html(std::nullopt));
     CHECK_FALSE(http::prefers_html("*/*"));
     CHECK_FALSE(http::prefers_html("application/json"));
     CHECK_FALSE(http::prefers_html("application/json, text/html"));
+    CHECK_FALSE(http::prefers_html("text/html, application/json"));  // both named: no preference
+    CHECK_FALSE(http::prefers_html("application/*, text/*"));
     CHECK_FALSE(http::prefers_html("text/html;q=0.5, application/json"));
     CHECK_FALSE(http::prefers_html("text/html;q=0, */*"));
 }

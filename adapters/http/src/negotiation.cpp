@@ -44,7 +44,7 @@ void consider(Quality& best, std::string_view range, double q, std::string_view 
     if (specificity > best.specificity) best = Quality{specificity, q};
 }
 
-double quality_of(std::string_view accept, std::string_view type, std::string_view subtype) {
+Quality quality_of(std::string_view accept, std::string_view type, std::string_view subtype) {
     Quality best;
     while (!accept.empty()) {
         auto comma = accept.find(',');
@@ -55,14 +55,20 @@ double quality_of(std::string_view accept, std::string_view type, std::string_vi
         auto q = semicolon == std::string_view::npos ? 1.0 : parse_q(item.substr(semicolon + 1));
         consider(best, range, q, type, subtype);
     }
-    return best.specificity < 0 ? 0.0 : best.q;
+    if (best.specificity < 0) best.q = 0.0;
+    return best;
 }
 
 }  // namespace
 
 bool prefers_html(std::optional<std::string_view> accept) {
     if (!accept) return false;
-    return quality_of(*accept, "text", "html") > quality_of(*accept, "application", "json");
+    const Quality html = quality_of(*accept, "text", "html");
+    const Quality json = quality_of(*accept, "application", "json");
+    if (html.q != json.q) return html.q > json.q;
+    // A tie: the client that names text/html and takes JSON only through a wildcard
+    // ("text/html, */*", as some link scanners send) is a browser, and its GET must not delete.
+    return html.q > 0.0 && html.specificity > json.specificity;
 }
 
 }  // namespace jambo::http

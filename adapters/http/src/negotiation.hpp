@@ -6,8 +6,10 @@
 
 namespace jambo::http {
 
-/// True when the Accept header ranks text/html strictly above application/json (RFC 9110
-/// 12.5.1: the most specific matching range gives each type its quality).
+/// True when the Accept header ranks text/html above application/json (RFC 9110 12.5.1: the
+/// most specific matching range gives each type its quality). At equal quality, text/html wins
+/// only if it is matched more specifically than JSON ("text/html, */*"); no header, "*/*" and
+/// "text/html, application/json" are JSON clients.
 [[nodiscard]] bool prefers_html(std::optional<std::string_view> accept);
 
 }  // namespace jambo::http
