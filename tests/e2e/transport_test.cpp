@@ -85,6 +85,33 @@ TEST_CASE("oversized bodies and header sections get 413 and 431 - and the connec
     CHECK(garbage.read_response().status == 400);
 }
 
+TEST_CASE("an HTTP/1.1 request needs one Host header - and a request line past the limit gets 414", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    const auto answer = [&](const std::string& request) {
+        HttpClient client(server.port());
+        client.connect();
+        client.send_raw(request);
+        return client.read_response();
+    };
+    const char* host_message = "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.";
+    auto without = answer("GET /api/status HTTP/1.1\r\n\r\n");
+    CHECK(without.status == 400);
+    CHECK(body_of(without).at("body") == host_message);
+    CHECK(without.header("Connection") == "close");
+    auto twice = answer("GET /api/status HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n");
+    CHECK(twice.status == 400);
+    CHECK(body_of(twice).at("body") == host_message);
+    CHECK(answer("GET /api/status HTTP/1.1\r\nHost: a.example\r\n\r\n").status == 200);
+    CHECK(answer("GET /api/status HTTP/1.0\r\n\r\n").status == 200);  // HTTP/1.0 has no Host rule
+
+    auto long_target = answer("GET /api/status?" + std::string(20 * 1024, 'q') + " HTTP/1.1\r\nHost: a.example\r\n\r\n");
+    CHECK(long_target.status == 414);
+    CHECK(body_of(long_target).at("body") == "Request target too long.");
+    auto long_field = answer("GET /api/status HTTP/1.1\r\nHost: a.example\r\nX-Big: " + std::string(20 * 1024, 'h') + "\r\n\r\n");
+    CHECK(long_field.status == 431);
+}
+
 TEST_CASE("a client sending its header one byte a second is cut off by the header timeout", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir, {"--header-timeout", "2s"});

@@ -132,10 +132,17 @@ struct Connection {
     }
 
     // As the server's Connection::reject.
-    void reject(beast::error_code ec) {
-        auto response = ec == bhttp::error::header_limit ? jambo::http::header_too_large()
-                        : ec == bhttp::error::body_limit ? jambo::http::payload_too_large()
-                                                         : jambo::http::malformed_request();
+    void reject(beast::error_code ec, const beast::flat_buffer& buffer) {
+        const auto* data = static_cast<const char*>(buffer.data().data());
+        const bool line_unfinished = std::string_view(data, buffer.size()).find('\n') == std::string_view::npos;
+        answer_and_close(ec == bhttp::error::header_limit
+                             ? (line_unfinished ? jambo::http::target_too_long() : jambo::http::header_too_large())
+                         : ec == bhttp::error::body_limit ? jambo::http::payload_too_large()
+                                                          : jambo::http::malformed_request());
+    }
+
+    // As the server's Connection::answer_and_close.
+    void answer_and_close(jambo::http::Response response) {
         std::string method;
         std::string target;
         std::optional<std::string_view> sent_id;
@@ -146,7 +153,8 @@ struct Connection {
         }
         response.headers.add("X-Request-Id", jambo::http::choose_request_id(sent_id));
         response.headers.add("Cache-Control", "no-store");
-        check(response.status == 400 || response.status == 413 || response.status == 431, "parse errors are 4xx");
+        check(response.status == 400 || response.status == 413 || response.status == 414 || response.status == 431,
+              "parse errors are 4xx");
         check_response(response, jambo::http::Framing{false, false, 11}, world, method, target);
         open = false;
     }
@@ -177,9 +185,15 @@ struct Connection {
             auto used = parser->put(buffer.data(), ec);
             buffer.consume(used);
             if (ec == bhttp::error::need_more) return;
-            if (ec) return reject(ec);
+            if (ec) return reject(ec, buffer);
             if (used == 0 && !parser->is_done() && header_seen) return;
-            if (!header_seen && parser->is_header_done()) header_seen = true;
+            if (!header_seen && parser->is_header_done()) {
+                header_seen = true;
+                // As the server's Connection::on_header.
+                if (parser->get().version() >= 11 && parser->get().count(bhttp::field::host) != 1) {
+                    return answer_and_close(jambo::http::host_missing_or_repeated());
+                }
+            }
             if (parser->is_done()) {
                 dispatch();
                 new_parser();

@@ -115,6 +115,12 @@ Response header_too_large() { return message_response(431, "Request header field
 
 Response malformed_request() { return message_response(400, "Malformed HTTP request."); }
 
+Response host_missing_or_repeated() {
+    return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
+}
+
+Response target_too_long() { return message_response(414, "Request target too long."); }
+
 Response internal_error() { return message_response(500, "Internal server error."); }
 
 Response store_unavailable() { return message_response(503, unavailable_message); }

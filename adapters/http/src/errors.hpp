@@ -28,6 +28,10 @@ void add_error_headers(Response& response, const core::Error& error);
 [[nodiscard]] Response payload_too_large();
 [[nodiscard]] Response header_too_large();
 [[nodiscard]] Response malformed_request();
+/// RFC 9112 3.2: an HTTP/1.1 request with no Host field, or more than one.
+[[nodiscard]] Response host_missing_or_repeated();
+/// A request line that alone passes the header size limit.
+[[nodiscard]] Response target_too_long();
 [[nodiscard]] Response internal_error();
 [[nodiscard]] Response store_unavailable();
 [[nodiscard]] Response server_busy();

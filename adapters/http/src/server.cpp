@@ -295,6 +295,10 @@ private:
     bool on_header() {
         header_seen_ = true;
         deadline_ = started_ + options().request_timeout;
+        if (parser_->get().version() >= 11 && parser_->get().count(bhttp::field::host) != 1) {
+            answer_and_close(host_missing_or_repeated());
+            return false;
+        }
         auto expect = parser_->get()[bhttp::field::expect];
         if (parser_->is_done() || !iequals(expect, "100-continue")) return true;
         asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
@@ -306,9 +310,20 @@ private:
     }
 
     void reject(ErrorCode ec) {
-        auto response = ec == bhttp::error::header_limit ? header_too_large()
-                        : ec == bhttp::error::body_limit ? payload_too_large()
-                                                         : malformed_request();
+        answer_and_close(ec == bhttp::error::header_limit ? (request_line_unfinished() ? target_too_long() : header_too_large())
+               : ec == bhttp::error::body_limit ? payload_too_large()
+                                                : malformed_request());
+    }
+
+    // The parser keeps an unfinished header in buffer_: no line end in it means the request
+    // line alone went past the limit.
+    bool request_line_unfinished() const {
+        const auto* data = static_cast<const char*>(buffer_.data().data());
+        return std::string_view(data, buffer_.size()).find('\n') == std::string_view::npos;
+    }
+
+    // Answers a request the server cannot take, and closes the connection after it.
+    void answer_and_close(Response response) {
         request_.method_text.clear();
         request_.target.clear();
         std::optional<std::string_view> sent_id;

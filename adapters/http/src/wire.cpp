@@ -19,6 +19,7 @@ std::string_view reason_phrase(unsigned status) {
         case 408: return "Request Timeout";
         case 410: return "Gone";
         case 413: return "Content Too Large";
+        case 414: return "URI Too Long";
         case 415: return "Unsupported Media Type";
         case 429: return "Too Many Requests";
         case 431: return "Request Header Fields Too Large";
