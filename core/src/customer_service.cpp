@@ -5,6 +5,7 @@
 #include "text.hpp"
 
 #include <charconv>
+#include <limits>
 
 namespace jambo::core {
 
@@ -59,6 +60,15 @@ std::optional<std::uint64_t> parse_positive(std::string_view text) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value == 0) return std::nullopt;
     return value;
+}
+
+// DRF's page size: a positive integer, capped by the caller; digits past any integer's range
+// are a very large size (capped too), not an unusable one.
+std::optional<std::uint64_t> parse_page_size(std::string_view text) {
+    if (auto value = parse_positive(text)) return value;
+    const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+    if (digits && text.find_first_not_of('0') != std::string_view::npos) return std::numeric_limits<std::uint64_t>::max();
+    return std::nullopt;
 }
 
 Result<Customer> require_staff_target(Transaction& tx, const Principal& who, std::string_view ulid_text) {
@@ -146,7 +156,7 @@ Result<Listing> CustomerService::list(const Credentials& credentials, const Page
         std::uint32_t size = policy_.default_page_size;
         // As DRF: an unusable page_size falls back to the default, a large one is capped.
         if (request.page_size) {
-            if (const auto given = parse_positive(*request.page_size)) {
+            if (const auto given = parse_page_size(*request.page_size)) {
                 size = static_cast<std::uint32_t>(std::min<std::uint64_t>(*given, policy_.max_page_size));
                 page.page_size_param = size;
             }

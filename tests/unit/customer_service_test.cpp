@@ -346,6 +346,13 @@ TEST_CASE("the page size is capped at 100", "[core][list][paging]") {
     const auto p = as_page(w.customers.list(bearer(staff), page(std::nullopt, "500")));
     CHECK(p.customers.size() == 100);
     CHECK(p.count == 101);
+    // Past any integer's range it is still a large page size, as DRF's int() makes it.
+    const auto huge = as_page(w.customers.list(bearer(staff), page(std::nullopt, "99999999999999999999999")));
+    CHECK(huge.customers.size() == 100);
+    CHECK(huge.page_size_param == std::uint32_t{100});
+    const auto zeros = as_page(w.customers.list(bearer(staff), page(std::nullopt, "000000000000000000000000")));
+    CHECK(zeros.customers.size() == 50);
+    CHECK_FALSE(zeros.page_size_param.has_value());
 }
 
 TEST_CASE("keyset paging returns the customers after a ulid", "[core][list][keyset]") {
