@@ -32,11 +32,12 @@ std::string check_listen(const std::string& text) {
 std::string check_public_url(const std::string& text) {
     std::string_view url = text;
     while (url.ends_with('/')) url.remove_suffix(1);
-    bool scheme = url.starts_with("http://") || url.starts_with("https://");
-    auto rest = url.substr(url.find("://") + 3);
-    bool clean = std::ranges::none_of(url, [](char c) { return c <= ' ' || c == 0x7f || c == '?' || c == '#'; });
-    return scheme && clean && !rest.empty() && !rest.starts_with('/') ? std::string()
-                                                                       : "expected http(s)://host[:port][/path]";
+    const bool scheme = url.starts_with("http://") || url.starts_with("https://");
+    const bool clean = std::ranges::none_of(url, [](char c) { return c <= ' ' || c == 0x7f || c == '?' || c == '#'; });
+    // Everything before the path must be an origin: a host, a port that exists, no user info.
+    const auto path = scheme ? url.find('/', url.find("://") + 3) : std::string_view::npos;
+    return scheme && clean && core::normalise_origin(url.substr(0, path)) ? std::string()
+                                                                           : "expected http(s)://host[:port][/path]";
 }
 
 std::string check_origins(const std::string& text) {

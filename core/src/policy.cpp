@@ -20,9 +20,11 @@ std::optional<std::string> normalise_origin(std::string_view origin) {
     if (const auto colon = authority.rfind(':'); colon != std::string_view::npos && authority.back() != ']') {
         host = authority.substr(0, colon);
         port = authority.substr(colon + 1);
-        if (port.empty() || port.size() > 5) return std::nullopt;
-        for (char c : port) {
-            if (!text::is_digit(c)) return std::nullopt;
+        unsigned number = 0;
+        const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+        if (port.empty() || !text::is_digit(port.front()) || error != std::errc{} ||
+            end != port.data() + port.size() || number == 0 || number > 65535) {
+            return std::nullopt;
         }
     }
     if (host.empty()) return std::nullopt;

@@ -88,6 +88,10 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
                                                                   {"--deletion-token-ttl", "soon"},
                                                                   {"--confirm-on-get", "always"},
                                                                   {"--allowed-origins", "ftp://x"},
+                                                                  {"--allowed-origins", "https://a.example:99999"},
+                                                                  {"--public-url", "http://x.example:0"},
+                                                                  {"--public-url", "http://user@x.example/jambo"},
+                                                                  {"--public-url", "http://x.example:65536/"},
                                                                   {"--log-format", "xml"},
                                                                   {"staff", "add"},
                                                                   {"token", "issue"},
@@ -102,6 +106,12 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
     }
     Env bad("JAMBO_THREADS", "many");
     CHECK(early_exit({}).code == 2);
+}
+
+TEST_CASE("a public URL may carry a port and a path", "[http]") {
+    CHECK(parsed({"--public-url", "https://x.example:8443/jambo/"}).config.serve.public_url ==
+          "https://x.example:8443/jambo");
+    CHECK(parsed({"--public-url", "http://[::1]:8000"}).config.serve.public_url == "http://[::1]:8000");
 }
 
 TEST_CASE("jambo --help lists the subcommands and --version prints the version", "[http]") {

@@ -29,6 +29,18 @@ TEST_CASE("an origin with another scheme, no host, or a path is refused", "[core
     CHECK_FALSE(normalise_origin("").has_value());
 }
 
+TEST_CASE("an origin's port is a real port - and user info is refused", "[core][policy]") {
+    CHECK(normalise_origin("https://app.example:1") == "https://app.example:1");
+    CHECK(normalise_origin("https://app.example:65535") == "https://app.example:65535");
+    CHECK(normalise_origin("http://[::1]:8000") == "http://[::1]:8000");
+    for (const char* bad : {"https://app.example:0", "https://app.example:65536", "https://app.example:99999",
+                            "https://app.example:", "https://app.example:+80", "https://app.example:8o",
+                            "https://user@app.example", "https://user:pw@app.example:443"}) {
+        INFO(bad);
+        CHECK_FALSE(normalise_origin(bad).has_value());
+    }
+}
+
 TEST_CASE("durations accept seconds, minutes, hours, days and plain seconds", "[core][policy]") {
     CHECK(parse_duration("90s") == std::chrono::seconds{90});
     CHECK(parse_duration("10m") == std::chrono::seconds{600});

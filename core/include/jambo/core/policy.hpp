@@ -21,7 +21,8 @@ struct Policy {
 
 /// Normalises an origin for comparison and for building links: scheme and host lower-cased,
 /// one trailing '/' dropped. Returns nullopt unless it is `scheme://host[:port]` with an
-/// http or https scheme, a non-empty host and nothing after the port.
+/// http or https scheme, a non-empty host, a port (if any) from 1 to 65535 and nothing after it
+/// (no user info, path, query or fragment).
 [[nodiscard]] std::optional<std::string> normalise_origin(std::string_view origin);
 
 /// Parses a duration like "90s", "10m", "2h", "1d" or plain seconds "3600"; must be > 0.
