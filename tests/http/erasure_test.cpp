@@ -170,3 +170,20 @@ TEST_CASE("a browser sees a page with a POST button - GET never deletes - the PO
     CHECK(again.status == 404);
     CHECK(again.headers.find("Content-Type") == "text/html; charset=utf-8");
 }
+
+TEST_CASE("HEAD of the link never deletes - for API clients and browsers alike", "[http]") {
+    ApiFixture f;  // confirm-on-get api: a JSON client's GET would delete
+    auto [ulid, token] = f.add_customer(1);
+    REQUIRE(request_deletion(f, ulid, token).status == 200);
+    auto link = confirm_path(f.latest_deletion_token());
+    auto api_head = f.call(Method::head, link, {}, {{"Accept", "*/*"}});
+    CHECK(api_head.status == 200);
+    CHECK(api_head.headers.find("Content-Type") == "application/json; charset=utf-8");
+    auto browser_head = f.call(Method::head, link, {}, {{"Accept", browser_accept}});
+    CHECK(browser_head.status == 200);
+    CHECK(browser_head.headers.find("Content-Type") == "text/html; charset=utf-8");
+    CHECK(customer_count(f) == 1);
+    CHECK(f.call(Method::head, confirm_path("not-a-token")).status == 404);
+    CHECK(f.call(Method::get, link, {}, {{"Accept", "*/*"}}).status == 200);  // the link still works
+    CHECK(customer_count(f) == 0);
+}

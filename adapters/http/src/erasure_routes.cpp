@@ -35,18 +35,26 @@ void Api::add_erasure_routes() {
                                      : refusal(requested.error());
                 });
 
+    // What the link would do, with no side effect: the page for a browser, else a sentence.
+    const auto describe = [&erasure](const Request& request, const PathParams& params) {
+        auto preview = erasure.preview(params[0]);
+        if (wants_page(request)) return preview ? confirm_page(*preview) : error_page(preview.error());
+        return preview ? message_response(200, describe_only) : refusal(preview.error());
+    };
+
     // GET never deletes for a browser (mail scanners prefetch links like browsers do); the
     // page's button POSTs.
     router_.add({Method::get}, "/api/customer/{token}/delete/confirm",
-                [&erasure, confirm_on_get](const Request& request, const PathParams& params) {
-                    if (wants_page(request)) {
-                        auto preview = erasure.preview(params[0]);
-                        return preview ? confirm_page(*preview) : error_page(preview.error());
+                [&erasure, confirm_on_get, describe](const Request& request, const PathParams& params) {
+                    if (!wants_page(request) && confirm_on_get == ConfirmOnGet::api) {
+                        return confirmed(request, erasure.confirm(params[0]));
                     }
-                    if (confirm_on_get == ConfirmOnGet::api) return confirmed(request, erasure.confirm(params[0]));
-                    auto preview = erasure.preview(params[0]);
-                    return preview ? message_response(200, describe_only) : refusal(preview.error());
+                    return describe(request, params);
                 });
+
+    // HEAD is safe by definition, so it never runs GET's deletion: it answers as GET does
+    // when GET only describes.
+    router_.add({Method::head}, "/api/customer/{token}/delete/confirm", describe);
 
     router_.add({Method::post}, "/api/customer/{token}/delete/confirm",
                 [&erasure](const Request& request, const PathParams& params) {
