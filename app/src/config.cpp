@@ -1,6 +1,7 @@
 #include <jambo/app/config.hpp>
 
 #include <jambo/core/policy.hpp>
+#include <jambo/smtp/curl_smtp_transport.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -61,8 +62,8 @@ std::string check_calling_code(const std::string& text) {
 }
 
 std::string check_smtp_url(const std::string& text) {
-    return text.starts_with("smtp://") || text.starts_with("smtps://") ? std::string()
-                                                                         : "expected smtp://... or smtps://...";
+    if (!text.starts_with("smtp://") && !text.starts_with("smtps://")) return "expected smtp://... or smtps://...";
+    return smtp::smtp_url_problem(text);
 }
 
 std::string check_mail_from(const std::string& text) {

@@ -57,4 +57,11 @@ TEST_CASE("a mail setting that makes no sense is a usage error", "[smtp]") {
                                                                   {"--mail-from", "nobody"}}) {
         CHECK(testing::early_exit(args).code == 2);
     }
+    // An SMTP URL is checked as the transport would parse it, and the error names the flag.
+    for (const char* url : {"smtp://mail.example.org:99999", "smtp://", "smtps://[::1"}) {
+        INFO(url);
+        const auto exit = testing::early_exit({"--smtp-url", url});
+        CHECK(exit.code == 2);
+        CHECK(exit.err.find("--smtp-url") != std::string::npos);
+    }
 }

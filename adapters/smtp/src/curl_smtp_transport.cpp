@@ -76,6 +76,18 @@ UrlParts split_url(const std::string& text) {
     return parts;
 }
 
+}  // namespace
+
+std::string smtp_url_problem(const std::string& url) {
+    try {
+        (void)split_url(url);
+        return {};
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+}
+
+namespace {
 
 constexpr std::string_view step_name(SmtpStep step) {
     switch (step) {

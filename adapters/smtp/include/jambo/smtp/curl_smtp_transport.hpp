@@ -34,6 +34,10 @@ enum class TlsMode {
     opportunistic,  ///< smtp:// with STARTTLS if offered, else plain
 };
 
+/// Why `url` cannot name an SMTP server (it does not parse, is not smtp:// or smtps://, has no
+/// host), or "" if it can: the check the transport makes, for configuration to make early.
+[[nodiscard]] std::string smtp_url_problem(const std::string& url);
+
 /// 127.0.0.0/8, ::1 (bracketed or not, or IPv4-mapped) or `localhost`.
 [[nodiscard]] bool is_loopback_host(std::string_view host);
 
