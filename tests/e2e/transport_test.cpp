@@ -85,7 +85,7 @@ TEST_CASE("oversized bodies and header sections get 413 and 431 - and the connec
     CHECK(garbage.read_response().status == 400);
 }
 
-TEST_CASE("an HTTP/1.1 request needs one Host header - and a request line past the limit gets 414", "[e2e]") {
+TEST_CASE("an HTTP/1.1 request needs one Host header - a request line past the limit gets 414 - HTTP/2 gets 505", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);
     const auto answer = [&](const std::string& request) {
@@ -110,6 +110,12 @@ TEST_CASE("an HTTP/1.1 request needs one Host header - and a request line past t
     CHECK(body_of(long_target).at("body") == "Request target too long.");
     auto long_field = answer("GET /api/status HTTP/1.1\r\nHost: a.example\r\nX-Big: " + std::string(20 * 1024, 'h') + "\r\n\r\n");
     CHECK(long_field.status == 431);
+
+    auto http2 = answer("GET /api/status HTTP/2.0\r\nHost: a.example\r\n\r\n");
+    CHECK(http2.status == 505);
+    CHECK(body_of(http2).at("body") == "HTTP version not supported; use HTTP/1.1.");
+    CHECK(answer("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").status == 505);  // an HTTP/2 client's preface
+    CHECK(answer("GET /api/status HTTP/1.x\r\nHost: a.example\r\n\r\n").status == 400);
 }
 
 TEST_CASE("a client sending its header one byte a second is cut off by the header timeout", "[e2e]") {

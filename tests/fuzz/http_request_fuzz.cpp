@@ -133,12 +133,13 @@ struct Connection {
 
     // As the server's Connection::reject.
     void reject(beast::error_code ec, const beast::flat_buffer& buffer) {
-        const auto* data = static_cast<const char*>(buffer.data().data());
-        const bool line_unfinished = std::string_view(data, buffer.size()).find('\n') == std::string_view::npos;
-        answer_and_close(ec == bhttp::error::header_limit
-                             ? (line_unfinished ? jambo::http::target_too_long() : jambo::http::header_too_large())
-                         : ec == bhttp::error::body_limit ? jambo::http::payload_too_large()
-                                                          : jambo::http::malformed_request());
+        using jambo::http::ParseFailure;
+        const auto failure = ec == bhttp::error::header_limit ? ParseFailure::header_limit
+                             : ec == bhttp::error::body_limit ? ParseFailure::body_limit
+                             : ec == bhttp::error::bad_version ? ParseFailure::bad_version
+                                                               : ParseFailure::other;
+        answer_and_close(jambo::http::unparsable_request(
+            failure, std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size())));
     }
 
     // As the server's Connection::answer_and_close.
@@ -153,8 +154,9 @@ struct Connection {
         }
         response.headers.add("X-Request-Id", jambo::http::choose_request_id(sent_id));
         response.headers.add("Cache-Control", "no-store");
-        check(response.status == 400 || response.status == 413 || response.status == 414 || response.status == 431,
-              "parse errors are 4xx");
+        check(response.status == 400 || response.status == 413 || response.status == 414 || response.status == 431 ||
+                  response.status == 505,
+              "parse errors are 4xx or 505");
         check_response(response, jambo::http::Framing{false, false, 11}, world, method, target);
         open = false;
     }

@@ -119,7 +119,30 @@ Response host_missing_or_repeated() {
     return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
 }
 
-Response target_too_long() { return message_response(414, "Request target too long."); }
+Response unparsable_request(ParseFailure failure, std::string_view unparsed) {
+    const auto request_line = unparsed.substr(0, unparsed.find('\n'));
+    switch (failure) {
+        case ParseFailure::header_limit:
+            if (request_line.size() == unparsed.size()) return message_response(414, "Request target too long.");
+            return header_too_large();
+        case ParseFailure::body_limit:
+            return payload_too_large();
+        case ParseFailure::bad_version: {
+            // A well-formed HTTP-version ("HTTP/" DIGIT "." DIGIT) of another major version.
+            auto line = request_line;
+            if (line.ends_with('\r')) line.remove_suffix(1);
+            const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+            const auto n = line.size();
+            const bool well_formed = n >= 9 && line.substr(n - 9, 6) == " HTTP/" && digit(line[n - 3]) &&
+                                     line[n - 2] == '.' && digit(line[n - 1]);
+            if (well_formed && line[n - 3] != '1') return message_response(505, "HTTP version not supported; use HTTP/1.1.");
+            return malformed_request();
+        }
+        case ParseFailure::other:
+            break;
+    }
+    return malformed_request();
+}
 
 Response internal_error() { return message_response(500, "Internal server error."); }
 

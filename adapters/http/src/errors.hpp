@@ -30,8 +30,13 @@ void add_error_headers(Response& response, const core::Error& error);
 [[nodiscard]] Response malformed_request();
 /// RFC 9112 3.2: an HTTP/1.1 request with no Host field, or more than one.
 [[nodiscard]] Response host_missing_or_repeated();
-/// A request line that alone passes the header size limit.
-[[nodiscard]] Response target_too_long();
+
+/// Why the HTTP parser refused a request.
+enum class ParseFailure { header_limit, body_limit, bad_version, other };
+/// The answer to a request the parser refused; `unparsed` is what it left unread of the
+/// request. A header limit reached inside the request line is a target too long (414), not
+/// fields (431); a major version other than 1 is 505.
+[[nodiscard]] Response unparsable_request(ParseFailure failure, std::string_view unparsed);
 [[nodiscard]] Response internal_error();
 [[nodiscard]] Response store_unavailable();
 [[nodiscard]] Response server_busy();

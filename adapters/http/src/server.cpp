@@ -310,16 +310,13 @@ private:
     }
 
     void reject(ErrorCode ec) {
-        answer_and_close(ec == bhttp::error::header_limit ? (request_line_unfinished() ? target_too_long() : header_too_large())
-               : ec == bhttp::error::body_limit ? payload_too_large()
-                                                : malformed_request());
-    }
-
-    // The parser keeps an unfinished header in buffer_: no line end in it means the request
-    // line alone went past the limit.
-    bool request_line_unfinished() const {
-        const auto* data = static_cast<const char*>(buffer_.data().data());
-        return std::string_view(data, buffer_.size()).find('\n') == std::string_view::npos;
+        // The parser keeps what it could not take in buffer_.
+        const auto failure = ec == bhttp::error::header_limit ? ParseFailure::header_limit
+                             : ec == bhttp::error::body_limit ? ParseFailure::body_limit
+                             : ec == bhttp::error::bad_version ? ParseFailure::bad_version
+                                                               : ParseFailure::other;
+        answer_and_close(unparsable_request(
+            failure, std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size())));
     }
 
     // Answers a request the server cannot take, and closes the connection after it.
