@@ -85,7 +85,7 @@ TEST_CASE("oversized bodies and header sections get 413 and 431 - and the connec
     CHECK(garbage.read_response().status == 400);
 }
 
-TEST_CASE("an HTTP/1.1 request needs one Host header - a request line past the limit gets 414 - HTTP/2 gets 505", "[e2e]") {
+TEST_CASE("one Host and at most one Authorization header - a request line past the limit gets 414 - HTTP/2 gets 505", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);
     const auto answer = [&](const std::string& request) {
@@ -104,6 +104,10 @@ TEST_CASE("an HTTP/1.1 request needs one Host header - a request line past the l
     CHECK(body_of(twice).at("body") == host_message);
     CHECK(answer("GET /api/status HTTP/1.1\r\nHost: a.example\r\n\r\n").status == 200);
     CHECK(answer("GET /api/status HTTP/1.0\r\n\r\n").status == 200);  // HTTP/1.0 has no Host rule
+    auto two_credentials = answer("GET /api/customers HTTP/1.1\r\nHost: a.example\r\nAuthorization: Bearer jmb_a\r\n"
+                                  "Authorization: Bearer jmb_b\r\n\r\n");
+    CHECK(two_credentials.status == 400);
+    CHECK(body_of(two_credentials).at("body") == "Malformed HTTP request: more than one Authorization header.");
 
     auto long_target = answer("GET /api/status?" + std::string(20 * 1024, 'q') + " HTTP/1.1\r\nHost: a.example\r\n\r\n");
     CHECK(long_target.status == 414);

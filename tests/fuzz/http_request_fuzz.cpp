@@ -192,8 +192,10 @@ struct Connection {
             if (!header_seen && parser->is_header_done()) {
                 header_seen = true;
                 // As the server's Connection::on_header.
-                if (parser->get().version() >= 11 && parser->get().count(bhttp::field::host) != 1) {
-                    return answer_and_close(jambo::http::host_missing_or_repeated());
+                const auto& header = parser->get();
+                if (auto refusal = jambo::http::refuse_header(header.version(), header.count(bhttp::field::host),
+                                                              header.count(bhttp::field::authorization))) {
+                    return answer_and_close(std::move(*refusal));
                 }
             }
             if (parser->is_done()) {

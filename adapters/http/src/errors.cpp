@@ -115,8 +115,14 @@ Response header_too_large() { return message_response(431, "Request header field
 
 Response malformed_request() { return message_response(400, "Malformed HTTP request."); }
 
-Response host_missing_or_repeated() {
-    return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
+std::optional<Response> refuse_header(unsigned version, std::size_t host_fields, std::size_t authorization_fields) {
+    if (version >= 11 && host_fields != 1) {
+        return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
+    }
+    if (authorization_fields > 1) {
+        return message_response(400, "Malformed HTTP request: more than one Authorization header.");
+    }
+    return std::nullopt;
 }
 
 Response unparsable_request(ParseFailure failure, std::string_view unparsed) {

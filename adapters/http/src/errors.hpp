@@ -4,6 +4,8 @@
 #include <jambo/core/error.hpp>
 #include <jambo/http/message.hpp>
 
+#include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace jambo::http {
@@ -28,8 +30,11 @@ void add_error_headers(Response& response, const core::Error& error);
 [[nodiscard]] Response payload_too_large();
 [[nodiscard]] Response header_too_large();
 [[nodiscard]] Response malformed_request();
-/// RFC 9112 3.2: an HTTP/1.1 request with no Host field, or more than one.
-[[nodiscard]] Response host_missing_or_repeated();
+/// Why a request whose header section parsed must still be refused, if it must: an HTTP/1.1
+/// request without exactly one Host field (RFC 9112 3.2), or with more than one Authorization
+/// field (a proxy may have checked another credential than the first, which we would use).
+[[nodiscard]] std::optional<Response> refuse_header(unsigned version, std::size_t host_fields,
+                                                    std::size_t authorization_fields);
 
 /// Why the HTTP parser refused a request.
 enum class ParseFailure { header_limit, body_limit, bad_version, other };

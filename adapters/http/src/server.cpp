@@ -295,8 +295,10 @@ private:
     bool on_header() {
         header_seen_ = true;
         deadline_ = started_ + options().request_timeout;
-        if (parser_->get().version() >= 11 && parser_->get().count(bhttp::field::host) != 1) {
-            answer_and_close(host_missing_or_repeated());
+        const auto& header = parser_->get();
+        if (auto refusal = refuse_header(header.version(), header.count(bhttp::field::host),
+                                         header.count(bhttp::field::authorization))) {
+            answer_and_close(std::move(*refusal));
             return false;
         }
         auto expect = parser_->get()[bhttp::field::expect];
