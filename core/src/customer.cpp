@@ -12,10 +12,15 @@ namespace rules {
 
 namespace {
 
+// C0, DEL and C1; the line and paragraph separators, which break a line as LF does; and the
+// bidirectional embeddings, overrides and isolates, which make text read other than it is
+// stored ("Trojan Source"). Zero-width joiners and the LRM/RLM marks stay: names in several
+// scripts need them.
 bool has_control_characters(std::string_view value) {
     for (std::size_t pos = 0; pos < value.size();) {
         const char32_t c = text::next_code_point(value, pos);
         if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) return true;
+        if (c == 0x2028 || c == 0x2029 || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) return true;
     }
     return false;
 }

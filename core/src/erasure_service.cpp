@@ -23,10 +23,10 @@ std::string describe(std::chrono::seconds ttl) {
 
 }  // namespace
 
-DeletionMail compose_deletion_mail(const Customer& customer, std::string_view link, std::chrono::seconds ttl) {
+DeletionMail compose_deletion_mail(std::string_view link, std::chrono::seconds ttl) {
     DeletionMail mail;
     mail.subject = "Confirm the deletion of your data";
-    mail.body = "Hello " + customer.first_name + ",\n\n" +
+    mail.body = std::string("Hello,\n\n") +
                 "We received a request to delete your customer record and everything tied to it:\n"
                 "your name, date of birth, nationality, email address, phone number and every\n"
                 "access token issued to you. This cannot be undone.\n\n"
@@ -76,7 +76,7 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         tx.deletion_tokens().insert(DeletionTokenRecord{hasher_.hash(token.text), *ulid, customer->email_key(), now,
                                                         now + policy_.deletion_token_ttl, false});
         const std::string link = *base + "/api/customer/" + token.text + "/delete/confirm";
-        DeletionMail mail = compose_deletion_mail(*customer, link, policy_.deletion_token_ttl);
+        DeletionMail mail = compose_deletion_mail(link, policy_.deletion_token_ttl);
         tx.outbox().enqueue(OutboxMessage{0, *ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,
                                           now, 0, {}});
         return {};

@@ -76,11 +76,12 @@ TEST_CASE("the deletion mail arrives over SMTP as RFC 5322 - and its link delete
     CHECK(text(headers.at("To")) == customer.email);
     CHECK(text(headers.at("Subject")) == "Confirm the deletion of your data");
     CHECK(text(headers.at("Message-ID")).ends_with("@jambo.test>"));
-    CHECK(text(headers.at("Content-Transfer-Encoding")) == "quoted-printable");  // "Zoë" is not ASCII
+    CHECK(text(headers.at("Content-Transfer-Encoding")) == "7bit");  // no name in it: plain ASCII
     CHECK(text(report->at("mail_from")) == "no-reply@jambo.test");
     CHECK(report->at("rcpt_tos") == boost::json::array{boost::json::string(customer.email)});
     auto body = body_text(*report);
-    CHECK(body.find("Hello Zoë,") != std::string::npos);
+    CHECK(body.starts_with("Hello,"));
+    CHECK(body.find("Zoë") == std::string::npos);  // nothing the registrant wrote
     CHECK(body.find("within 1 hour") != std::string::npos);
 
     auto link = "/api/customer/" + deletion_token_in(body) + "/delete/confirm";

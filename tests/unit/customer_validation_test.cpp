@@ -103,6 +103,21 @@ TEST_CASE("a name with a control character inside is refused", "[core][validatio
           one(messages::control_characters));
     CHECK(field_errors(with_text(&CustomerDraft::last_name, "Nor\tris"), "last_name") ==
           one(messages::control_characters));
+    // Line and paragraph separators, bidi embeddings, overrides and isolates (UTF-8 spelled out).
+    for (const char* inside : {"\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAA", "\xE2\x80\xAE", "\xE2\x81\xA6",
+                               "\xE2\x81\xA9"}) {
+        INFO(inside);
+        CHECK(field_errors(with_text(&CustomerDraft::first_name, std::string("Cyn") + inside + "thia"), "first_name") ==
+              one(messages::control_characters));
+    }
+}
+
+TEST_CASE("joiners and direction marks that names in some scripts need are accepted", "[core][validation][name]") {
+    // ZWNJ in a Persian name, ZWJ, and a right-to-left mark.
+    for (const char* name : {"\xD9\x85\xD9\x87\xE2\x80\x8C\xD8\xB3\xD8\xA7", "a\xE2\x80\x8D" "b", "\xE2\x80\x8F" "Dana"}) {
+        INFO(name);
+        CHECK(with_text(&CustomerDraft::first_name, name).has_value());
+    }
 }
 
 TEST_CASE("a name that is not valid UTF-8 is refused", "[core][validation][name]") {

@@ -168,14 +168,29 @@ TEST_CASE("the relay is told when a deletion mail is queued, and only then", "[c
 }
 
 TEST_CASE("the deletion mail carries the link", "[core][erasure][mail]") {
-    Customer c;
-    c.first_name = "Cynthia";
-    c.email = "aaron@example.org";
     const std::string link =
         "https://app.example/api/customer/AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8/delete/confirm";
-    const auto mail = compose_deletion_mail(c, link, std::chrono::hours{1});
+    const auto mail = compose_deletion_mail(link, std::chrono::hours{1});
     CHECK_FALSE(mail.subject.empty());
     CHECK(contains(mail.body, link));
+}
+
+TEST_CASE("the deletion mail carries nothing the registrant wrote", "[core][erasure][mail]") {
+    // Anyone can register a victim's address: a name is the only free text they control.
+    World w;
+    auto d = draft(1);
+    d.first_name = text("Sign in at https://evil.example/keep now");
+    d.last_name = text("Evil");
+    d.middle_name = text("Phisher");
+    auto registered = w.customers.register_customer(d);
+    REQUIRE(registered.has_value());
+    REQUIRE(request(w, *registered).has_value());
+    REQUIRE(w.outbox().size() == 1);
+    const auto body = w.outbox()[0].body;
+    CHECK(body.starts_with("Hello,\n"));
+    CHECK_FALSE(contains(body, "evil.example"));
+    CHECK_FALSE(contains(body, "Evil"));
+    CHECK_FALSE(contains(body, "Phisher"));
 }
 
 // ---- rate limit

@@ -106,8 +106,10 @@ Response confirm_page(const core::ErasurePreview& preview) {
     name += " " + customer.last_name;
     std::string content;
     content += "<p>You asked to delete your customer record. Confirming deletes, permanently:</p>\n<dl>\n";
-    content += "<dt>Name</dt><dd>" + html_escape(name) + "</dd>\n";
-    content += "<dt>Email</dt><dd>" + html_escape(customer.email) + "</dd>\n";
+    // <bdi>: a name in a right-to-left script (or a record stored before names lost their
+    // bidi controls) cannot reorder the text around it.
+    content += "<dt>Name</dt><dd><bdi>" + html_escape(name) + "</bdi></dd>\n";
+    content += "<dt>Email</dt><dd><bdi>" + html_escape(customer.email) + "</bdi></dd>\n";
     content += "<dt>Record</dt><dd>" + customer.ulid.to_string() + "</dd>\n</dl>\n";
     content += "<p>with every access token and pending message tied to it. This cannot be undone.</p>\n";
     content += "<form method=\"post\">\n<button type=\"submit\">Delete my data</button>\n</form>\n";

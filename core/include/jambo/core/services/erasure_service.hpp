@@ -30,9 +30,11 @@ struct DeletionMail {
 };
 
 /// Builds the mail: what will be deleted, how long the link lives, what to do if the
-/// customer did not ask. Pure, so it can be tested and fuzzed on its own.
-[[nodiscard]] DeletionMail compose_deletion_mail(const Customer& customer, std::string_view link,
-                                                 std::chrono::seconds ttl);
+/// customer did not ask. Nothing a client wrote goes into it: anyone can register any address
+/// with any name, so a greeting by name would let them mail their own text (a phishing line, a
+/// URL) to that address from our sender, above a genuine link. Pure, so it can be tested and
+/// fuzzed on its own.
+[[nodiscard]] DeletionMail compose_deletion_mail(std::string_view link, std::chrono::seconds ttl);
 
 class ErasureService {
 public:
