@@ -111,6 +111,37 @@ TEST_CASE("sqlite: a new database is migrated to the current schema and reopens 
     }
 }
 
+TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with digests and overwrites them",
+          "[contract][sqlite][erasure]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    const std::string old_address = "old.address.5c1e@example.org";
+    {
+        SqliteStore store({.path = path});
+        insert_customers(store, {1});
+    }
+    {
+        // The version 3 shape: the address itself, beside a link's hash.
+        auto db = raw(path);
+        db.exec("ALTER TABLE deletion_tokens RENAME COLUMN email_digest TO email_key");
+        db.exec("INSERT INTO deletion_tokens (hash, customer, email_key, created_at, expires_at, used) "
+                "SELECT randomblob(32), ulid, '" + old_address + "', 1, 2, 0 FROM customers");
+        db.exec("PRAGMA user_version = 3");
+    }
+    {
+        SqliteStore store({.path = path});
+        reading(store, [&](jambo::core::Transaction& tx) {
+            CHECK(tx.deletion_tokens().issued_since(customer(1).ulid, jambo::core::TimePoint{}).size() == 1);  // still counts
+        });
+        store.checkpoint();
+    }
+    auto db = raw(path);
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 4);
+    CHECK(db.execAndGet("SELECT count(*) FROM deletion_tokens WHERE email_digest = zeroblob(32)").getInt() == 1);
+    CHECK(file_bytes(path).find(old_address) == std::string::npos);
+    CHECK(file_bytes(path + "-wal").find(old_address) == std::string::npos);
+}
+
 TEST_CASE("sqlite: a database written by a newer schema is refused and left alone", "[contract][sqlite]") {
     TempDir dir;
     const auto path = dir.file("jambo.db");

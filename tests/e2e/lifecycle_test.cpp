@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -242,4 +243,29 @@ TEST_CASE("no bearer token and no deletion token ever appears in the log - JSON 
     }
     CHECK(access == 8);
     CHECK(log.find("/api/customer/[redacted]/delete/confirm") != std::string::npos);
+}
+
+TEST_CASE("after a customer changes email the old address is nowhere on disk - and the old link is dead", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    auto created = body_of(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(7))));
+    const auto ulid = text(created.at("body").at("ulid"));
+    const auto token = text(created.at("token"));
+    const auto old_address = text(created.at("body").at("email"));
+    REQUIRE(client.request("POST", "/api/customer/" + ulid + "/delete/request", auth(token)).status == 200);
+    auto link = "/api/customer/" + deletion_token_in(wait_for_mail(dir.mail_dir(), 1)) + "/delete/confirm";
+    REQUIRE(client.request("PATCH", "/api/customers", json_headers(token), R"({"email":"new.address@example.org"})").status == 200);
+
+    CHECK(client.request("POST", link).status == 404);
+    CHECK(server.stop() == 0);  // a clean stop checkpoints the WAL into the file
+    const auto bytes = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    REQUIRE(bytes(dir.db()).find("new.address@example.org") != std::string::npos);  // the search finds live data
+    for (const auto& file : {dir.db(), dir.db() + "-wal"}) {
+        INFO(file);
+        CHECK(bytes(file).find(old_address) == std::string::npos);
+    }
 }

@@ -151,7 +151,9 @@ TEST_CASE(
     auto record = tx->deletion_tokens().find(w.hasher.hash(token));
     REQUIRE(record.has_value());
     CHECK(record->customer == me.customer.ulid);
-    CHECK(record->email_key == me.customer.email_key());
+    // Bound to the address by a digest of the link's token and the address, never the address.
+    CHECK(record->email_digest == w.hasher.hash(token + "\n" + me.customer.email_key()));
+    CHECK(record->email_digest != w.hasher.hash(me.customer.email_key()));
     CHECK(record->expires_at == issued_at + std::chrono::hours{1});
     CHECK_FALSE(record->used);
 }

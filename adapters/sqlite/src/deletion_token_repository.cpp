@@ -11,10 +11,10 @@ namespace jambo::sqlite::detail {
 namespace {
 
 constexpr std::string_view insert_sql =
-    "INSERT INTO deletion_tokens (hash, customer, email_key, created_at, expires_at, used) "
+    "INSERT INTO deletion_tokens (hash, customer, email_digest, created_at, expires_at, used) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 constexpr std::string_view find_sql =
-    "SELECT customer, email_key, created_at, expires_at, used FROM deletion_tokens WHERE hash = ?1";
+    "SELECT customer, email_digest, created_at, expires_at, used FROM deletion_tokens WHERE hash = ?1";
 // Write transactions are serialised (BEGIN IMMEDIATE), so of two confirmations the second
 // sees used = 1 and changes nothing.
 constexpr std::string_view consume_sql = "UPDATE deletion_tokens SET used = 1 WHERE hash = ?1 AND used = 0";
@@ -29,7 +29,7 @@ void SqliteDeletionTokenRepository::insert(const core::DeletionTokenRecord& reco
         Query query(connection, insert_sql);
         query.bind_blob(1, record.hash)
             .bind_ulid(2, record.customer)
-            .bind_text(3, record.email_key)
+            .bind_blob(3, record.email_digest)
             .bind_int(4, to_millis(record.created_at))
             .bind_int(5, to_millis(record.expires_at))
             .bind_int(6, record.used ? 1 : 0);
@@ -44,7 +44,7 @@ std::optional<core::DeletionTokenRecord> SqliteDeletionTokenRepository::find(con
         if (!query.step()) return std::nullopt;
         return core::DeletionTokenRecord{hash,
                                          ulid_from(query.text_view(0)),
-                                         query.text(1),
+                                         hash_from(query.blob(1)),
                                          from_millis(query.integer(2)),
                                          from_millis(query.integer(3)),
                                          query.integer(4) != 0};

@@ -184,7 +184,18 @@ DROP INDEX credentials_staff;
 CREATE INDEX credentials_staff ON credentials (staff) WHERE staff IS NOT NULL;
 )sql";
 
-constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3}};
+// Version 4: a deletion token keeps a digest of its token and the address it was mailed to,
+// not the address: after the customer changes it, the old one is no longer on file. Tokens
+// made before cannot be given one (their secret is not kept), so they get a digest nothing
+// matches: their links answer 404, their requests still count towards the hourly limit, and
+// the old addresses are overwritten (secure_delete) at once.
+constexpr const char* schema_v4 = R"sql(
+ALTER TABLE deletion_tokens RENAME COLUMN email_key TO email_digest;
+UPDATE deletion_tokens SET email_digest = zeroblob(32);
+)sql";
+
+constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3},
+                                Migration{4, schema_v4}};
 
 int read_pragma(Connection& connection, const char* pragma) {
     return connection.database().execAndGet(pragma).getInt();

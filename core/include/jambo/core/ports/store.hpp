@@ -90,11 +90,14 @@ public:
     [[nodiscard]] virtual std::vector<StaffAccount> all_staff() = 0;
 };
 
-/// A stored deletion token: the hash, whom it erases, and the address the link went to.
+/// A stored deletion token: the hash, whom it erases, and which address the link went to.
 struct DeletionTokenRecord {
     TokenHash hash;
     Ulid customer;
-    std::string email_key;
+    /// The hash of the token with the email key it was mailed to: with the link, the address
+    /// can be checked; without it, an address the customer has since changed cannot be read
+    /// back (nor confirmed by guessing). Opaque to a store.
+    TokenHash email_digest;
     TimePoint created_at;
     TimePoint expires_at;
     bool used = false;

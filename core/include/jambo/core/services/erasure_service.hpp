@@ -69,6 +69,7 @@ private:
     std::function<void()> notify_;
 
     [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
+    [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
     [[nodiscard]] Result<std::string> link_base(const std::optional<std::string>& origin) const;
 };
 

@@ -106,7 +106,7 @@ inline core::Credential credential(std::uint64_t n, core::Role role, const core:
 inline core::DeletionTokenRecord deletion_token(std::uint64_t n, const core::Customer& owner,
                                                 core::TimePoint created,
                                                 std::chrono::milliseconds ttl = std::chrono::hours{1}) {
-    return core::DeletionTokenRecord{token_hash(n), owner.ulid,    owner.email_key(),
+    return core::DeletionTokenRecord{token_hash(n), owner.ulid,    token_hash(n + 1'000'000),
                                      created,       created + ttl, false};
 }
 
