@@ -108,6 +108,7 @@ void remove_quietly(const std::string& database) noexcept {
 // -shm files the database file's mode. Returns false if the file was there already; errors
 // other than that are left to whoever opens the file next, which names them.
 bool create_owner_only(const std::string& path) {
+    if (path.empty() || path == ":memory:") return false;  // SQLite's names for no file
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return false;
     ::close(fd);
