@@ -3,10 +3,15 @@
 #include <jambo/app/config.hpp>
 #include <jambo/app/logging.hpp>
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 
 int main(int argc, char** argv) {
+    // Sockets are written with MSG_NOSIGNAL; what is left is standard error. When whatever reads
+    // the log goes away (`| tee`, a restarting log shipper), its next line must cost that line,
+    // not the server.
+    std::signal(SIGPIPE, SIG_IGN);
     auto parsed = jambo::app::parse_command_line(argc, argv);
     if (const auto* exit = std::get_if<jambo::app::EarlyExit>(&parsed)) {
         std::cout << exit->out;

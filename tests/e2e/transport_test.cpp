@@ -208,6 +208,20 @@ TEST_CASE("2000 idle and slowloris connections do not stop a new client from bei
     CHECK(server.stop() == 0);
 }
 
+TEST_CASE("SIGPIPE from a vanished log reader does not stop the server - SIGHUP stops it gracefully", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    REQUIRE(::kill(server.pid(), SIGPIPE) == 0);
+    std::this_thread::sleep_for(200ms);
+    CHECK(client.request("GET", "/api/status").status == 200);  // still serving
+    CHECK(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(1))).status == 201);
+    CHECK(server.stop(SIGHUP) == 0);
+    CHECK(server.log().find("signal 1 received; stopping") != std::string::npos);
+    const bool wal_left = std::filesystem::exists(dir.db() + "-wal") && std::filesystem::file_size(dir.db() + "-wal") > 0;
+    CHECK_FALSE(wal_left);  // the clean stop checkpointed
+}
+
 TEST_CASE("SIGTERM stops accepting - finishes the request in flight - and exits 0", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);

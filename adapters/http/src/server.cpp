@@ -555,7 +555,9 @@ struct Server::Impl {
         : accept_retry(make_workers(options, std::move(handler), std::move(may_block), std::move(start))) {
         listen();
         if (settings.options.handle_signals) {
-            signals.emplace(workers.front()->ioc.get_executor(), SIGINT, SIGTERM);
+            // SIGHUP too: a closed terminal or SSH session, or a `kill -HUP` meant for "reopen
+            // logs", must not end the server without its checkpoint.
+            signals.emplace(workers.front()->ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
             signals->async_wait([this](ErrorCode ec, int signal) {
                 if (ec) return;
                 spdlog::info("signal {} received; stopping", signal);

@@ -38,7 +38,7 @@ struct ServerOptions {
     /// of the noise, but in every interleaved pair. Raising a nice value needs no privilege.
     /// The store's writer must not be started by one of these threads (threads inherit it).
     int blocking_nice_increment = 5;
-    bool handle_signals = true;  ///< SIGINT/SIGTERM stop the server gracefully
+    bool handle_signals = true;  ///< SIGINT, SIGTERM and SIGHUP stop the server gracefully
     bool log_json = false;       ///< access log entries as JSON fields (see log_format)
 };
 
