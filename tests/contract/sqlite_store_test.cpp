@@ -5,6 +5,7 @@
 #include <jambo/testing/store_contract_support.hpp>
 #include "database_sync_watch.hpp"
 #include "temp_dir.hpp"
+#include "read_only_file.hpp"
 
 #include <jambo/sqlite/sqlite_store.hpp>
 
@@ -25,6 +26,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -163,6 +165,34 @@ TEST_CASE("sqlite: a database of another application is refused", "[contract][sq
         other.exec("PRAGMA application_id = 42; CREATE TABLE notes (text TEXT)");
     }
     CHECK_THROWS_WITH(SqliteStore({.path = path}), Catch::Matchers::Contains("another application"));
+}
+
+TEST_CASE("sqlite: an unmarked database with another application's tables is refused and left as it was",
+          "[contract][sqlite]") {
+    TempDir dir;
+    const auto path = dir.file("notes.db");
+    {
+        SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        other.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('alice')");
+    }
+    const auto before = file_bytes(path);
+    CHECK_THROWS_WITH(SqliteStore({.path = path}), Catch::Matchers::Contains("is not a jambo database"));
+    CHECK(file_bytes(path) == before);  // not even switched to WAL
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
+TEST_CASE("sqlite: a database the process may only read is reported read-only", "[contract][sqlite]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    {
+        SqliteStore writable({.path = path});
+        insert_customers(writable, {1});
+        CHECK_FALSE(writable.read_only());
+    }
+    jambo::testing::ReadOnlyFile frozen(path);
+    SqliteStore store({.path = path});
+    CHECK(store.read_only());
+    CHECK(all_customers(store) == std::vector{customer(1)});  // reads still work
 }
 
 TEST_CASE("sqlite: a file that cannot be opened is reported as StoreUnavailable", "[contract][sqlite]") {
@@ -434,6 +464,14 @@ TEST_CASE("sqlite: a backup that cannot be written says why and leaves no copy b
     CHECK(refusal(dir.file("missing/copy.db")) == "backup destination " + dir.file("missing/copy.db") + ": directory " +
                                                       dir.file("missing") + " does not exist");
     CHECK(refusal(dir.file("jambo.db")) == "backup destination " + dir.file("jambo.db") + " is the live database");
+    std::ofstream(dir.file("notes.txt")) << "important notes\n";
+    CHECK(refusal(dir.file("notes.txt")) == "backup destination " + dir.file("notes.txt") +
+                                                " exists and is not an SQLite database; remove it or name another file");
+    CHECK(file_bytes(dir.file("notes.txt")) == "important notes\n");
+    store.backup_to(dir.file("copy.db"));
+    store.backup_to(dir.file("copy.db"));  // an older backup is replaced
+    std::filesystem::remove(dir.file("copy.db"));
+    std::filesystem::remove(dir.file("notes.txt"));
     std::vector<std::string> left;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.file(""))) {
         left.push_back(entry.path().filename().string());

@@ -252,8 +252,28 @@ void refuse_foreign_or_newer(Connection& connection) {
     throw_if_newer(connection, read_pragma(connection, "PRAGMA user_version"));
 }
 
+namespace {
+
+// A file with tables but neither our application_id nor a schema version is another
+// application's database: creating ours beside its tables (and switching it to WAL) would
+// change a file that is not ours.
+void refuse_unmarked_tables(Connection& connection) {
+    if (read_pragma(connection, "PRAGMA application_id") != 0 || read_pragma(connection, "PRAGMA user_version") != 0) {
+        return;
+    }
+    const int tables = connection.database().execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
+    if (tables > 0) {
+        throw std::runtime_error("database " + connection.path() +
+                                 " is not a jambo database (it holds another application's tables); "
+                                 "refusing to change it");
+    }
+}
+
+}  // namespace
+
 void migrate(Connection& connection) {
     refuse_foreign_or_newer(connection);
+    refuse_unmarked_tables(connection);
     ensure_wal(connection);
     if (read_pragma(connection, "PRAGMA user_version") == latest_schema_version()) return;
     for (const auto& migration : migrations) apply(connection, migration);

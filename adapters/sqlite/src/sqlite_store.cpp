@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -126,6 +127,15 @@ void check_backup_destination(const std::string& destination, const std::string&
     if (fs::exists(destination, error) && fs::equivalent(destination, live, error)) {
         throw std::invalid_argument("backup destination " + destination + " is the live database");
     }
+    // Replacing an older backup is the point; replacing anything else is a typo's damage.
+    if (fs::is_regular_file(destination, error) && fs::file_size(destination, error) > 0) {
+        char header[16] = {};
+        std::ifstream(destination, std::ios::binary).read(header, sizeof header);
+        if (std::string_view(header, sizeof header) != std::string_view("SQLite format 3\0", 16)) {
+            throw std::invalid_argument("backup destination " + destination +
+                                        " exists and is not an SQLite database; remove it or name another file");
+        }
+    }
     const fs::path parent = fs::path(destination).parent_path();
     if (!parent.empty() && !fs::is_directory(parent, error)) {
         throw std::invalid_argument("backup destination " + destination + ": directory " + parent.string() +
@@ -214,6 +224,13 @@ void SqliteStore::checkpoint() {
             throw core::StoreUnavailable("database " + impl_->options.path +
                                          ": checkpoint could not finish while other transactions were open");
         }
+    });
+}
+
+bool SqliteStore::read_only() {
+    return impl_->translating([&] {
+        auto lease = impl_->pool->acquire();
+        return sqlite3_db_readonly(lease.connection().database().getHandle(), "main") == 1;
     });
 }
 

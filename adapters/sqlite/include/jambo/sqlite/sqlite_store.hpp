@@ -82,6 +82,10 @@ public:
     /// keep it from finishing within busy_timeout.
     void checkpoint();
 
+    /// True when SQLite could open the file for reading only (its mode, its directory, an
+    /// immutable flag): reads work and every write would fail.
+    [[nodiscard]] bool read_only();
+
     /// The schema version this build creates and understands.
     [[nodiscard]] static int schema_version();
 
