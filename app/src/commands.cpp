@@ -16,8 +16,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <stdexcept>
 #include <ostream>
 
 namespace jambo::app {
@@ -74,10 +80,45 @@ void log_first_steps(const Config& config, const MailSetup& mail, bool no_staff)
     }
 }
 
+// One server per database: two would each send every queued mail (their relays do not
+// coordinate). An exclusive flock on the database file, held while the process lives and
+// dropped by the kernel if it dies; the command line's commands do not take it. SQLite locks
+// with fcntl, which flock does not touch; this descriptor is closed only after the store's
+// connections (declared before the Infrastructure), as closing any descriptor of the file
+// would drop the process's fcntl locks.
+class ServingLock {
+public:
+    explicit ServingLock(const std::string& db) {
+        if (db.empty() || db == ":memory:") return;
+        fd_ = ::open(db.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd_ < 0) return;  // the store says what is wrong with the path
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+            ::close(fd_);
+            fd_ = -1;
+            throw std::runtime_error("database " + db + " is already served by another jambo serve; stop that one first "
+                                     "(two servers would both send every mail)");
+        }
+    }
+    ServingLock(const ServingLock&) = delete;
+    ServingLock& operator=(const ServingLock&) = delete;
+    ~ServingLock() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+private:
+    int fd_ = -1;
+};
+
 int serve(const Config& config) {
     const auto& settings = config.serve;
     auto mail = make_mail_setup(settings);
+    ServingLock serving(config.db);
     Infrastructure infra(config);
+    if (infra.store.read_only()) {
+        throw std::runtime_error("database " + config.db +
+                                 " can only be read by this process; the server needs to write it (check its "
+                                 "owner, mode and directory)");
+    }
     auto policy = policy_of(settings);
     core::CustomerService customers(infra.store, infra.clock, infra.random, infra.hasher, infra.ulids, policy);
     core::ErasureService erasure(infra.store, infra.clock, infra.random, infra.hasher, policy);

@@ -3,6 +3,7 @@
 
 #include "db_inspect.hpp"
 #include "e2e_support.hpp"
+#include "read_only_file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -223,4 +224,18 @@ TEST_CASE("SIGKILL in the middle of a write burst: after a restart every acknowl
     CHECK(store_invariant_violations(dir).empty());
     CHECK(sqlite_number(dir, "SELECT count(*) FROM outbox;") == 5);
     CHECK(sqlite_number(dir, "SELECT count(*) FROM deletion_tokens WHERE used = 0;") == 5);
+}
+
+TEST_CASE("jambo serve refuses a database another server serves - and one it can only read", "[e2e]") {
+    WorkDir dir;
+    {
+        JamboServer first(dir);
+        // Two relays would each send every queued mail.
+        CHECK_THROWS_WITH(JamboServer(dir, {"--mail-dir", (dir.path / "mail-2").string()}),
+                          Catch::Matchers::Contains("is already served by another jambo serve"));
+        CHECK_FALSE(add_staff(dir).empty());  // the command line still works beside it
+        CHECK(first.stop() == 0);
+    }
+    ReadOnlyFile frozen(dir.db());
+    CHECK_THROWS_WITH(JamboServer(dir), Catch::Matchers::Contains("can only be read by this process"));
 }
