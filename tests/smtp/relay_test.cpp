@@ -379,6 +379,16 @@ TEST_CASE("the directory transport writes one private .eml file per message", "[
     struct stat info {};
     REQUIRE(::stat(first.c_str(), &info) == 0);
     CHECK((info.st_mode & 0777) == 0600);
+    REQUIRE(::stat((dir.path / "nested").c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0700);  // made by the transport: the server user's alone
+
+    std::filesystem::create_directory(dir.path / "shared");
+    std::filesystem::permissions(dir.path / "shared", std::filesystem::perms(0750), std::filesystem::perm_options::replace);
+    smtp::DirectoryMailTransport in_shared(dir.path / "shared");
+    REQUIRE(::stat((dir.path / "shared").c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0750);  // an existing directory keeps its mode
+    REQUIRE(::stat(in_shared.deliver(message).c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
 }
 
 TEST_CASE("housekeeping logs the queue's depth and oldest age - only while it is not empty", "[smtp]") {

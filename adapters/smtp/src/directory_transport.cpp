@@ -24,8 +24,13 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 }  // namespace
 
 DirectoryMailTransport::DirectoryMailTransport(std::filesystem::path directory) : directory_(std::move(directory)) {
-    std::filesystem::create_directories(directory_);
-    std::filesystem::permissions(directory_, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+    // A directory we make is the server user's alone. One that exists keeps its mode: another
+    // user of it (a group reading test mail) would lose access silently, and each message
+    // file is 0600 anyway.
+    if (std::filesystem::create_directories(directory_)) {
+        std::filesystem::permissions(directory_, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace);
+    }
 }
 
 std::string DirectoryMailTransport::deliver(const MailMessage& message) {
