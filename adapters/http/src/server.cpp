@@ -295,9 +295,15 @@ private:
     bool on_header() {
         header_seen_ = true;
         deadline_ = started_ + options().request_timeout;
-        const auto& header = parser_->get();
-        if (auto refusal = refuse_header(header.version(), header.count(bhttp::field::host),
-                                         header.count(bhttp::field::authorization))) {
+        // One pass over the fields' parsed names: fields::count() compares names as strings,
+        // which cost every request ~700 instructions for the two.
+        std::size_t hosts = 0;
+        std::size_t authorizations = 0;
+        for (const auto& field : parser_->get()) {
+            hosts += field.name() == bhttp::field::host ? 1 : 0;
+            authorizations += field.name() == bhttp::field::authorization ? 1 : 0;
+        }
+        if (auto refusal = refuse_header(parser_->get().version(), hosts, authorizations)) {
             answer_and_close(std::move(*refusal));
             return false;
         }
