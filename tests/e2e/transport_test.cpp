@@ -242,6 +242,22 @@ TEST_CASE("SIGTERM stops accepting - finishes the request in flight - and exits 
     CHECK(server.log().find("stopped cleanly") != std::string::npos);
 }
 
+TEST_CASE("a second SIGTERM during the grace period closes what is left at once - still cleanly", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--shutdown-grace", "30s", "--header-timeout", "60s", "--request-timeout", "60s"});
+    HttpClient stuck(server.port());
+    stuck.connect();
+    stuck.send_raw("GET /api/status HTTP/1.1\r\nHost: x\r\n");  // never finished: would hold the stop 30 s
+    std::this_thread::sleep_for(200ms);
+    REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+    std::this_thread::sleep_for(500ms);
+    const auto started = std::chrono::steady_clock::now();
+    CHECK(server.stop(SIGTERM) == 0);
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    CHECK(server.log().find("received again; closing the remaining connections now") != std::string::npos);
+    CHECK(server.log().find("stopped cleanly") != std::string::npos);
+}
+
 TEST_CASE("past the connection cap a new client gets a prompt 503 instead of waiting", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir, {"--max-connections", "5"});

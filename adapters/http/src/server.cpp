@@ -547,6 +547,9 @@ struct Server::Impl {
     Settings settings;
     std::vector<std::unique_ptr<Worker>> workers;
     std::optional<Acceptor> acceptor;
+    // Signals wait on their own io_context and thread: a wait pending on a worker's would keep
+    // that worker from running out of work at shutdown, so the second signal could not be heard.
+    asio::io_context signal_ioc{1};
     std::optional<SignalSet> signals;
     Timer accept_retry;
     std::size_t next_worker = 0;
@@ -555,6 +558,7 @@ struct Server::Impl {
     std::mutex mutex;
     std::condition_variable changed;
     bool stop_requested = false;
+    bool hurry = false;  ///< a second signal: close what is left now
     std::size_t running = 0;
 
     Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block, AsyncRequestHandler start)
@@ -563,12 +567,8 @@ struct Server::Impl {
         if (settings.options.handle_signals) {
             // SIGHUP too: a closed terminal or SSH session, or a `kill -HUP` meant for "reopen
             // logs", must not end the server without its checkpoint.
-            signals.emplace(workers.front()->ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
-            signals->async_wait([this](ErrorCode ec, int signal) {
-                if (ec) return;
-                spdlog::info("signal {} received; stopping", signal);
-                request_stop();
-            });
+            signals.emplace(signal_ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
+            await_signal();
         }
         for (auto& worker : workers) worker->start_sweep();
         accept();
@@ -644,6 +644,26 @@ struct Server::Impl {
         socket.close(ignored);
     }
 
+    // The first signal starts a graceful stop; another one (Ctrl-C pressed twice) closes the
+    // connections still open at once, with the same clean end (checkpoint, exit 0).
+    void await_signal() {
+        signals->async_wait([this](ErrorCode ec, int signal) {
+            if (ec) return;
+            {
+                std::scoped_lock lock(mutex);
+                if (!stop_requested) {
+                    spdlog::info("signal {} received; stopping", signal);
+                    stop_requested = true;
+                } else {
+                    spdlog::warn("signal {} received again; closing the remaining connections now", signal);
+                    hurry = true;
+                }
+                changed.notify_all();
+            }
+            await_signal();
+        });
+    }
+
     void request_stop() {
         std::scoped_lock lock(mutex);
         stop_requested = true;
@@ -662,18 +682,29 @@ struct Server::Impl {
                 run_worker(*w);
             });
         }
+        std::thread signal_thread;
+        if (signals) {
+            signal_thread = std::thread([this] {
+                pthread_setname_np(pthread_self(), "jambo-signals");
+                signal_ioc.run();
+            });
+        }
         std::unique_lock lock(mutex);
         changed.wait(lock, [this] { return stop_requested || running < workers.size(); });
         lock.unlock();
         begin_shutdown();
         lock.lock();
-        auto grace_over = !changed.wait_for(lock, settings.options.shutdown_grace, [this] { return running == 0; });
+        changed.wait_for(lock, settings.options.shutdown_grace, [this] { return running == 0 || hurry; });
+        const bool cut_short = running > 0;
+        const bool hurried = hurry;
         lock.unlock();
-        if (grace_over) {
-            spdlog::warn("shutdown grace period over; closing the remaining connections");
+        if (cut_short) {
+            if (!hurried) spdlog::warn("shutdown grace period over; closing the remaining connections");
             for (auto& worker : workers) worker->ioc.stop();
         }
         for (auto& thread : threads) thread.join();
+        signal_ioc.stop();
+        if (signal_thread.joinable()) signal_thread.join();
         // Handlers still running use what the caller of run() owns (the Api, the store).
         {
             std::unique_lock async(settings.async_mutex);
@@ -698,7 +729,6 @@ struct Server::Impl {
             ErrorCode ignored;
             acceptor->close(ignored);
             accept_retry.cancel();
-            if (signals) signals->cancel(ignored);
         });
         for (auto& worker : workers) {
             asio::post(worker->ioc, [w = worker.get()] { w->shutdown(); });
