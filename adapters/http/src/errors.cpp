@@ -109,12 +109,6 @@ Response malformed_body(std::string_view reason) {
 
 Response malformed_query() { return message_response(400, "Malformed query string."); }
 
-Response payload_too_large() { return message_response(413, "Request body too large."); }
-
-Response header_too_large() { return message_response(431, "Request header fields too large."); }
-
-Response malformed_request() { return message_response(400, "Malformed HTTP request."); }
-
 std::optional<Response> refuse_header(unsigned version, std::size_t host_fields, std::size_t authorization_fields) {
     if (version >= 11 && host_fields != 1) {
         return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
@@ -130,9 +124,9 @@ Response unparsable_request(ParseFailure failure, std::string_view unparsed) {
     switch (failure) {
         case ParseFailure::header_limit:
             if (request_line.size() == unparsed.size()) return message_response(414, "Request target too long.");
-            return header_too_large();
+            return message_response(431, "Request header fields too large.");
         case ParseFailure::body_limit:
-            return payload_too_large();
+            return message_response(413, "Request body too large.");
         case ParseFailure::bad_version: {
             // A well-formed HTTP-version ("HTTP/" DIGIT "." DIGIT) of another major version.
             auto line = request_line;
@@ -142,12 +136,12 @@ Response unparsable_request(ParseFailure failure, std::string_view unparsed) {
             const bool well_formed = n >= 9 && line.substr(n - 9, 6) == " HTTP/" && digit(line[n - 3]) &&
                                      line[n - 2] == '.' && digit(line[n - 1]);
             if (well_formed && line[n - 3] != '1') return message_response(505, "HTTP version not supported; use HTTP/1.1.");
-            return malformed_request();
+            break;
         }
         case ParseFailure::other:
             break;
     }
-    return malformed_request();
+    return message_response(400, "Malformed HTTP request.");
 }
 
 Response internal_error() { return message_response(500, "Internal server error."); }
