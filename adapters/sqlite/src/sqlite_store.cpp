@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -94,14 +95,17 @@ void copy_pages(SQLite::Database& target, SQLite::Database& source, std::chrono:
     }
 }
 
+constexpr std::array<const char*, 3> sidecars{"-wal", "-shm", "-journal"};
+
 void remove_sidecars(const std::string& database) {
-    for (const char* suffix : {"-wal", "-shm", "-journal"}) std::filesystem::remove(database + suffix);
+    for (const char* suffix : sidecars) std::filesystem::remove(database + suffix);
 }
 
 // A failed backup's leftovers: they hold customer data.
 void remove_quietly(const std::string& database) noexcept {
     std::error_code ignored;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(database + suffix, ignored);
+    std::filesystem::remove(database, ignored);
+    for (const char* suffix : sidecars) std::filesystem::remove(database + suffix, ignored);
 }
 
 // Customer records are for their owner's eyes: a database or a backup this store creates is
