@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <stdexcept>
 #include <ostream>
 
@@ -81,24 +82,19 @@ void log_first_steps(const Config& config, const MailSetup& mail, bool no_staff)
 }
 
 // One server per database: two would each send every queued mail (their relays do not
-// coordinate). An exclusive flock on the database file, held while the process lives and
-// dropped by the kernel if it dies; the command line's commands do not take it. SQLite locks
-// with fcntl, which flock does not touch; this descriptor is closed only after the store's
-// connections (declared before the Infrastructure), as closing any descriptor of the file
-// would drop the process's fcntl locks.
+// coordinate). An exclusive flock on the database file (which the store has created), held
+// while the process lives and dropped by the kernel if it dies; the command line's commands
+// do not take it. SQLite locks with fcntl, which flock does not touch; this descriptor must
+// be closed only after the store's connections, as closing any descriptor of the file drops
+// the process's fcntl locks.
 class ServingLock {
 public:
     explicit ServingLock(const std::string& db) {
-        if (db.empty() || db == ":memory:") return;
-        fd_ = ::open(db.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-        if (fd_ < 0) return;  // the store says what is wrong with the path
-        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-            ::close(fd_);
-            fd_ = -1;
-            throw std::runtime_error("database " + db + " is already served by another jambo serve; stop that one first "
-                                     "(two servers would both send every mail)");
-        }
+        fd_ = ::open(db.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd_ < 0) return;  // no file behind the name (SQLite's ":memory:"): nothing to share
+        served_elsewhere_ = ::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     }
+    [[nodiscard]] bool served_elsewhere() const { return served_elsewhere_; }
     ServingLock(const ServingLock&) = delete;
     ServingLock& operator=(const ServingLock&) = delete;
     ~ServingLock() {
@@ -107,13 +103,19 @@ public:
 
 private:
     int fd_ = -1;
+    bool served_elsewhere_ = false;
 };
 
 int serve(const Config& config) {
     const auto& settings = config.serve;
     auto mail = make_mail_setup(settings);
-    ServingLock serving(config.db);
+    std::optional<ServingLock> serving;  // declared first: closed after the store's connections
     Infrastructure infra(config);
+    serving.emplace(config.db);
+    if (serving->served_elsewhere()) {
+        throw std::runtime_error("database " + config.db + " is already served by another jambo serve; stop that one "
+                                 "first (two servers would both send every mail)");
+    }
     if (infra.store.read_only()) {
         throw std::runtime_error("database " + config.db +
                                  " can only be read by this process; the server needs to write it (check its "
