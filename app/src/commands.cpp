@@ -128,7 +128,7 @@ int serve(const Config& config) {
     smtp::OutboxRelay relay(infra.store, infra.clock, *mail.transport, relay_options(settings));
     erasure.on_mail_queued([&relay] { relay.notify(); });
 
-    http::Api api(http::ApiServices{customers, erasure, infra.store, infra.hasher, policy},
+    http::Api api(http::ApiServices{customers, erasure, infra.store, policy},
                   http::ApiOptions{settings.confirm_on_get});
     http::Server server(
         settings.server, [&api](http::Request& request) { return api.handle(request); }, &http::Api::may_block,

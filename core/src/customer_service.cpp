@@ -195,6 +195,36 @@ Result<Customer> CustomerService::save_update(Transaction& tx, const Customer& c
     return std::move(checked.customer);
 }
 
+Result<Customer> CustomerService::own_record(Transaction& tx, const Credentials& credentials) const {
+    const auto who = authenticator_.authenticate(tx, credentials);
+    if (!who) return std::unexpected(who.error());
+    if (who->role != Role::customer) return std::unexpected(Error::forbidden());
+    auto current = tx.customers().find(who->subject);
+    if (!current) return std::unexpected(Error::unauthenticated(messages::invalid_token));
+    return std::move(*current);
+}
+
+Result<Customer> CustomerService::staff_target(Transaction& tx, const Credentials& credentials,
+                                               std::string_view ulid) const {
+    const auto who = authenticator_.authenticate(tx, credentials);
+    if (!who) return std::unexpected(who.error());
+    return require_staff_target(tx, *who, ulid);
+}
+
+Result<void> CustomerService::authorize_update_self(const Credentials& credentials) {
+    return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<void> {
+        if (auto current = own_record(tx, credentials); !current) return std::unexpected(current.error());
+        return {};
+    });
+}
+
+Result<void> CustomerService::authorize_update(const Credentials& credentials, std::string_view ulid) {
+    return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<void> {
+        if (auto current = staff_target(tx, credentials, ulid); !current) return std::unexpected(current.error());
+        return {};
+    });
+}
+
 Result<Customer> CustomerService::update_self(const Credentials& credentials, const CustomerDraft& draft,
                                               DraftMode mode) {
     return wait_for<Customer>(
@@ -204,11 +234,8 @@ Result<Customer> CustomerService::update_self(const Credentials& credentials, co
 void CustomerService::update_self(const Credentials& credentials, const CustomerDraft& draft, DraftMode mode,
                                   Completion<Customer> then) {
     auto work = [this, authorization = owned(credentials), draft, mode](Transaction& tx) -> Result<Customer> {
-        const auto who = authenticator_.authenticate(tx, Credentials{authorization});
-        if (!who) return std::unexpected(who.error());
-        if (who->role != Role::customer) return std::unexpected(Error::forbidden());
-        const auto current = tx.customers().find(who->subject);
-        if (!current) return std::unexpected(Error::unauthenticated(messages::invalid_token));
+        const auto current = own_record(tx, Credentials{authorization});
+        if (!current) return std::unexpected(current.error());
         return save_update(tx, *current, draft, mode);
     };
     submit_transaction(store_, std::move(work), std::move(then));
@@ -224,9 +251,7 @@ void CustomerService::update(const Credentials& credentials, std::string_view ul
                              DraftMode mode, Completion<Customer> then) {
     auto work = [this, authorization = owned(credentials), ulid = std::string(ulid), draft,
                  mode](Transaction& tx) -> Result<Customer> {
-        const auto who = authenticator_.authenticate(tx, Credentials{authorization});
-        if (!who) return std::unexpected(who.error());
-        const auto current = require_staff_target(tx, *who, ulid);
+        const auto current = staff_target(tx, Credentials{authorization}, ulid);
         if (!current) return std::unexpected(current.error());
         return save_update(tx, *current, draft, mode);
     };

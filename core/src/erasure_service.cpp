@@ -50,22 +50,37 @@ Result<std::string> ErasureService::link_base(const std::optional<std::string>& 
     return *normalised;
 }
 
+Result<Customer> ErasureService::requester(Transaction& tx, const Credentials& credentials,
+                                           std::string_view ulid_text) const {
+    const auto who = authenticator_.authenticate(tx, credentials);
+    // The seed answers a missing or bad token here with 400, not 401.
+    if (!who) return std::unexpected(Error::bad_request(messages::customer_invalid));
+    const auto ulid = Ulid::parse(ulid_text);
+    if (who->role != Role::customer || !ulid || *ulid != who->subject) return std::unexpected(Error::forbidden());
+    auto customer = tx.customers().find(*ulid);
+    if (!customer) return std::unexpected(Error::bad_request(messages::customer_invalid));
+    return std::move(*customer);
+}
+
+Result<void> ErasureService::authorize_deletion_request(const Credentials& credentials, std::string_view ulid) {
+    return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<void> {
+        if (auto customer = requester(tx, credentials, ulid); !customer) return std::unexpected(customer.error());
+        return {};
+    });
+}
+
 Result<void> ErasureService::request_deletion(const Credentials& credentials, std::string_view ulid_text,
                                               const std::optional<std::string>& origin) {
     auto result = in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
-        const auto who = authenticator_.authenticate(tx, credentials);
-        // The seed answers a missing or bad token here with 400, not 401.
-        if (!who) return std::unexpected(Error::bad_request(messages::customer_invalid));
-        const auto ulid = Ulid::parse(ulid_text);
-        if (who->role != Role::customer || !ulid || *ulid != who->subject) return std::unexpected(Error::forbidden());
-        const auto customer = tx.customers().find(*ulid);
-        if (!customer) return std::unexpected(Error::bad_request(messages::customer_invalid));
+        const auto customer = requester(tx, credentials, ulid_text);
+        if (!customer) return std::unexpected(customer.error());
+        const Ulid ulid = customer->ulid;
 
         const auto base = link_base(origin);
         if (!base) return std::unexpected(base.error());
 
         const TimePoint now = clock_.now();
-        const auto recent = tx.deletion_tokens().issued_since(*ulid, now - rate_window + std::chrono::milliseconds{1});
+        const auto recent = tx.deletion_tokens().issued_since(ulid, now - rate_window + std::chrono::milliseconds{1});
         if (recent.size() >= policy_.deletion_requests_per_hour) {
             // Retry-After: until the oldest request in the window is an hour old, rounded up.
             const auto wait = recent.front() + rate_window - now;
@@ -73,12 +88,12 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         }
 
         Secret token = make_deletion_token(random_);
-        tx.deletion_tokens().insert(DeletionTokenRecord{hasher_.hash(token.text), *ulid,
+        tx.deletion_tokens().insert(DeletionTokenRecord{hasher_.hash(token.text), ulid,
                                                         email_digest(token.text, customer->email_key()), now,
                                                         now + policy_.deletion_token_ttl, false});
         const std::string link = *base + "/api/customer/" + token.text + "/delete/confirm";
         DeletionMail mail = compose_deletion_mail(link, policy_.deletion_token_ttl);
-        tx.outbox().enqueue(OutboxMessage{0, *ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,
+        tx.outbox().enqueue(OutboxMessage{0, ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,
                                           now, 0, {}});
         return {};
     });

@@ -73,7 +73,7 @@ struct World {
     std::string deletion_token;
 
     explicit World(http::ConfirmOnGet confirm_on_get = http::ConfirmOnGet::api)
-        : api(http::ApiServices{customers, erasure, store, hasher, policy}, http::ApiOptions{confirm_on_get}) {
+        : api(http::ApiServices{customers, erasure, store, policy}, http::ApiOptions{confirm_on_get}) {
         auto staff = admin.add_staff("staff@jambo.test", "Staff");
         auto first = customers.register_customer(draft_for(1));
         auto second = customers.register_customer(draft_for(2));

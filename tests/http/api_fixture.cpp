@@ -22,7 +22,7 @@ core::Policy ApiFixture::test_policy() {
 ApiFixture::ApiFixture(http::ApiOptions options, core::Policy policy_, Dispatch dispatch)
     : services_store(dispatch == Dispatch::queued ? static_cast<core::Store&>(queuing) : store),
       policy(std::move(policy_)),
-      api(http::ApiServices{customers, erasure, services_store, hasher, policy}, options) {}
+      api(http::ApiServices{customers, erasure, services_store, policy}, options) {}
 
 http::Response ApiFixture::send(http::Request& request) {
     std::function<http::Response()> make;

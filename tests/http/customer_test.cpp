@@ -59,18 +59,42 @@ TEST_CASE("PUT and PATCH /api/customers edit the caller's own record", "[http]")
     CHECK(f.json(Method::put, "/api/customers", body).status == 401);
 }
 
-TEST_CASE("a bad body to an endpoint needing a token: 401 first - then 400 or 415", "[http]") {
+TEST_CASE("a bad body to an endpoint needing a token: 401 - 403 - 404 first - then 400 or 415", "[http]") {
     ApiFixture f;
+    auto staff = f.staff_token();
     auto [ulid, token] = f.add_customer(1);
-    auto anonymous = f.call(Method::put, "/api/customers", "{oops", {{"Content-Type", "application/json"}});
+    auto [other, other_token] = f.add_customer(2);
+    const Header json{"Content-Type", "application/json"};
+    const Header text{"Content-Type", "text/plain"};
+    const auto before = f.get("/api/customer/" + ulid, staff).body;
+
+    auto anonymous = f.call(Method::put, "/api/customers", "{oops", {json});
     CHECK(anonymous.status == 401);
     CHECK(anonymous.headers.find("WWW-Authenticate") == "Bearer");
-    auto malformed = f.call(Method::patch, "/api/customers", "{oops",
-                            {{"Content-Type", "application/json"}, {"Authorization", bearer(token)}});
+    CHECK(f.call(Method::patch, "/api/customer/" + ulid, "x", {text}).status == 401);
+
+    // What the caller may not do is said before what is wrong with its body, as DRF does.
+    auto staff_self = f.call(Method::put, "/api/customers", "{oops", {json, {"Authorization", bearer(staff)}});
+    CHECK(staff_self.status == 403);
+    CHECK(staff_self.body == forbidden_body());
+    for (const auto& target : {other, ulid, absent_ulid}) {
+        auto by_customer = f.call(Method::patch, "/api/customer/" + target, "x", {text, {"Authorization", bearer(token)}});
+        CHECK(by_customer.status == 403);
+        CHECK(by_customer.body == forbidden_body());
+    }
+    for (const auto& target : {absent_ulid, std::string("not-a-ulid")}) {
+        auto missing = f.call(Method::put, "/api/customer/" + target, "{oops", {json, {"Authorization", bearer(staff)}});
+        CHECK(missing.status == 404);
+        CHECK(missing.body == R"({"statusCode":404,"body":"Not found."})");
+    }
+
+    // A caller that may: the body's own 400 or 415.
+    auto malformed = f.call(Method::patch, "/api/customers", "{oops", {json, {"Authorization", bearer(token)}});
     CHECK(malformed.status == 400);
-    auto unsupported = f.call(Method::put, "/api/customer/" + ulid, "x",
-                              {{"Content-Type", "text/plain"}, {"Authorization", bearer(f.staff_token())}});
+    CHECK(parse(malformed).at("body").as_string().starts_with("Malformed request body: "));
+    auto unsupported = f.call(Method::put, "/api/customer/" + ulid, "x", {text, {"Authorization", bearer(staff)}});
     CHECK(unsupported.status == 415);
+    CHECK(f.get("/api/customer/" + ulid, staff).body == before);
 }
 
 TEST_CASE("PUT and PATCH /api/customer/{ulid} are for staff", "[http]") {

@@ -74,6 +74,13 @@ TEST_CASE("deletion requests are refused as the seed and the contract say", "[ht
     CHECK(request_deletion(f, ulid, token, R"({"origin":42})").status == 400);
     CHECK(request_deletion(f, ulid, token, "{bad", "application/json").status == 400);
     CHECK(request_deletion(f, ulid, token, "origin=x", "text/plain").status == 415);
+
+    // With a body that cannot be read, the token is still judged first.
+    auto anonymous_bad_body = f.call(Method::post, "/api/customer/" + ulid + "/delete/request", "{bad",
+                                     {{"Content-Type", "application/json"}});
+    CHECK(anonymous_bad_body.body == R"({"statusCode":400,"body":"Customer Not Found or is Invalid"})");
+    CHECK(request_deletion(f, ulid, other_token, "{bad").status == 403);
+    CHECK(request_deletion(f, ulid, f.staff_token(), "origin=x", "text/plain").status == 403);
     CHECK(latest_mail_body(f).empty());
 }
 

@@ -568,6 +568,30 @@ TEST_CASE("a staff update that fails validation leaves the record unchanged", "[
     CHECK(w.stored(reg.customer.ulid) == reg.customer);
 }
 
+TEST_CASE("authorizing an update refuses as the update would, before any body is judged",
+          "[core][update][authorize]") {
+    World w;
+    const auto staff = w.add_staff();
+    const auto me = w.add_customer(1);
+    const auto other = w.add_customer(2);
+    const auto mine = me.customer.ulid.to_string();
+
+    CHECK(w.customers.authorize_update_self(bearer(me.token)).has_value());
+    CHECK(error_kind(w.customers.authorize_update_self(bearer(staff))) == ErrorKind::forbidden);
+    CHECK(error_kind(w.customers.authorize_update_self(nobody())) == ErrorKind::unauthenticated);
+    CHECK(error_message(w.customers.authorize_update_self(bearer(unknown_bearer_token()))) ==
+          messages::invalid_token);
+
+    CHECK(w.customers.authorize_update(bearer(staff), mine).has_value());
+    CHECK(error_kind(w.customers.authorize_update(bearer(staff), a_missing_ulid())) == ErrorKind::not_found);
+    CHECK(error_kind(w.customers.authorize_update(bearer(staff), "nope")) == ErrorKind::not_found);
+    CHECK(error_kind(w.customers.authorize_update(bearer(me.token), mine)) == ErrorKind::forbidden);
+    CHECK(error_kind(w.customers.authorize_update(bearer(me.token), a_missing_ulid())) == ErrorKind::forbidden);
+    CHECK(error_kind(w.customers.authorize_update(nobody(), mine)) == ErrorKind::unauthenticated);
+    CHECK(w.stored(me.customer.ulid) == me.customer);
+    CHECK(w.stored(other.customer.ulid) == other.customer);
+}
+
 // ---- delete
 
 TEST_CASE("staff can delete a customer", "[core][delete]") {

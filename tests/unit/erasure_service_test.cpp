@@ -140,6 +140,22 @@ TEST_CASE("a customer cannot request another customer's deletion", "[core][erasu
     CHECK(w.outbox().empty());
 }
 
+TEST_CASE("authorizing a deletion request judges the token as the request would, and queues nothing",
+          "[core][erasure][request][auth]") {
+    World w;
+    const auto staff = w.add_staff();
+    const auto me = w.add_customer(1);
+    const auto other = w.add_customer(2);
+    const auto mine = me.customer.ulid.to_string();
+    CHECK(w.erasure.authorize_deletion_request(bearer(me.token), mine).has_value());
+    CHECK(error_message(w.erasure.authorize_deletion_request(nobody(), mine)) == messages::customer_invalid);
+    CHECK(error_message(w.erasure.authorize_deletion_request(bearer(unknown_bearer_token()), mine)) ==
+          messages::customer_invalid);
+    CHECK(error_kind(w.erasure.authorize_deletion_request(bearer(other.token), mine)) == ErrorKind::forbidden);
+    CHECK(error_kind(w.erasure.authorize_deletion_request(bearer(staff), mine)) == ErrorKind::forbidden);
+    CHECK(w.outbox().empty());
+}
+
 TEST_CASE(
     "a deletion link is stored only as a hash, bound to the customer and address, expiring after the TTL",
     "[core][erasure][request]") {

@@ -17,14 +17,8 @@ Response refusal(const core::Error& error) {
     return error_response(error);
 }
 
-Response authenticated_or(core::Store& store, const core::TokenHasher& hasher, const Request& request,
-                          Response body_failure) {
-    core::Authenticator authenticator(hasher);
-    auto principal = core::in_transaction(store, core::TransactionMode::read, [&](core::Transaction& tx) {
-        return authenticator.authenticate(tx, credentials_of(request));
-    });
-    if (!principal) return refusal(principal.error());
-    return body_failure;
+Response first_refusal(const core::Result<void>& allowed, Response body_failure) {
+    return allowed ? std::move(body_failure) : refusal(allowed.error());
 }
 
 Api::Api(ApiServices services, ApiOptions options) : services_(services), options_(options) {

@@ -177,28 +177,57 @@ std::expected<std::optional<std::string>, Response> decode_origin(const Request&
     return std::optional<std::string>{origin->value()};
 }
 
-std::optional<std::map<std::string, std::string, std::less<>>> decode_query(std::string_view query) {
-    std::map<std::string, std::string, std::less<>> out;
-    if (query.empty()) return out;
-    bool decoded = parse_params(query, [&](std::string key, std::string value) {
-        out.insert_or_assign(std::move(key), std::move(value));
-    });
-    if (!decoded) return std::nullopt;
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// '+' is a space; a '%' not followed by two hex digits stays as it is, as Django's QueryDict
+// keeps it.
+std::string decode_query_part(std::string_view part) {
+    std::string out;
+    out.reserve(part.size());
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        const char c = part[i];
+        const int high = c == '%' && i + 2 < part.size() ? hex_value(part[i + 1]) : -1;
+        const int low = high >= 0 ? hex_value(part[i + 2]) : -1;
+        if (low >= 0) {
+            out += static_cast<char>(high * 16 + low);
+            i += 2;
+        } else {
+            out += c == '+' ? ' ' : c;
+        }
+    }
     return out;
 }
 
-std::optional<core::PageRequest> decode_page_request(std::string_view query) {
-    auto params = decode_query(query);
-    if (!params) return std::nullopt;
-    core::PageRequest request;
-    auto get = [&](std::string_view name) -> std::optional<std::string> {
-        auto it = params->find(name);
-        return it == params->end() ? std::nullopt : std::optional<std::string>(it->second);
+}  // namespace
+
+std::map<std::string, std::string, std::less<>> decode_query(std::string_view query) {
+    std::map<std::string, std::string, std::less<>> out;
+    if (query.empty()) return out;
+    for (;;) {
+        const auto end = query.find('&');
+        const auto pair = query.substr(0, end);
+        const auto equals = pair.find('=');
+        const auto value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+        out.insert_or_assign(decode_query_part(pair.substr(0, equals)), decode_query_part(value));
+        if (end == std::string_view::npos) return out;
+        query.remove_prefix(end + 1);
+    }
+}
+
+core::PageRequest decode_page_request(std::string_view query) {
+    const auto params = decode_query(query);
+    const auto get = [&](std::string_view name) -> std::optional<std::string> {
+        auto it = params.find(name);
+        return it == params.end() ? std::nullopt : std::optional<std::string>(it->second);
     };
-    request.page = get("page");
-    request.page_size = get("page_size");
-    request.after = get("after");
-    return request;
+    return core::PageRequest{get("page"), get("page_size"), get("after")};
 }
 
 }  // namespace jambo::http

@@ -29,9 +29,11 @@ using RawFields = std::map<std::string, core::RawField, std::less<>>;
 /// The optional `origin` of a deletion request. A non-string origin is "not allowed".
 [[nodiscard]] std::expected<std::optional<std::string>, Response> decode_origin(const Request& request);
 
-/// Query parameters, decoded; the last of repeated keys wins. nullopt if undecodable.
-[[nodiscard]] std::optional<std::map<std::string, std::string, std::less<>>> decode_query(std::string_view query);
+/// Query parameters, decoded; the last of repeated keys wins. Never refused: as in the
+/// original's framework, a '%' that starts no escape is kept as text, so a bad page number is
+/// judged as a page number (404 "Invalid page.") and a parameter nobody reads harms nothing.
+[[nodiscard]] std::map<std::string, std::string, std::less<>> decode_query(std::string_view query);
 
-[[nodiscard]] std::optional<core::PageRequest> decode_page_request(std::string_view query);
+[[nodiscard]] core::PageRequest decode_page_request(std::string_view query);
 
 }  // namespace jambo::http

@@ -62,8 +62,6 @@ Response no_content() {
 
 void Api::add_customer_routes() {
     auto& customers = services_.customers;
-    auto& store = services_.store;
-    const auto& hasher = services_.hasher;
     const auto& policy = services_.policy;
 
     // Registration and updates are AsyncHandlers: with the SQLite store the server starts
@@ -77,22 +75,22 @@ void Api::add_customer_routes() {
 
     router_.add({Method::get, Method::head}, "/api/customers",
                 [&customers, &policy](const Request& request, const PathParams&) {
-                    auto page_request = decode_page_request(request.query);
-                    if (!page_request) return malformed_query();
-                    auto listing = customers.list(credentials_of(request), *page_request);
+                    auto listing = customers.list(credentials_of(request), decode_page_request(request.query));
                     if (!listing) return refusal(listing.error());
                     if (const auto* own = std::get_if<core::Customer>(&*listing)) return customer_response(200, *own);
                     return json_response(200, page_json(std::get<core::CustomerPage>(*listing), policy.public_url));
                 });
 
-    router_.add(
-        {Method::put, Method::patch}, "/api/customers",
-        [&customers, &store, &hasher](const Request& request, const PathParams&, const Responder& respond) {
-            auto draft = decode_customer(request);
-            if (!draft) return answer_now(respond, authenticated_or(store, hasher, request, std::move(draft.error())));
-            customers.update_self(credentials_of(request), *draft, mode_of(request),
-                                  answer_with(respond, &update_response));
-        });
+    router_.add({Method::put, Method::patch}, "/api/customers",
+                [&customers](const Request& request, const PathParams&, const Responder& respond) {
+                    auto draft = decode_customer(request);
+                    if (!draft) {
+                        auto allowed = customers.authorize_update_self(credentials_of(request));
+                        return answer_now(respond, first_refusal(allowed, std::move(draft.error())));
+                    }
+                    customers.update_self(credentials_of(request), *draft, mode_of(request),
+                                          answer_with(respond, &update_response));
+                });
 
     router_.add({Method::get, Method::head}, "/api/customer/{ulid}",
                 [&customers](const Request& request, const PathParams& params) {
@@ -100,14 +98,16 @@ void Api::add_customer_routes() {
                     return customer ? customer_response(200, *customer) : refusal(customer.error());
                 });
 
-    router_.add(
-        {Method::put, Method::patch}, "/api/customer/{ulid}",
-        [&customers, &store, &hasher](const Request& request, const PathParams& params, const Responder& respond) {
-            auto draft = decode_customer(request);
-            if (!draft) return answer_now(respond, authenticated_or(store, hasher, request, std::move(draft.error())));
-            customers.update(credentials_of(request), params[0], *draft, mode_of(request),
-                             answer_with(respond, &update_response));
-        });
+    router_.add({Method::put, Method::patch}, "/api/customer/{ulid}",
+                [&customers](const Request& request, const PathParams& params, const Responder& respond) {
+                    auto draft = decode_customer(request);
+                    if (!draft) {
+                        auto allowed = customers.authorize_update(credentials_of(request), params[0]);
+                        return answer_now(respond, first_refusal(allowed, std::move(draft.error())));
+                    }
+                    customers.update(credentials_of(request), params[0], *draft, mode_of(request),
+                                     answer_with(respond, &update_response));
+                });
 
     router_.add({Method::delete_}, "/api/customer/{ulid}",
                 [&customers](const Request& request, const PathParams& params) {

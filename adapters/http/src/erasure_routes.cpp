@@ -29,7 +29,10 @@ void Api::add_erasure_routes() {
     router_.add({Method::post, Method::put}, "/api/customer/{ulid}/delete/request",
                 [&erasure](const Request& request, const PathParams& params) {
                     auto origin = decode_origin(request);
-                    if (!origin) return std::move(origin.error());
+                    if (!origin) {
+                        auto allowed = erasure.authorize_deletion_request(credentials_of(request), params[0]);
+                        return first_refusal(allowed, std::move(origin.error()));
+                    }
                     auto requested = erasure.request_deletion(credentials_of(request), params[0], *origin);
                     return requested ? message_response(200, core::messages::deletion_link_sent)
                                      : refusal(requested.error());

@@ -107,8 +107,6 @@ Response malformed_body(std::string_view reason) {
     return message_response(400, "Malformed request body: " + std::string(reason));
 }
 
-Response malformed_query() { return message_response(400, "Malformed query string."); }
-
 std::optional<Response> refuse_header(unsigned version, std::size_t host_fields, std::size_t authorization_fields) {
     if (version >= 11 && host_fields != 1) {
         return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");

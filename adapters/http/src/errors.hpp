@@ -26,7 +26,6 @@ void add_error_headers(Response& response, const core::Error& error);
 [[nodiscard]] Response method_not_allowed(std::string_view method, std::string_view allow);
 [[nodiscard]] Response unsupported_media_type(std::string_view content_type);
 [[nodiscard]] Response malformed_body(std::string_view reason);
-[[nodiscard]] Response malformed_query();
 /// Why a request whose header section parsed must still be refused, if it must: an HTTP/1.1
 /// request without exactly one Host field (RFC 9112 3.2), or with more than one Authorization
 /// field (a proxy may have checked another credential than the first, which we would use).

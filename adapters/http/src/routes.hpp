@@ -3,8 +3,6 @@
 // meta_routes.cpp share.
 
 #include <jambo/core/error.hpp>
-#include <jambo/core/ports/store.hpp>
-#include <jambo/core/ports/token_hasher.hpp>
 #include <jambo/core/services/authenticator.hpp>
 #include <jambo/http/message.hpp>
 
@@ -14,12 +12,12 @@ namespace jambo::http {
     return core::Credentials{request.headers.find("Authorization")};
 }
 
-/// For an endpoint that needs a token, whose body could not be decoded: a client without a
-/// valid token learns that first (401), as the original's framework checks auth before parsing.
-[[nodiscard]] Response authenticated_or(core::Store& store, const core::TokenHasher& hasher,
-                                        const Request& request, Response body_failure);
-
 /// A core refusal as a JSON response; logs what a 503 hides from the client.
 [[nodiscard]] Response refusal(const core::Error& error);
+
+/// For a request whose body could not be decoded: the use case's refusal when it has one
+/// (401, 403, 404 come first, as the original's framework checks them before it parses a
+/// body), else what is wrong with the body.
+[[nodiscard]] Response first_refusal(const core::Result<void>& allowed, Response body_failure);
 
 }  // namespace jambo::http

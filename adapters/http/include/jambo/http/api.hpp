@@ -3,7 +3,6 @@
 
 #include <jambo/core/policy.hpp>
 #include <jambo/core/ports/store.hpp>
-#include <jambo/core/ports/token_hasher.hpp>
 #include <jambo/core/services/customer_service.hpp>
 #include <jambo/core/services/erasure_service.hpp>
 #include <jambo/http/message.hpp>
@@ -23,7 +22,6 @@ struct ApiServices {
     core::CustomerService& customers;
     core::ErasureService& erasure;
     core::Store& store;             ///< for /api/status
-    const core::TokenHasher& hasher;  ///< to answer 401 before 400/415 on a bad body
     const core::Policy& policy;
 };
 

@@ -87,6 +87,13 @@ public:
     void update(const Credentials& credentials, std::string_view ulid, const CustomerDraft& draft, DraftMode mode,
                 Completion<Customer> then);
 
+    /// What update_self and update would refuse whatever the body says (unauthenticated,
+    /// forbidden, not_found), in a read; success when only the body is left to judge. For an
+    /// adapter whose body could not be decoded: the caller learns what the original's
+    /// framework told first, which it checks before it parses a body.
+    [[nodiscard]] Result<void> authorize_update_self(const Credentials& credentials);
+    [[nodiscard]] Result<void> authorize_update(const Credentials& credentials, std::string_view ulid);
+
     /// Staff, or the customer itself; cascades and audits. Another customer: forbidden.
     /// Staff and missing: not_found.
     [[nodiscard]] Result<void> remove(const Credentials& credentials, std::string_view ulid);
@@ -101,6 +108,9 @@ private:
     Authenticator authenticator_;
 
     [[nodiscard]] ValidationSettings validation_settings() const;
+    [[nodiscard]] Result<Customer> own_record(Transaction& tx, const Credentials& credentials) const;
+    [[nodiscard]] Result<Customer> staff_target(Transaction& tx, const Credentials& credentials,
+                                                std::string_view ulid) const;
     [[nodiscard]] Result<Customer> save_update(Transaction& tx, const Customer& current,
                                                const CustomerDraft& draft, DraftMode mode);
 };

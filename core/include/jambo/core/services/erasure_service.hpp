@@ -51,6 +51,11 @@ public:
     [[nodiscard]] Result<void> request_deletion(const Credentials& credentials, std::string_view ulid,
                                                 const std::optional<std::string>& origin);
 
+    /// What request_deletion would refuse whatever the origin (the two errors about the
+    /// token, forbidden), in a read; success when only the origin is left to judge. For an
+    /// adapter whose body could not be decoded, as CustomerService::authorize_update.
+    [[nodiscard]] Result<void> authorize_deletion_request(const Credentials& credentials, std::string_view ulid);
+
     /// Checks a link without using it. Errors: not_found (unknown, used, malformed, or the
     /// customer's address changed since), gone (expired).
     [[nodiscard]] Result<ErasurePreview> preview(std::string_view deletion_token);
@@ -68,6 +73,8 @@ private:
     Authenticator authenticator_;
     std::function<void()> notify_;
 
+    [[nodiscard]] Result<Customer> requester(Transaction& tx, const Credentials& credentials,
+                                             std::string_view ulid) const;
     [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
     [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
     [[nodiscard]] Result<std::string> link_base(const std::optional<std::string>& origin) const;
