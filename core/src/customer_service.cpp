@@ -79,17 +79,11 @@ Result<Customer> require_staff_target(Transaction& tx, const Principal& who, std
     return std::move(*customer);
 }
 
-// The work of a queued write outlives the request's buffers, which Credentials points into.
-std::optional<std::string> owned(const Credentials& credentials) {
-    if (!credentials.authorization) return std::nullopt;
-    return std::string(*credentials.authorization);
-}
-
 }  // namespace
 
 CustomerService::CustomerService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
-                                 UlidGenerator& ulids, const Policy& policy)
-    : store_(store), clock_(clock), random_(random), hasher_(hasher), ulids_(ulids), policy_(policy),
+                                 UlidGenerator& ulids, Policy policy)
+    : store_(store), clock_(clock), random_(random), hasher_(hasher), ulids_(ulids), policy_(normalised(std::move(policy))),
       authenticator_(hasher) {}
 
 ValidationSettings CustomerService::validation_settings() const {
@@ -233,8 +227,8 @@ Result<Customer> CustomerService::update_self(const Credentials& credentials, co
 
 void CustomerService::update_self(const Credentials& credentials, const CustomerDraft& draft, DraftMode mode,
                                   Completion<Customer> then) {
-    auto work = [this, authorization = owned(credentials), draft, mode](Transaction& tx) -> Result<Customer> {
-        const auto current = own_record(tx, Credentials{authorization});
+    auto work = [this, credentials, draft, mode](Transaction& tx) -> Result<Customer> {
+        const auto current = own_record(tx, credentials);
         if (!current) return std::unexpected(current.error());
         return save_update(tx, *current, draft, mode);
     };
@@ -249,9 +243,9 @@ Result<Customer> CustomerService::update(const Credentials& credentials, std::st
 
 void CustomerService::update(const Credentials& credentials, std::string_view ulid, const CustomerDraft& draft,
                              DraftMode mode, Completion<Customer> then) {
-    auto work = [this, authorization = owned(credentials), ulid = std::string(ulid), draft,
+    auto work = [this, credentials, ulid = std::string(ulid), draft,
                  mode](Transaction& tx) -> Result<Customer> {
-        const auto current = staff_target(tx, Credentials{authorization}, ulid);
+        const auto current = staff_target(tx, credentials, ulid);
         if (!current) return std::unexpected(current.error());
         return save_update(tx, *current, draft, mode);
     };

@@ -37,8 +37,13 @@ DeletionMail compose_deletion_mail(std::string_view link, std::chrono::seconds t
 }
 
 ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
-                               const Policy& policy)
-    : store_(store), clock_(clock), random_(random), hasher_(hasher), policy_(policy), authenticator_(hasher) {}
+                               Policy policy)
+    : store_(store),
+      clock_(clock),
+      random_(random),
+      hasher_(hasher),
+      policy_(normalised(std::move(policy))),
+      authenticator_(hasher) {}
 
 Result<std::string> ErasureService::link_base(const std::optional<std::string>& origin) const {
     if (!origin || origin->empty()) return policy_.public_url;

@@ -6,6 +6,14 @@
 
 namespace jambo::core {
 
+Policy normalised(Policy policy) {
+    while (policy.public_url.ends_with('/')) policy.public_url.pop_back();
+    for (auto& origin : policy.allowed_origins) {
+        if (auto normal = normalise_origin(origin)) origin = std::move(*normal);
+    }
+    return policy;
+}
+
 std::optional<std::string> normalise_origin(std::string_view origin) {
     if (origin.ends_with('/')) origin.remove_suffix(1);
     const auto scheme_end = origin.find("://");

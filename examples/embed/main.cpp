@@ -31,10 +31,11 @@ int main(int argc, char** argv) {
     // Listing every customer is a staff right, so the program acts as a staff account.
     auto staff = admin.issue_staff_token("embedder@example.org");
     if (!staff) staff = admin.add_staff("embedder@example.org", "Embedder");
-    const std::string bearer = "Bearer " + staff.value();
-    const auto listing = customers.list({.authorization = bearer}, {});
+    const auto listing = customers.list({.authorization = "Bearer " + staff.value()}, {});
     for (const auto& c : std::get<core::CustomerPage>(listing.value()).customers) {
         std::cout << c.ulid.to_string() << "  " << c.first_name << " " << c.last_name << "  " << c.nationality_name()
                   << "  " << c.email << "\n";
     }
+    // The token was for this run only; a staff token left behind is a standing credential.
+    if (!admin.revoke_token(staff.value())) std::cerr << "could not revoke this run's staff token\n";
 }

@@ -91,7 +91,7 @@ void authorization(std::string_view input) {
     }
     auto tx = world.store.begin(core::TransactionMode::read);
     core::Authenticator authenticator(world.hasher);
-    auto principal = authenticator.authenticate(*tx, core::Credentials{input});
+    auto principal = authenticator.authenticate(*tx, core::Credentials{std::string(input)});
     if (principal) {
         check(core::bearer_credentials(input) == world.customer_token ||
                   core::bearer_credentials(input) == world.staff_token,

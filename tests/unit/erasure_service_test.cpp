@@ -48,6 +48,24 @@ TEST_CASE("without an origin the link is built on the public URL", "[core][erasu
     CHECK(contains(w.outbox()[0].body, "http://localhost:8000/api/customer/" + token + "/delete/confirm"));
 }
 
+TEST_CASE("an embedder's policy may be a temporary in any spelling - links come out normalised",
+          "[core][erasure][request][origin]") {
+    World w;
+    auto build = [&] {
+        Policy policy = test_policy();
+        policy.public_url = "https://jambo.example/";
+        policy.allowed_origins = {"HTTPS://App.Example/"};
+        return ErasureService(w.store, w.clock, w.random, w.hasher, policy);
+    };
+    auto erasure = build();  // the Policy it was given is gone
+    const auto me = w.add_customer();
+    const auto ulid = me.customer.ulid.to_string();
+    REQUIRE(erasure.request_deletion(bearer(me.token), ulid, std::nullopt).has_value());
+    CHECK(contains(w.outbox()[0].body, "\nhttps://jambo.example/api/customer/"));
+    REQUIRE(erasure.request_deletion(bearer(me.token), ulid, "https://app.example").has_value());
+    CHECK(contains(w.outbox()[1].body, "\nhttps://app.example/api/customer/"));
+}
+
 TEST_CASE("an allowed origin becomes the link's base", "[core][erasure][request][origin]") {
     World w;
     const auto me = w.add_customer();
@@ -90,8 +108,9 @@ TEST_CASE("an allowed host with a path or another scheme is not an allowed origi
 
 TEST_CASE("with no allow-list configured only the public URL is allowed",
           "[core][erasure][request][origin]") {
-    World w;
-    w.policy.allowed_origins.clear();
+    auto policy = test_policy();
+    policy.allowed_origins.clear();
+    World w(policy);
     const auto me = w.add_customer();
     CHECK(request(w, me, "http://localhost:8000").has_value());
     CHECK(error_message(request(w, me, "https://app.example")) == messages::origin_not_allowed);
@@ -296,8 +315,9 @@ TEST_CASE("the hourly limit is per customer", "[core][erasure][rate]") {
 }
 
 TEST_CASE("the hourly allowance comes from the policy", "[core][erasure][rate]") {
-    World w;
-    w.policy.deletion_requests_per_hour = 1;
+    auto policy = test_policy();
+    policy.deletion_requests_per_hour = 1;
+    World w(policy);
     const auto me = w.add_customer();
     REQUIRE(request(w, me).has_value());
     CHECK(error_kind(request(w, me)) == ErrorKind::rate_limited);
@@ -422,8 +442,9 @@ TEST_CASE("an expired link deletes nothing", "[core][erasure][confirm][ttl]") {
 }
 
 TEST_CASE("the link lifetime comes from the policy", "[core][erasure][confirm][ttl]") {
-    World w;
-    w.policy.deletion_token_ttl = std::chrono::minutes{10};
+    auto policy = test_policy();
+    policy.deletion_token_ttl = std::chrono::minutes{10};
+    World w(policy);
     const auto me = w.add_customer();
     const auto token = w.deletion_link_token(me);
     w.clock.advance(10min);

@@ -14,6 +14,16 @@ TEST_CASE("the default policy is the contract's defaults", "[core][policy]") {
     CHECK(p.max_page_size == 100);
 }
 
+TEST_CASE("a policy is normalised: the public URL without trailing slashes - each origin normalised", "[core][policy]") {
+    Policy p;
+    p.public_url = "https://jambo.example/base//";
+    p.allowed_origins = {"HTTPS://App.Example/", "http://localhost:8000", "not an origin"};
+    const auto n = normalised(p);
+    CHECK(n.public_url == "https://jambo.example/base");
+    CHECK(n.allowed_origins == std::vector<std::string>{"https://app.example", "http://localhost:8000", "not an origin"});
+    CHECK(n.deletion_token_ttl == p.deletion_token_ttl);
+}
+
 TEST_CASE("an origin is normalised: scheme and host lower-cased, trailing slash dropped", "[core][policy]") {
     CHECK(normalise_origin("HTTPS://App.Example/") == "https://app.example");
     CHECK(normalise_origin("http://localhost:8000") == "http://localhost:8000");

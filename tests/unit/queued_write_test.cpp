@@ -97,7 +97,7 @@ TEST_CASE("queued updates keep the caller's token after the request that carried
     Received<Customer> own;
     Received<Customer> by_staff;
     {
-        // The headers a Credentials views die with the request, before the writer runs.
+        // The request that carried the headers is gone before the writer runs.
         const auto customer_header = bearer(me.token);
         const auto staff_header = bearer(staff);
         auto d = draft(1);

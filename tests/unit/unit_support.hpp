@@ -97,18 +97,9 @@ inline core::CustomerDraft draft(int n = 0) {
     return d;
 }
 
-/// An Authorization header kept alive for as long as the Credentials that view it.
-struct Caller {
-    std::optional<std::string> header;
-    operator core::Credentials() const {  // NOLINT(google-explicit-constructor)
-        if (!header) return core::Credentials{};
-        return core::Credentials{std::string_view{*header}};
-    }
-};
-
-inline Caller bearer(const std::string& token) { return Caller{"Bearer " + token}; }
-inline Caller header(const std::string& value) { return Caller{value}; }
-inline Caller nobody() { return Caller{}; }
+inline core::Credentials bearer(const std::string& token) { return core::Credentials{"Bearer " + token}; }
+inline core::Credentials header(const std::string& value) { return core::Credentials{value}; }
+inline core::Credentials nobody() { return core::Credentials{}; }
 
 /// A well-formed bearer token that was never issued.
 inline std::string unknown_bearer_token() { return "jmb_" + std::string(42, 'A') + "A"; }
@@ -128,6 +119,10 @@ inline const core::Policy& test_policy() {
 /// The core on the in-memory store, with a clock the test moves. Randomness comes from
 /// libsodium so that tokens never repeat however many customers a test makes.
 struct World {
+    World() = default;
+    /// A world whose services were given `changed` (the services keep a copy of their policy).
+    explicit World(core::Policy changed) : policy(std::move(changed)) {}
+
     testing::FixedClock clock;
     sodium::SodiumRandom random;
     testing::FakeHasher hasher;
@@ -152,7 +147,7 @@ struct World {
         return *r;
     }
 
-    core::Result<core::Principal> authenticate(const Caller& caller) {
+    core::Result<core::Principal> authenticate(const core::Credentials& caller) {
         auto tx = store.begin(core::TransactionMode::read);
         return core::Authenticator{hasher}.authenticate(*tx, caller);
     }

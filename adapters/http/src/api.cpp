@@ -21,7 +21,8 @@ Response first_refusal(const core::Result<void>& allowed, Response body_failure)
     return allowed ? std::move(body_failure) : refusal(allowed.error());
 }
 
-Api::Api(ApiServices services, ApiOptions options) : services_(services), options_(options) {
+Api::Api(ApiServices services, ApiOptions options)
+    : services_(services), options_(options), public_url_(core::normalised(services.policy).public_url) {
     add_customer_routes();
     add_erasure_routes();
     add_meta_routes();

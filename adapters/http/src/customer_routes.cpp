@@ -62,7 +62,7 @@ Response no_content() {
 
 void Api::add_customer_routes() {
     auto& customers = services_.customers;
-    const auto& policy = services_.policy;
+    const auto& public_url = public_url_;
 
     // Registration and updates are AsyncHandlers: with the SQLite store the server starts
     // them on the I/O thread and the writer's commit answers them, no thread waiting.
@@ -74,11 +74,11 @@ void Api::add_customer_routes() {
                 });
 
     router_.add({Method::get, Method::head}, "/api/customers",
-                [&customers, &policy](const Request& request, const PathParams&) {
+                [&customers, &public_url](const Request& request, const PathParams&) {
                     auto listing = customers.list(credentials_of(request), decode_page_request(request.query));
                     if (!listing) return refusal(listing.error());
                     if (const auto* own = std::get_if<core::Customer>(&*listing)) return customer_response(200, *own);
-                    return json_response(200, page_json(std::get<core::CustomerPage>(*listing), policy.public_url));
+                    return json_response(200, page_json(std::get<core::CustomerPage>(*listing), public_url));
                 });
 
     router_.add({Method::put, Method::patch}, "/api/customers",

@@ -9,7 +9,8 @@
 namespace jambo::http {
 
 [[nodiscard]] inline core::Credentials credentials_of(const Request& request) {
-    return core::Credentials{request.headers.find("Authorization")};
+    const auto header = request.headers.find("Authorization");
+    return header ? core::Credentials{std::string(*header)} : core::Credentials{};
 }
 
 /// A core refusal as a JSON response; logs what a 503 hides from the client.

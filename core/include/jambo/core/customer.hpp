@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace jambo::core {
 
@@ -34,13 +35,13 @@ private:
 
 /// Unvalidated input: an absent field is std::nullopt. Unknown fields never get here.
 struct CustomerDraft {
-    std::optional<RawField> first_name;
-    std::optional<RawField> last_name;
-    std::optional<RawField> middle_name;
-    std::optional<RawField> nationality;
-    std::optional<RawField> dob;
-    std::optional<RawField> email;
-    std::optional<RawField> phone_number;
+    std::optional<RawField> first_name = std::nullopt;
+    std::optional<RawField> last_name = std::nullopt;
+    std::optional<RawField> middle_name = std::nullopt;
+    std::optional<RawField> nationality = std::nullopt;
+    std::optional<RawField> dob = std::nullopt;
+    std::optional<RawField> email = std::nullopt;
+    std::optional<RawField> phone_number = std::nullopt;
 };
 
 /// A validated, normalised customer. Fields in the seed's output order.
@@ -69,7 +70,8 @@ enum class DraftMode { full, partial };
 
 struct ValidationSettings {
     std::string default_calling_code = "254";
-    std::chrono::year_month_day today;
+    /// What "not in the future" is judged against: set it (the services use their Clock).
+    std::chrono::year_month_day today{};
 };
 
 /// What validation made of a draft: each field that passed its rule, normalised, and the

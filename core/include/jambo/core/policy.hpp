@@ -2,6 +2,7 @@
 /// The settings the use cases decide with (contract section 7), already parsed.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,12 @@ struct Policy {
     std::uint32_t default_page_size = 50;
     std::uint32_t max_page_size = 100;
 };
+
+/// The policy with public_url and allowed_origins in the form the use cases build links with
+/// and compare against: the URL without trailing '/', each origin as normalise_origin gives it
+/// (one that is not an origin is kept as written, and no request can match it). The services
+/// apply it to the Policy they are given, so an embedder may write either form.
+[[nodiscard]] Policy normalised(Policy policy);
 
 /// Normalises an origin for comparison and for building links: scheme and host lower-cased,
 /// one trailing '/' dropped. Returns nullopt unless it is `scheme://host[:port]` with an

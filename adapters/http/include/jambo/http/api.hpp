@@ -8,6 +8,8 @@
 #include <jambo/http/message.hpp>
 #include <jambo/http/router.hpp>
 
+#include <string>
+
 namespace jambo::http {
 
 /// Whether a GET of a confirm link by an API client deletes (`api`, the seed's behaviour) or
@@ -22,7 +24,7 @@ struct ApiServices {
     core::CustomerService& customers;
     core::ErasureService& erasure;
     core::Store& store;             ///< for /api/status
-    const core::Policy& policy;
+    const core::Policy& policy;  ///< read once, by Api's constructor
 };
 
 class Api {
@@ -46,6 +48,7 @@ public:
 private:
     ApiServices services_;
     ApiOptions options_;
+    std::string public_url_;  ///< of the policy, normalised: the base of the list's links
     Router router_;
 
     void add_customer_routes();

@@ -44,10 +44,11 @@ public:
 
 class SqliteStore final : public core::Store {
 public:
-    /// Opens (creating if needed) and migrates the database. Throws SchemaTooNew, or
-    /// std::runtime_error with SQLite's message when the file cannot be opened.
-    /// (Cannot-open is core::StoreUnavailable, a std::runtime_error; a file that belongs to
-    /// another application, by its application_id, is refused with std::runtime_error.)
+    /// Opens (creating if needed) and migrates the database. Throws SchemaTooNew for a schema
+    /// newer than this build's; core::StoreUnavailable (a std::runtime_error) when the file
+    /// cannot be opened or is locked, with SQLite's explanation; std::runtime_error for a file
+    /// that belongs to another application (its application_id, or tables without jambo's
+    /// mark) and for any other SQLite error.
     explicit SqliteStore(SqliteOptions options);
     ~SqliteStore() override;
 

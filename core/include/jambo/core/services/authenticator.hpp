@@ -7,13 +7,15 @@
 #include <jambo/core/token.hpp>
 
 #include <optional>
-#include <string_view>
+#include <string>
 
 namespace jambo::core {
 
-/// The raw `Authorization` header of a request, if it had one.
+/// The raw `Authorization` header of a request, if it had one. It owns its text: a caller may
+/// build it from a temporary ("Bearer " + token), and a queued write keeps it after the
+/// request that carried it is gone.
 struct Credentials {
-    std::optional<std::string_view> authorization;
+    std::optional<std::string> authorization;
 };
 
 class Authenticator {

@@ -55,8 +55,10 @@ using Listing = std::variant<CustomerPage, Customer>;
 
 class CustomerService {
 public:
+    /// Keeps references to the ports and the generator, which must outlive the service (and
+    /// every completion it was given, until called); keeps a copy of the policy.
     CustomerService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
-                    UlidGenerator& ulids, const Policy& policy);
+                    UlidGenerator& ulids, Policy policy);
 
     /// No auth. Errors: validation (including duplicate email/phone as field errors).
     [[nodiscard]] Result<Registration> register_customer(const CustomerDraft& draft);
@@ -104,7 +106,7 @@ private:
     RandomSource& random_;
     const TokenHasher& hasher_;
     UlidGenerator& ulids_;
-    const Policy& policy_;
+    const Policy policy_;
     Authenticator authenticator_;
 
     [[nodiscard]] ValidationSettings validation_settings() const;

@@ -38,10 +38,11 @@ struct DeletionMail {
 
 class ErasureService {
 public:
-    ErasureService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
-                   const Policy& policy);
+    /// Keeps references to the ports, which must outlive the service; keeps a copy of the policy.
+    ErasureService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher, Policy policy);
 
-    /// Called after a message is committed to the outbox, so a relay can wake up.
+    /// Called after a message is committed to the outbox, so a relay can wake up. Set it
+    /// before the service is shared between threads: the setter is not synchronised.
     void on_mail_queued(std::function<void()> notify) { notify_ = std::move(notify); }
 
     /// Customer token of that customer only. Errors: bad_request "Customer Not Found or is
@@ -69,7 +70,7 @@ private:
     const Clock& clock_;
     RandomSource& random_;
     const TokenHasher& hasher_;
-    const Policy& policy_;
+    const Policy policy_;
     Authenticator authenticator_;
     std::function<void()> notify_;
 

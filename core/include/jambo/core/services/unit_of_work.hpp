@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -29,6 +30,7 @@ auto in_transaction(Store& store, TransactionMode mode, Work&& work)
                 result.emplace(work(tx));
                 return result->has_value();
             });
+            if (!result) throw std::logic_error("Store::run_write returned without running the work");
             return std::move(*result);
         }
         auto tx = store.begin(mode);
