@@ -124,6 +124,6 @@ TEST_CASE("a taken email or phone number is reported beside the request's other 
     const auto ulid = text(second.at("body").at("ulid"));
     boost::json::object patch{{"email", first.at("body").at("email")}, {"first_name", " "}};
     CHECK(messages_of(client.request("PATCH", "/api/customer/" + ulid, json_headers(staff), boost::json::serialize(patch))) ==
-          R"({"email":["customer with this Email already exists."],"first_name":["This field may not be blank."]})");
+          R"({"first_name":["This field may not be blank."],"email":["customer with this Email already exists."]})");
     CHECK(body_of(client.request("GET", "/api/customer/" + ulid, auth(staff))).at("body") == second.at("body"));
 }

@@ -56,7 +56,7 @@ void query(std::string_view input) {
     auto request = jambo::http::Request::make(jambo::http::Method::post, "/api/customers", std::string(input));
     request.headers.add("Content-Type", "application/x-www-form-urlencoded");
     auto form = jambo::http::decode_customer(request);
-    check(form.has_value() || form.error().status == 400, "a bad form is a 400");
+    check(form.has_value(), "every form body decodes");
     if (form && form->email) check(decoded.at("email") == form->email->value(), "form and query decoding agree");
 }
 

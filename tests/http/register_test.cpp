@@ -59,6 +59,27 @@ TEST_CASE("a form-encoded registration works like a JSON one", "[http]") {
     CHECK(customer.at("phone_number") == "254700000009");
 }
 
+TEST_CASE("a form as curl -d sends it - raw UTF-8 - registers - bytes that are not UTF-8 are a field error",
+          "[http]") {
+    ApiFixture f;
+    const std::initializer_list<Header> form = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    auto response = f.call(Method::post, "/api/customers",
+                           "first_name=Zo\xc3\xab&last_name=Br\xc3\xbbl\xc3\xa9&nationality=C\xc3\xb4te d'Ivoire"
+                           "&dob=1990-01-31&email=zoe@example.org&phone_number=+254 700 000 010",
+                           form);
+    REQUIRE(response.status == 201);
+    auto customer = parse(response).at("body").as_object();
+    CHECK(customer.at("first_name") == "Zo\xc3\xab");
+    CHECK(customer.at("last_name") == "Br\xc3\xbbl\xc3\xa9");
+    CHECK(customer.at("nationality") == "C\xc3\xb4te d'Ivoire");
+
+    auto latin1 = f.call(Method::post, "/api/customers", "first_name=Zo\xebn&last_name=100%", form);
+    REQUIRE(latin1.status == 400);
+    auto errors = parse(latin1).at("body").as_object();
+    CHECK(errors.at("first_name").as_array().at(0) == "Enter valid UTF-8 text.");
+    CHECK_FALSE(errors.contains("last_name"));
+}
+
 TEST_CASE("every bad field is reported at once in DRF's shape", "[http]") {
     ApiFixture f;
     auto response = f.json(Method::post, "/api/customers",
@@ -78,6 +99,9 @@ TEST_CASE("every bad field is reported at once in DRF's shape", "[http]") {
     CHECK(fields.at("dob").as_array().at(0) == core::messages::bad_date);
     CHECK(fields.at("phone_number").as_array().at(0) == core::messages::required);
     CHECK_FALSE(fields.contains("middle_name"));
+    // In the order of the original's serializer, as DRF reports them.
+    CHECK(key_order(fields) ==
+          std::vector<std::string>{"first_name", "last_name", "nationality", "dob", "email", "phone_number"});
 }
 
 TEST_CASE("an empty body lacks every required field", "[http]") {

@@ -6,8 +6,6 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <boost/url/params_encoded_view.hpp>
-#include <boost/url/parse_query.hpp>
 
 #include <algorithm>
 #include <array>
@@ -35,27 +33,46 @@ bool is_wanted(std::span<const std::string_view> wanted, std::string_view key) {
     return std::ranges::find(wanted, key) != wanted.end();
 }
 
-// Decodes with '+' as space (application/x-www-form-urlencoded). Boost 1.81's shared library
-// lacks params_view's constructor with encoding options, so this decodes each pair itself.
-template <typename Visit>
-void for_each_param(const boost::urls::params_encoded_view& params, Visit&& visit) {
-    boost::urls::encoding_opts plus_is_space(true);
-    for (auto param : params) {
-        visit(param.key.decode(plus_is_space), param.has_value ? param.value.decode(plus_is_space) : std::string());
-    }
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
 }
 
-// Debian's Boost.URL 1.81 parse_query reads its argument up to a NUL, past the end of the view
-// it is given (found by tests/fuzz/query_form_fuzz): it gets a NUL-terminated copy, and text
-// with a NUL inside, which no query or form may carry raw, is undecodable.
+// '+' is a space; a '%' not followed by two hex digits stays as it is, as Django keeps it.
+std::string decode_component(std::string_view part) {
+    std::string out;
+    out.reserve(part.size());
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        const char c = part[i];
+        const int high = c == '%' && i + 2 < part.size() ? hex_value(part[i + 1]) : -1;
+        const int low = high >= 0 ? hex_value(part[i + 2]) : -1;
+        if (low >= 0) {
+            out += static_cast<char>(high * 16 + low);
+            i += 2;
+        } else {
+            out += c == '+' ? ' ' : c;
+        }
+    }
+    return out;
+}
+
+// Calls visit(key, value) for each '&'-separated pair of a query string or a form body, in
+// order, decoded as Django's QueryDict decodes both: nothing is refused, raw bytes (UTF-8 from
+// curl -d, say) pass as they are, and a value that is not UTF-8 is the core's to judge.
 template <typename Visit>
-bool parse_params(std::string_view text, Visit&& visit) {
-    if (text.find('\0') != std::string_view::npos) return false;
-    const std::string terminated(text);
-    auto params = boost::urls::parse_query(boost::urls::string_view(terminated.data(), terminated.size()));
-    if (!params) return false;
-    for_each_param(*params, std::forward<Visit>(visit));
-    return true;
+void for_each_pair(std::string_view text, Visit&& visit) {
+    if (text.empty()) return;
+    for (;;) {
+        const auto end = text.find('&');
+        const auto pair = text.substr(0, end);
+        const auto equals = pair.find('=');
+        const auto value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
+        visit(decode_component(pair.substr(0, equals)), decode_component(value));
+        if (end == std::string_view::npos) return;
+        text.remove_prefix(end + 1);
+    }
 }
 
 core::RawField raw_field(const boost::json::value& value) {
@@ -89,12 +106,10 @@ std::optional<Response> visit_json(std::string_view body, std::span<const std::s
 }
 
 template <typename Visit>
-std::optional<Response> visit_form(std::string_view body, std::span<const std::string_view> wanted, Visit&& visit) {
-    bool decoded = parse_params(body, [&](std::string key, std::string value) {
+void visit_form(std::string_view body, std::span<const std::string_view> wanted, Visit&& visit) {
+    for_each_pair(body, [&](std::string key, std::string value) {
         if (is_wanted(wanted, key)) visit(key, core::RawField::text(std::move(value)));
     });
-    if (!decoded) return malformed_body("invalid form encoding");
-    return std::nullopt;
 }
 
 // The body's wanted fields, handed to visit one by one; the 400 or 415 to send if it has none
@@ -106,7 +121,7 @@ std::optional<Response> visit_body(const Request& request, std::span<const std::
     if (!content_type) return unsupported_media_type("");
     switch (body_type(*content_type)) {
         case BodyType::json: return visit_json(request.body, wanted, visit);
-        case BodyType::form: return visit_form(request.body, wanted, visit);
+        case BodyType::form: visit_form(request.body, wanted, visit); return std::nullopt;
         case BodyType::other: break;
     }
     return unsupported_media_type(media_type(*content_type));
@@ -157,6 +172,8 @@ std::expected<RawFields, Response> decode_body(const Request& request, std::span
     return fields;
 }
 
+std::span<const std::string_view> customer_field_names() { return customer_fields; }
+
 std::expected<core::CustomerDraft, Response> decode_customer(const Request& request) {
     core::CustomerDraft draft;
     auto refused = visit_body(request, customer_fields, [&](std::string_view key, core::RawField value) {
@@ -177,48 +194,10 @@ std::expected<std::optional<std::string>, Response> decode_origin(const Request&
     return std::optional<std::string>{origin->value()};
 }
 
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// '+' is a space; a '%' not followed by two hex digits stays as it is, as Django's QueryDict
-// keeps it.
-std::string decode_query_part(std::string_view part) {
-    std::string out;
-    out.reserve(part.size());
-    for (std::size_t i = 0; i < part.size(); ++i) {
-        const char c = part[i];
-        const int high = c == '%' && i + 2 < part.size() ? hex_value(part[i + 1]) : -1;
-        const int low = high >= 0 ? hex_value(part[i + 2]) : -1;
-        if (low >= 0) {
-            out += static_cast<char>(high * 16 + low);
-            i += 2;
-        } else {
-            out += c == '+' ? ' ' : c;
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 std::map<std::string, std::string, std::less<>> decode_query(std::string_view query) {
     std::map<std::string, std::string, std::less<>> out;
-    if (query.empty()) return out;
-    for (;;) {
-        const auto end = query.find('&');
-        const auto pair = query.substr(0, end);
-        const auto equals = pair.find('=');
-        const auto value = equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
-        out.insert_or_assign(decode_query_part(pair.substr(0, equals)), decode_query_part(value));
-        if (end == std::string_view::npos) return out;
-        query.remove_prefix(end + 1);
-    }
+    for_each_pair(query, [&](std::string key, std::string value) { out.insert_or_assign(std::move(key), std::move(value)); });
+    return out;
 }
 
 core::PageRequest decode_page_request(std::string_view query) {

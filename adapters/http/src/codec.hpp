@@ -1,6 +1,6 @@
 #pragma once
 // Decoding request bodies and query strings into the core's raw input, without judging the
-// values: the core validates. Boost.JSON and Boost.URL stay inside codec.cpp.
+// values: the core validates. Boost.JSON stays inside codec.cpp.
 
 #include <jambo/core/customer.hpp>
 #include <jambo/core/services/customer_service.hpp>
@@ -14,6 +14,10 @@
 #include <string_view>
 
 namespace jambo::http {
+
+/// The customer's input fields in the seed's order (its object's, less the ulid): the order of
+/// the original's serializer, in which it also reports their errors.
+[[nodiscard]] std::span<const std::string_view> customer_field_names();
 
 /// The fields of interest in a body; every other field is ignored.
 using RawFields = std::map<std::string, core::RawField, std::less<>>;
@@ -32,6 +36,7 @@ using RawFields = std::map<std::string, core::RawField, std::less<>>;
 /// Query parameters, decoded; the last of repeated keys wins. Never refused: as in the
 /// original's framework, a '%' that starts no escape is kept as text, so a bad page number is
 /// judged as a page number (404 "Invalid page.") and a parameter nobody reads harms nothing.
+/// Form bodies are decoded the same way.
 [[nodiscard]] std::map<std::string, std::string, std::less<>> decode_query(std::string_view query);
 
 [[nodiscard]] core::PageRequest decode_page_request(std::string_view query);

@@ -1,5 +1,6 @@
 #include "errors.hpp"
 
+#include "codec.hpp"
 #include "json_writer.hpp"
 
 #include <algorithm>
@@ -11,17 +12,26 @@ namespace {
 
 constexpr std::string_view unavailable_message = "Service unavailable.";
 
+void append_field_errors(std::string& out, std::string_view field, const std::vector<std::string>& messages) {
+    if (out.size() > 1) out += ',';
+    append_json_string(out, field);
+    out += ":[";
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        if (i > 0) out += ',';
+        append_json_string(out, messages[i]);
+    }
+    out += ']';
+}
+
+// The customer's fields in the order DRF reports them (its serializer's), then any other.
 std::string field_errors_json(const core::FieldErrors& fields) {
     std::string out = "{";
+    const auto customer_fields = customer_field_names();
+    for (const auto name : customer_fields) {
+        if (auto it = fields.find(std::string(name)); it != fields.end()) append_field_errors(out, name, it->second);
+    }
     for (const auto& [field, messages] : fields) {
-        if (out.size() > 1) out += ',';
-        append_json_string(out, field);
-        out += ":[";
-        for (std::size_t i = 0; i < messages.size(); ++i) {
-            if (i > 0) out += ',';
-            append_json_string(out, messages[i]);
-        }
-        out += ']';
+        if (std::ranges::find(customer_fields, field) == customer_fields.end()) append_field_errors(out, field, messages);
     }
     out += '}';
     return out;
