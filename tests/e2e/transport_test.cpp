@@ -122,6 +122,131 @@ TEST_CASE("one Host and at most one Authorization header - a request line past t
     CHECK(answer("GET /api/status HTTP/1.x\r\nHost: a.example\r\n\r\n").status == 400);
 }
 
+TEST_CASE("a body whose length cannot be known is refused and the connection closed - nothing hides behind it", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    auto staff = add_staff(dir);
+    // The "body" of each POST is a second request, which must never be answered.
+    const std::string hidden = "GET /api/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + staff +
+                               "\r\nX-Request-Id: hidden\r\n\r\n";
+    for (const std::string coding : {"identity", "gzip", "xchunked", "chunked, chunked", "chunked, identity"}) {
+        INFO(coding);
+        HttpClient client(server.port());
+        client.connect();
+        client.send_raw("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        "Transfer-Encoding: " + coding + "\r\nX-Request-Id: outer\r\n\r\n" + hidden);
+        auto response = client.read_response();
+        CHECK(response.status == 400);
+        CHECK(body_of(response).at("body") == "Malformed HTTP request: the body's length cannot be determined; send it "
+                                              "with Content-Length or Transfer-Encoding: chunked.");
+        CHECK(response.header("X-Request-Id") == "outer");
+        CHECK(response.header("Connection") == "close");
+        CHECK(client.closed_within(2000ms));
+    }
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("POST /api/customers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+    auto gzip = client.read_response();
+    CHECK(gzip.status == 501);
+    CHECK(body_of(gzip).at("statusCode") == 501);
+    CHECK(client.closed_within(2000ms));
+}
+
+TEST_CASE("HTTP/1.0 gets no 100 Continue - and a 1.0 message with Transfer-Encoding closes the connection", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("POST /api/customers HTTP/1.0\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                    "Connection: keep-alive\r\nContent-Length: 2\r\n\r\n");
+    client.set_timeout(500ms);
+    CHECK_THROWS(client.read_response());  // no interim response: the server waits for the body
+    client.set_timeout(10'000ms);
+    client.send_raw("{}");
+    CHECK(client.read_response().status == 400);  // the final answer, not 100
+
+    client.connect();
+    client.send_raw("POST /api/customers HTTP/1.0\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\nGET /api/status HTTP/1.0\r\n\r\n");
+    auto chunked = client.read_response();
+    CHECK(chunked.status == 400);
+    CHECK(chunked.header("Connection") != "keep-alive");
+    CHECK(client.closed_within(2000ms));
+}
+
+TEST_CASE("HTTP/1.2 is answered as 1.1 - an empty line before a request is skipped - a bad Host is refused", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    const auto answer = [&](const std::string& request) {
+        HttpClient client(server.port());
+        client.connect();
+        client.send_raw(request);
+        return client.read_response(request.starts_with("HEAD"));
+    };
+    CHECK(answer("GET /api/status HTTP/1.2\r\nHost: x\r\n\r\n").status == 200);
+    CHECK(answer("GET /api/status HTTP/1.10\r\nHost: x\r\n\r\n").status == 400);  // not HTTP-version
+    CHECK(answer("\r\n\r\nGET /api/status HTTP/1.1\r\nHost: x\r\n\r\n").status == 200);
+
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n"
+                    "{}\r\nGET /api/status HTTP/1.1\r\nHost: x\r\n\r\n");  // a stray CRLF after the body
+    CHECK(client.read_response().status == 400);
+    CHECK(client.read_response().status == 200);
+
+    for (const std::string host : {"a b", "a/b", "user@a.example", "a.example?x"}) {
+        INFO(host);
+        auto refused = answer("GET /api/status HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+        CHECK(refused.status == 400);
+        CHECK(body_of(refused).at("body") == "Malformed HTTP request: the Host header is not a host name.");
+    }
+    for (const std::string host : {"a.example:8000", "[::1]:8000", "127.0.0.1", ""}) {
+        INFO(host);
+        CHECK(answer("GET /api/status HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status == 200);
+    }
+}
+
+TEST_CASE("a refusal before the fields are parsed still echoes X-Request-Id - HEAD gets no body", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--max-body-bytes", "1000"});
+    const auto answer = [&](const std::string& request, bool head = false) {
+        HttpClient client(server.port());
+        client.connect();
+        client.send_raw(request);
+        return client.read_response(head);
+    };
+    auto too_long = answer("POST /api/customers HTTP/1.1\r\nHost: x\r\nX-Request-Id: mine-1\r\nContent-Length: 99999\r\n\r\n");
+    CHECK(too_long.status == 413);
+    CHECK(too_long.header("X-Request-Id") == "mine-1");
+    auto bad_length = answer("POST /api/customers HTTP/1.1\r\nHost: x\r\nx-request-id:  mine-2 \r\nContent-Length: abc\r\n\r\n");
+    CHECK(bad_length.status == 400);
+    CHECK(bad_length.header("X-Request-Id") == "mine-2");
+
+    // A HEAD refused on the error-and-close path: the headers of the answer, and no body.
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("HEAD /api/status HTTP/1.1\r\nX-Request-Id: mine-3\r\n\r\n");
+    auto head = client.read_response(true);
+    CHECK(head.status == 400);
+    CHECK(head.header("X-Request-Id") == "mine-3");
+    CHECK(head.body.empty());
+    CHECK(client.closed_within(2000ms));
+}
+
+TEST_CASE("a header section over the limit gets 431 however it arrives", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    std::string fields;
+    for (int i = 0; i < 200; ++i) fields += "X-F" + std::to_string(1000 + i) + ": " + std::string(90, 'v') + "\r\n";
+    REQUIRE(fields.size() > 16 * 1024);
+    HttpClient client(server.port());
+    client.connect();
+    client.send_raw("GET /api/status HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n");
+    auto response = client.read_response();
+    CHECK(response.status == 431);
+    CHECK(body_of(response).at("body") == "Request header fields too large.");
+}
+
 TEST_CASE("a client sending its header one byte a second is cut off by the header timeout", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir, {"--header-timeout", "2s"});

@@ -13,6 +13,7 @@
 
 #include "access_log.hpp"
 #include "errors.hpp"
+#include "header_facts.hpp"
 #include "request_id.hpp"
 #include "wire.hpp"
 
@@ -155,8 +156,8 @@ struct Connection {
         response.headers.add("X-Request-Id", jambo::http::choose_request_id(sent_id));
         response.headers.add("Cache-Control", "no-store");
         check(response.status == 400 || response.status == 413 || response.status == 414 || response.status == 431 ||
-                  response.status == 505,
-              "parse errors are 4xx or 505");
+                  response.status == 501 || response.status == 505,
+              "parse errors are 4xx, 501 or 505");
         check_response(response, jambo::http::Framing{false, false, 11}, world, method, target);
         open = false;
     }
@@ -185,16 +186,14 @@ struct Connection {
         while (open && buffer.size() > 0) {
             beast::error_code ec;
             auto used = parser->put(buffer.data(), ec);
+            if (ec && ec != bhttp::error::need_more) return reject(ec, buffer);
             buffer.consume(used);
-            if (ec == bhttp::error::need_more) return;
-            if (ec) return reject(ec, buffer);
+            if (ec) return;
             if (used == 0 && !parser->is_done() && header_seen) return;
             if (!header_seen && parser->is_header_done()) {
                 header_seen = true;
                 // As the server's Connection::on_header.
-                const auto& header = parser->get();
-                if (auto refusal = jambo::http::refuse_header(header.version(), header.count(bhttp::field::host),
-                                                              header.count(bhttp::field::authorization))) {
+                if (auto refusal = jambo::http::refuse_header(jambo::http::header_facts(parser->get()), max_header_bytes)) {
                     return answer_and_close(std::move(*refusal));
                 }
             }

@@ -3,7 +3,10 @@
 #include "codec.hpp"
 #include "json_writer.hpp"
 
+#include "text_util.hpp"
+
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 namespace jambo::http {
@@ -35,6 +38,39 @@ std::string field_errors_json(const core::FieldErrors& fields) {
     }
     out += '}';
     return out;
+}
+
+// RFC 3986 host (reg-name, IPv4 or IP-literal) and an optional port: the characters they may
+// have. An empty Host is allowed (RFC 9112 3.2: a target without an authority).
+bool is_host_and_port(std::string_view host) {
+    return std::ranges::all_of(host, [](unsigned char c) {
+        return std::isalnum(c) != 0 || std::string_view("-._~%!$&'()*+,;=:[]").find(static_cast<char>(c)) !=
+                                           std::string_view::npos;
+    });
+}
+
+std::optional<Response> refuse_transfer_coding(std::string_view codings) {
+    std::size_t count = 0;
+    std::size_t chunked = 0;
+    bool last_is_chunked = false;
+    while (!codings.empty()) {
+        const auto comma = codings.find(',');
+        const auto coding = trim_ows(codings.substr(0, comma));
+        codings.remove_prefix(comma == std::string_view::npos ? codings.size() : comma + 1);
+        if (coding.empty()) continue;  // an empty list element (RFC 9110 5.6.1)
+        ++count;
+        last_is_chunked = iequals(coding, "chunked");
+        chunked += last_is_chunked ? 1 : 0;
+    }
+    if (!last_is_chunked || chunked > 1) {
+        return message_response(400, "Malformed HTTP request: the body's length cannot be determined; "
+                                     "send it with Content-Length or Transfer-Encoding: chunked.");
+    }
+    if (count > 1) {
+        return message_response(501, "Transfer coding not implemented; send the body with Content-Length or "
+                                     "Transfer-Encoding: chunked.");
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -117,11 +153,18 @@ Response malformed_body(std::string_view reason) {
     return message_response(400, "Malformed request body: " + std::string(reason));
 }
 
-std::optional<Response> refuse_header(unsigned version, std::size_t host_fields, std::size_t authorization_fields) {
-    if (version >= 11 && host_fields != 1) {
+std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit) {
+    if (header.section_bytes > header_limit) return message_response(431, "Request header fields too large.");
+    if (header.version >= 11 && header.host_fields != 1) {
         return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
     }
-    if (authorization_fields > 1) {
+    if (header.host_fields > 0 && !is_host_and_port(header.host)) {
+        return message_response(400, "Malformed HTTP request: the Host header is not a host name.");
+    }
+    if (!header.transfer_encoding.empty()) {
+        if (auto refusal = refuse_transfer_coding(header.transfer_encoding)) return refusal;
+    }
+    if (header.authorization_fields > 1) {
         return message_response(400, "Malformed HTTP request: more than one Authorization header.");
     }
     return std::nullopt;

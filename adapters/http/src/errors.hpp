@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace jambo::http {
@@ -26,11 +27,27 @@ void add_error_headers(Response& response, const core::Error& error);
 [[nodiscard]] Response method_not_allowed(std::string_view method, std::string_view allow);
 [[nodiscard]] Response unsupported_media_type(std::string_view content_type);
 [[nodiscard]] Response malformed_body(std::string_view reason);
-/// Why a request whose header section parsed must still be refused, if it must: an HTTP/1.1
-/// request without exactly one Host field (RFC 9112 3.2), or with more than one Authorization
-/// field (a proxy may have checked another credential than the first, which we would use).
-[[nodiscard]] std::optional<Response> refuse_header(unsigned version, std::size_t host_fields,
-                                                    std::size_t authorization_fields);
+
+/// What the server notes of a parsed header section to judge it by, in one pass over its fields.
+struct HeaderFacts {
+    unsigned version = 11;
+    std::size_t section_bytes = 0;  ///< the request line and the fields, as sent (give or take OWS)
+    std::size_t host_fields = 0;
+    std::string_view host;          ///< the last Host field's value
+    std::size_t authorization_fields = 0;
+    std::string transfer_encoding;  ///< every Transfer-Encoding field's value, joined with ", "
+};
+
+/// Why a request whose header section parsed must still be refused, if it must:
+/// - a section over `header_limit` (431; the parser lets one read's worth more through);
+/// - an HTTP/1.1 request without exactly one Host field, or a Host that is not a host[:port]
+///   (400, RFC 9112 3.2);
+/// - a Transfer-Encoding whose last coding is not chunked, or that has chunked twice: the
+///   body's length cannot be known, and guessing it lets a client hide a second request in
+///   the body (400, RFC 9112 6.3); another coding before chunked (501, RFC 9112 7);
+/// - more than one Authorization field (400: a proxy may have checked another credential than
+///   the first, which we would use).
+[[nodiscard]] std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit);
 
 /// Why the HTTP parser refused a request.
 enum class ParseFailure { header_limit, body_limit, bad_version, other };

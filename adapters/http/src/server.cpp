@@ -2,6 +2,7 @@
 
 #include "access_log.hpp"
 #include "errors.hpp"
+#include "header_facts.hpp"
 #include "request_id.hpp"
 #include "text_util.hpp"
 #include "wire.hpp"
@@ -55,6 +56,22 @@ constexpr std::size_t read_chunk = 8192;
 constexpr std::size_t retained_buffer = 64 * 1024;
 constexpr auto linger_time = std::chrono::milliseconds(1000);
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The value of the first header field called `name` in an unparsed header section, trimmed;
+// for the answer to a request the parser refused before it had the fields.
+std::optional<std::string_view> raw_field_value(std::string_view raw, std::string_view name) {
+    raw = raw.substr(0, raw.find("\r\n\r\n"));
+    for (auto line_start = raw.find("\r\n"); line_start != std::string_view::npos;) {
+        const auto next = raw.find("\r\n", line_start + 2);
+        const auto line = raw.substr(line_start + 2, next == std::string_view::npos ? raw.npos : next - line_start - 2);
+        const auto colon = line.find(':');
+        if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
+            return trim_ows(line.substr(colon + 1));
+        }
+        line_start = next;
+    }
+    return std::nullopt;
+}
 
 // Handlers that may block (a write waits for its group commit) run here, off the I/O
 // threads, so one slow commit never stalls the reads multiplexed on the same io_context.
@@ -279,11 +296,13 @@ private:
 
     void parse() {
         while (buffer_.size() > 0) {
+            if (!header_seen_ && !skip_empty_lines()) break;
             ErrorCode ec;
             auto used = parser_->put(buffer_.data(), ec);
+            // A refused request stays in buffer_ whole: its answer reads the id and method there.
+            if (ec && ec != bhttp::error::need_more) return reject(ec);
             buffer_.consume(used);
-            if (ec == bhttp::error::need_more) break;
-            if (ec) return reject(ec);
+            if (ec) break;
             if (used == 0 && !parser_->is_done() && header_seen_) break;
             if (!header_seen_ && parser_->is_header_done() && !on_header()) return;
             if (parser_->is_done()) return dispatch();
@@ -291,24 +310,34 @@ private:
         read();
     }
 
+    // RFC 9112 2.2: empty lines before a request line are ignored (some clients send one after
+    // a body). Returns false while the buffer holds nothing else yet.
+    bool skip_empty_lines() {
+        const std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        std::size_t n = 0;
+        while (n < text.size() && (text[n] == '\n' || (text[n] == '\r' && n + 1 < text.size() && text[n + 1] == '\n'))) {
+            n += text[n] == '\r' ? 2 : 1;
+        }
+        buffer_.consume(n);
+        return buffer_.size() > 0;
+    }
+
     // Returns false when it started an asynchronous write that resumes parsing itself.
     bool on_header() {
         header_seen_ = true;
         deadline_ = started_ + options().request_timeout;
-        // One pass over the fields' parsed names: fields::count() compares names as strings,
-        // which cost every request ~700 instructions for the two.
-        std::size_t hosts = 0;
-        std::size_t authorizations = 0;
-        for (const auto& field : parser_->get()) {
-            hosts += field.name() == bhttp::field::host ? 1 : 0;
-            authorizations += field.name() == bhttp::field::authorization ? 1 : 0;
-        }
-        if (auto refusal = refuse_header(parser_->get().version(), hosts, authorizations)) {
+        const auto& message = parser_->get();
+        const auto facts = header_facts(message);
+        if (auto refusal = refuse_header(facts, options().max_header_bytes)) {
             answer_and_close(std::move(*refusal));
             return false;
         }
-        auto expect = parser_->get()[bhttp::field::expect];
-        if (parser_->is_done() || !iequals(expect, "100-continue")) return true;
+        // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding is faulty framing; answer it
+        // and close.
+        if (facts.version < 11 && !facts.transfer_encoding.empty()) keep_alive_ = false;
+        // RFC 9110 10.1.1: an HTTP/1.0 client's Expect is ignored, and it gets no 1xx.
+        auto expect = message[bhttp::field::expect];
+        if (parser_->is_done() || facts.version < 11 || !iequals(expect, "100-continue")) return true;
         asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
                           [self = shared_from_this()](ErrorCode ec, std::size_t) {
                               if (ec || self->state_ == State::closed) return self->close();
@@ -318,7 +347,10 @@ private:
     }
 
     void reject(ErrorCode ec) {
-        // The parser keeps what it could not take in buffer_.
+        if (ec == bhttp::error::bad_version && answer_as_http11()) {
+            new_parser();
+            return parse();
+        }
         const auto failure = ec == bhttp::error::header_limit ? ParseFailure::header_limit
                              : ec == bhttp::error::body_limit ? ParseFailure::body_limit
                              : ec == bhttp::error::bad_version ? ParseFailure::bad_version
@@ -327,22 +359,43 @@ private:
             failure, std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size())));
     }
 
-    // Answers a request the server cannot take, and closes the connection after it.
+    // RFC 9112 2.3: a later HTTP/1 minor version (1.2) is answered as 1.1. Beast's parser
+    // refuses it, so the request line in the buffer is rewritten to 1.1 and parsed again.
+    bool answer_as_http11() {
+        auto* data = static_cast<char*>(buffer_.data().data());
+        const std::string_view text(data, buffer_.size());
+        const auto line_end = text.find("\r\n");
+        if (line_end == std::string_view::npos || line_end < 9) return false;
+        if (text.substr(line_end - 9, 8) != " HTTP/1.") return false;
+        char& minor = data[line_end - 1];
+        if (minor < '2' || minor > '9') return false;
+        minor = '1';
+        return true;
+    }
+
+    // Answers a request the server cannot take, and closes the connection after it. A request
+    // refused for its framing has no parsed header: its id and method are read from the bytes.
     void answer_and_close(Response response) {
         request_.method_text.clear();
         request_.target.clear();
         std::optional<std::string_view> sent_id;
+        bool head = false;
         if (parser_->is_header_done()) {
             request_.method_text.assign(parser_->get().method_string());
             request_.target.assign(parser_->get().target());
             sent_id = parser_->get()["X-Request-Id"];
+            head = parser_->get().method() == bhttp::verb::head;
+        } else {
+            const std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+            sent_id = raw_field_value(raw, "X-Request-Id");
+            head = raw.starts_with("HEAD ");
         }
         request_.request_id = choose_request_id(sent_id);
         response.headers.add("X-Request-Id", request_.request_id);
         response.headers.add("Cache-Control", "no-store");
         keep_alive_ = false;
         if (state_ == State::idle) begin_request();
-        reply(response, Framing{false, false, 11});
+        reply(response, Framing{false, head, 11});
     }
 
     void dispatch() {
