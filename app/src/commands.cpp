@@ -109,6 +109,12 @@ private:
 int serve(const Config& config) {
     const auto& settings = config.serve;
     auto mail = make_mail_setup(settings);
+    // The port is taken before the database is opened, so a busy port leaves no new database
+    // behind. The server accepts nothing before run(); by then `api` points at the Api.
+    const http::Api* api = nullptr;
+    http::Server server(
+        settings.server, [&api](http::Request& request) { return api->handle(request); }, &http::Api::may_block,
+        [&api](http::Request& request, const http::Responder& respond) { return api->handle_async(request, respond); });
     std::optional<ServingLock> serving;  // declared first: closed after the store's connections
     Infrastructure infra(config);
     serving.emplace(config.db);
@@ -128,11 +134,9 @@ int serve(const Config& config) {
     smtp::OutboxRelay relay(infra.store, infra.clock, *mail.transport, relay_options(settings));
     erasure.on_mail_queued([&relay] { relay.notify(); });
 
-    http::Api api(http::ApiServices{customers, erasure, infra.store, policy},
-                  http::ApiOptions{settings.confirm_on_get});
-    http::Server server(
-        settings.server, [&api](http::Request& request) { return api.handle(request); }, &http::Api::may_block,
-        [&api](http::Request& request, const http::Responder& respond) { return api.handle_async(request, respond); });
+    const http::Api routes(http::ApiServices{customers, erasure, infra.store, policy},
+                           http::ApiOptions{settings.confirm_on_get});
+    api = &routes;
 
     log_mail_setup(mail, settings);
     relay.start();

@@ -101,3 +101,16 @@ TEST_CASE("the server's threads are named for top -H and its write callers yield
     }
     CHECK(server.stop() == 0);
 }
+
+TEST_CASE("a server that cannot take its port says so and leaves no new database behind", "[e2e]") {
+    WorkDir dir;
+    JamboServer first(dir);
+    WorkDir other;
+    const auto fresh = (other.path / "fresh.db").string();
+    auto second = run_jambo(other, {"serve", "--listen", "127.0.0.1:" + std::to_string(first.port()), "--db", fresh,
+                                    "--mail-dir", other.mail_dir().string()});
+    CHECK(second.status != 0);
+    CHECK(second.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(fresh));
+    CHECK(first.stop() == 0);
+}
