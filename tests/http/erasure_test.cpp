@@ -72,6 +72,8 @@ TEST_CASE("deletion requests are refused as the seed and the contract say", "[ht
     CHECK(evil.status == 400);
     CHECK(evil.body == R"({"statusCode":400,"body":"Origin not allowed."})");
     CHECK(request_deletion(f, ulid, token, R"({"origin":42})").status == 400);
+    auto null_origin = request_deletion(f, ulid, token, R"({"origin":null})");
+    CHECK(null_origin.body == R"({"statusCode":400,"body":{"origin":["This field may not be null."]}})");
     CHECK(request_deletion(f, ulid, token, "{bad", "application/json").status == 400);
     CHECK(request_deletion(f, ulid, token, "origin=x", "text/plain").status == 415);
 

@@ -113,6 +113,22 @@ TEST_CASE("STARTTLS with a certificate from the test CA - verified - and AUTH fr
     CHECK(report->at("authenticated") == true);
     CHECK(report->at("problems").as_array().empty());
     CHECK(server.log().find("s3cret-pw") == std::string::npos);
+    CHECK(server.log().find("offered no AUTH") == std::string::npos);
+    CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("credentials a relay never asks for are reported once - the mail still goes", "[e2e][smtp]") {
+    WorkDir dir;
+    SmtpSink sink(dir.path / "sink", free_loopback_port());  // offers no AUTH
+    JamboServer server(dir, {"--smtp-url", sink.url("smtp", "mailer:s3cret-pw")});
+    HttpClient client(server.port());
+    request_deletion(client, register_customer(client, 6));
+    request_deletion(client, register_customer(client, 7));
+    REQUIRE(sink.wait_for_message(2, 10s));
+    REQUIRE(logged(server, "offered no AUTH, so mail goes to it without the user and password of the SMTP URL"));
+    const auto log = server.log();
+    CHECK(log.find("offered no AUTH") == log.rfind("offered no AUTH"));  // once, not per message
+    CHECK(log.find("s3cret-pw") == std::string::npos);
     CHECK(server.stop(SIGTERM) == 0);
 }
 
@@ -126,6 +142,7 @@ TEST_CASE("a server certificate the CA file does not vouch for is refused - the 
     request_deletion(client, register_customer(client, 3));
 
     REQUIRE(logged(server, "attempt 1 failed"));
+    CHECK(server.log().find("the relay's certificate is not trusted: set JAMBO_SMTP_CA_FILE") != std::string::npos);
     CHECK(sink.received() == 0);
     CHECK(sink.recipient_attempts() == 0);
     CHECK(outbox_rows(dir) == "1");
@@ -141,7 +158,8 @@ TEST_CASE("with the loopback exception off - a server without STARTTLS is refuse
     request_deletion(client, register_customer(client, 4));
 
     REQUIRE(logged(server, "attempt 1 failed"));
-    CHECK(server.log().find("STARTTLS") != std::string::npos);
+    CHECK(server.log().find("the relay offers no STARTTLS: enable TLS on it, use smtps://, or set "
+                            "JAMBO_SMTP_ALLOW_PLAINTEXT=1") != std::string::npos);
     CHECK(sink.received() == 0);
     CHECK(sink.recipient_attempts() == 0);
     CHECK(outbox_rows(dir) == "1");

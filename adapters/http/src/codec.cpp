@@ -188,7 +188,10 @@ std::expected<std::optional<std::string>, Response> decode_origin(const Request&
     auto fields = decode_body(request, wanted);
     if (!fields) return std::unexpected(std::move(fields.error()));
     auto origin = take(*fields, "origin");
-    if (!origin || origin->kind() == core::RawField::Kind::null) return std::optional<std::string>{};
+    if (!origin) return std::optional<std::string>{};
+    if (origin->kind() == core::RawField::Kind::null) {
+        return std::unexpected(error_response(core::Error::validation({{"origin", {core::messages::null}}})));
+    }
     // Not a string: keep something that can never be on the allow-list, so the core refuses it.
     if (origin->kind() != core::RawField::Kind::text) return std::optional<std::string>{std::string(" ")};
     return std::optional<std::string>{origin->value()};

@@ -1,6 +1,7 @@
 #include <jambo/smtp/curl_smtp_transport.hpp>
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
 
@@ -107,6 +108,7 @@ struct Exchange {
     std::string_view text;
     std::size_t sent = 0;
     SmtpStep step = SmtpStep::connect;
+    bool authenticated = false;  // an AUTH command was sent
     const std::atomic<bool>* interrupted = nullptr;
 };
 
@@ -132,7 +134,10 @@ int track_command(CURL*, curl_infotype type, char* data, std::size_t size, void*
     auto word = lower(line.substr(0, line.find_first_of(" :\r\n")));
     if (word == "ehlo" || word == "helo") exchange.step = SmtpStep::ehlo;
     if (word == "starttls") exchange.step = SmtpStep::starttls;
-    if (word == "auth") exchange.step = SmtpStep::auth;
+    if (word == "auth") {
+        exchange.step = SmtpStep::auth;
+        exchange.authenticated = true;
+    }
     if (word == "mail") exchange.step = SmtpStep::mail_from;
     if (word == "rcpt") exchange.step = SmtpStep::rcpt_to;
     if (word == "data") exchange.step = SmtpStep::data;
@@ -145,6 +150,20 @@ std::string envelope_address(const std::string& mailbox, std::string_view field)
     return "<" + parsed->address + ">";
 }
 
+// What an operator can do about a failure that retrying will not mend by itself.
+std::string remedy(CURLcode result) {
+    switch (result) {
+        case CURLE_USE_SSL_FAILED:
+            return "; the relay offers no STARTTLS: enable TLS on it, use smtps://, or set JAMBO_SMTP_ALLOW_PLAINTEXT=1 "
+                   "if the network to it is trusted";
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CACERT_BADFILE:
+            return "; the relay's certificate is not trusted: set JAMBO_SMTP_CA_FILE to the CA that signed it";
+        case CURLE_LOGIN_DENIED: return "; check the user and password in the SMTP URL";
+        default: return {};
+    }
+}
+
 // One message's exchange with the server: the easy handle with the message, envelope and
 // callbacks set; the caller adds where to and how securely.
 class Transfer {
@@ -153,7 +172,7 @@ public:
         : text_(std::move(text)), from_(std::move(from)), easy_(curl_easy_init()) {
         if (!easy_) throw DeliveryError("curl_easy_init failed", false);
         recipients_.reset(curl_slist_append(nullptr, to.c_str()));
-        exchange_ = Exchange{text_, 0, SmtpStep::connect, &interrupted};
+        exchange_ = Exchange{.text = text_, .interrupted = &interrupted};
         auto* easy = easy_.get();
         curl_easy_setopt(easy, CURLOPT_MAIL_FROM, from_.c_str());
         curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, recipients_.get());
@@ -174,6 +193,7 @@ public:
     Transfer& operator=(const Transfer&) = delete;
 
     [[nodiscard]] CURL* easy() const { return easy_.get(); }
+    [[nodiscard]] bool authenticated() const { return exchange_.authenticated; }
 
     // What went wrong, without the addresses: curl's words, the step and the server's reply code.
     [[nodiscard]] DeliveryError failure(CURLcode result, const std::string& endpoint) const {
@@ -183,6 +203,7 @@ public:
         if (error_[0] != '\0') what += " (" + std::string(error_) + ")";
         what += " at " + std::string(step_name(exchange_.step));
         if (reply != 0) what += ", reply " + std::to_string(reply);
+        what += remedy(result);
         return DeliveryError(what, is_permanent_failure(exchange_.step, reply), static_cast<int>(reply));
     }
 
@@ -261,8 +282,14 @@ std::string CurlSmtpTransport::deliver(const MailMessage& message) {
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
 
     const auto result = curl_easy_perform(easy);
-    if (result == CURLE_OK) return endpoint_;
-    throw transfer.failure(result, endpoint_);
+    if (result != CURLE_OK) throw transfer.failure(result, endpoint_);
+    // curl sends mail unauthenticated when the relay offers no AUTH, even with credentials.
+    if (!user_.empty() && !transfer.authenticated() && !warned_unused_credentials_.exchange(true)) {
+        spdlog::warn("the SMTP relay {} offered no AUTH, so mail goes to it without the user and password of "
+                     "the SMTP URL; if it should ask for them, check its configuration",
+                     endpoint_);
+    }
+    return endpoint_;
 }
 
 }  // namespace jambo::smtp

@@ -22,11 +22,12 @@ std::string ulid_of(const core::OutboxMessage& message) {
 }
 
 std::string describe(std::chrono::milliseconds span) {
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(span).count();
+    if (span < std::chrono::seconds(1)) return std::to_string(span.count()) + "ms";
+    // Rounded up, so that a retry never comes later than the log said it would.
+    auto seconds = std::chrono::ceil<std::chrono::seconds>(span).count();
     if (seconds >= 3600 && seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
     if (seconds >= 60 && seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
-    if (seconds >= 1) return std::to_string(seconds) + "s";
-    return std::to_string(span.count()) + "ms";
+    return std::to_string(seconds) + "s";
 }
 
 }  // namespace

@@ -75,6 +75,7 @@ private:
     std::string password_;
     TlsMode tls_mode_ = TlsMode::required;
     std::atomic<bool> interrupted_{false};
+    std::atomic<bool> warned_unused_credentials_{false};
 };
 
 }  // namespace jambo::smtp
