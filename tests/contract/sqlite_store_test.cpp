@@ -468,10 +468,31 @@ TEST_CASE("sqlite: a backup that cannot be written says why and leaves no copy b
     CHECK(refusal(dir.file("notes.txt")) == "backup destination " + dir.file("notes.txt") +
                                                 " exists and is not an SQLite database; remove it or name another file");
     CHECK(file_bytes(dir.file("notes.txt")) == "important notes\n");
+
+    // Another application's SQLite file, and another jambo database in use (its -wal and -shm
+    // beside it): neither is an older backup, and both are left as they were.
+    SQLite::Database(dir.file("other-app.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
+        .exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me')");
+    const auto other_app = file_bytes(dir.file("other-app.db"));
+    CHECK(refusal(dir.file("other-app.db")) == "backup destination " + dir.file("other-app.db") +
+                                                   " is another application's SQLite database; remove it or name another file");
+    CHECK(file_bytes(dir.file("other-app.db")) == other_app);
+    {
+        SqliteStore in_use({.path = dir.file("served.db")});
+        insert_customers(in_use, {7});
+        CHECK(refusal(dir.file("served.db")) == "backup destination " + dir.file("served.db") +
+                                                    " is a database in use (it has a wal file beside it), not a backup; "
+                                                    "name another file");
+        CHECK(std::filesystem::exists(dir.file("served.db-wal")));
+        CHECK(all_customers(in_use) == std::vector{customer(7)});
+    }
+
     store.backup_to(dir.file("copy.db"));
     store.backup_to(dir.file("copy.db"));  // an older backup is replaced
     std::filesystem::remove(dir.file("copy.db"));
     std::filesystem::remove(dir.file("notes.txt"));
+    std::filesystem::remove(dir.file("other-app.db"));
+    std::filesystem::remove(dir.file("served.db"));
     std::vector<std::string> left;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.file(""))) {
         left.push_back(entry.path().filename().string());

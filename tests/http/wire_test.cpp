@@ -59,6 +59,7 @@ TEST_CASE("the access log redacts the confirm link's token and anything token-si
     CHECK(http::redact_path("/api/customers?token=" + token) == "/api/customers");
     CHECK(http::redact_path("/api/customer/01HWJ8WH9X8WBK65EMGY9YKPBS") == "/api/customer/01HWJ8WH9X8WBK65EMGY9YKPBS");
     CHECK(http::redact_path("/a b\x01") == "/a?b?");
+    CHECK(http::redact_path("") == "-");  // refused before the request line was parsed
 }
 
 TEST_CASE("access entries are text or JSON fields", "[http]") {

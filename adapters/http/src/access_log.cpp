@@ -38,6 +38,10 @@ void append_number(std::string& out, std::uint64_t value) {
 
 // Appends the redacted path; it is written once per request, so no temporary containers.
 void append_redacted_path(std::string& out, std::string_view target) {
+    if (target.empty()) {  // a request refused before its request line was parsed
+        out += '-';
+        return;
+    }
     const auto path = target.substr(0, target.find('?'));
     const auto from = out.size();
     for (std::size_t start = 0; start != std::string_view::npos;) {

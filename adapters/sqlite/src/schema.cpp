@@ -12,9 +12,6 @@ namespace jambo::sqlite::detail {
 
 namespace {
 
-// "JMBO": marks the file as Jambo's, so a stray SQLite file is refused instead of migrated.
-constexpr int application_id = 0x4A4D424F;
-
 struct Migration {
     int version;
     const char* sql;
@@ -244,7 +241,7 @@ int latest_schema_version() { return migrations.back().version; }
 
 void refuse_foreign_or_newer(Connection& connection) {
     const int id = read_pragma(connection, "PRAGMA application_id");
-    if (id != 0 && id != application_id) {
+    if (id != 0 && static_cast<std::uint32_t>(id) != application_id) {
         throw std::runtime_error("database " + connection.path() +
                                  " belongs to another application (its application_id is " +
                                  std::to_string(id) + "); refusing to open it");

@@ -2,9 +2,15 @@
 // The database schema: versioned with PRAGMA user_version, created and upgraded by
 // forward-only migrations, each in one transaction.
 
+#include <cstdint>
+
 namespace jambo::sqlite::detail {
 
 class Connection;
+
+/// "JMBO" in the file header's application_id: marks the file as Jambo's, so a stray SQLite
+/// file is refused instead of migrated.
+inline constexpr std::uint32_t application_id = 0x4A4D424F;
 
 /// The schema version this build creates and understands.
 [[nodiscard]] int latest_schema_version();

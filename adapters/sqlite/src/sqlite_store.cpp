@@ -131,13 +131,29 @@ void check_backup_destination(const std::string& destination, const std::string&
     if (fs::exists(destination, error) && fs::equivalent(destination, live, error)) {
         throw std::invalid_argument("backup destination " + destination + " is the live database");
     }
-    // Replacing an older backup is the point; replacing anything else is a typo's damage.
+    // Replacing an older backup is the point; replacing anything else is a typo's damage: another
+    // application's file, or a database in use, whose -wal the copy would delete with its writes.
     if (fs::is_regular_file(destination, error) && fs::file_size(destination, error) > 0) {
-        char header[16] = {};
-        std::ifstream(destination, std::ios::binary).read(header, sizeof header);
-        if (std::string_view(header, sizeof header) != std::string_view("SQLite format 3\0", 16)) {
+        unsigned char header[100] = {};
+        std::ifstream(destination, std::ios::binary).read(reinterpret_cast<char*>(header), sizeof header);
+        if (std::string_view(reinterpret_cast<const char*>(header), 16) != std::string_view("SQLite format 3\0", 16)) {
             throw std::invalid_argument("backup destination " + destination +
                                         " exists and is not an SQLite database; remove it or name another file");
+        }
+        // First: a database in use may not have its header written yet (it is in the -wal).
+        for (const char* suffix : sidecars) {
+            if (fs::exists(destination + suffix, error)) {
+                throw std::invalid_argument("backup destination " + destination + " is a database in use (it has a " +
+                                            std::string(suffix + 1) + " file beside it), not a backup; name another file");
+            }
+        }
+        // The header's application_id, big-endian at offset 68: every jambo database and
+        // backup has it.
+        const auto id = std::uint32_t{header[68]} << 24 | std::uint32_t{header[69]} << 16 |
+                        std::uint32_t{header[70]} << 8 | std::uint32_t{header[71]};
+        if (id != detail::application_id) {
+            throw std::invalid_argument("backup destination " + destination +
+                                        " is another application's SQLite database; remove it or name another file");
         }
     }
     const fs::path parent = fs::path(destination).parent_path();
