@@ -183,7 +183,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
         ->envname("JAMBO_MAIL_FROM")->check(check_mail_from, "ADDRESS")->capture_default_str();
     serve.add_option("--deletion-token-ttl", raw.deletion_token_ttl, "Lifetime of a deletion link")
         ->envname("JAMBO_DELETION_TOKEN_TTL")->check(check_duration, "DURATION")->capture_default_str();
-    serve.add_option("--confirm-on-get", raw.confirm_on_get, "api: GET of a confirm link deletes for API clients; never")
+    serve.add_option("--confirm-on-get", raw.confirm_on_get, "api: an API client's GET of a confirm link deletes; never: only POST deletes")
         ->envname("JAMBO_CONFIRM_ON_GET")->check(CLI::IsMember({"api", "never"}))->capture_default_str();
     serve.add_option("--deletion-requests-per-hour", s.deletion_requests_per_hour, "Per customer")
         ->envname("JAMBO_DELETION_REQUESTS_PER_HOUR")->check(CLI::Range(1U, 1000U))->capture_default_str();
@@ -296,8 +296,8 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     CLI::App app{"Jambo: customer records with data-protection rights", "jambo"};
     app.set_version_flag("--version", "jambo " + std::string(version));
     app.require_subcommand(1, 1);
-    app.footer("With no command, `jambo` runs `jambo serve`. Every flag also reads a JAMBO_* environment "
-               "variable; flags win.");
+    app.footer("With no command, `jambo` runs `jambo serve`. A flag shown with (Env:JAMBO_...) also reads that "
+               "environment variable; the flag wins.");
 
     auto* serve = app.add_subcommand("serve", "Run the HTTP server (the default)");
     add_common(*serve, commons, config, raw);

@@ -5,6 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+#include <string>
+
 namespace jambo::app {
 
 namespace {
@@ -34,13 +37,24 @@ std::string_view describe(smtp::TlsMode mode) {
 
 }  // namespace
 
+// A value that is well formed but cannot be used: the one-line error names the setting.
+template <typename Make>
+auto naming(std::string_view setting, Make make) {
+    try {
+        return make();
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string(setting) + ": " + e.what());
+    }
+}
+
 MailSetup make_mail_setup(const ServeConfig& settings) {
     if (!settings.smtp_url) {
-        auto transport = std::make_unique<smtp::DirectoryMailTransport>(settings.mail_dir);
+        auto transport = naming("--mail-dir (JAMBO_MAIL_DIR)",
+                                [&] { return std::make_unique<smtp::DirectoryMailTransport>(settings.mail_dir); });
         auto where = transport->directory().string();
         return MailSetup{std::move(transport), where, false};
     }
-    auto transport = std::make_unique<smtp::CurlSmtpTransport>(smtp::SmtpOptions{
+    auto transport = naming("--smtp-ca-file (JAMBO_SMTP_CA_FILE)", [&] { return std::make_unique<smtp::CurlSmtpTransport>(smtp::SmtpOptions{
         .url = *settings.smtp_url,
         .allow_plaintext = settings.smtp_allow_plaintext,
         .loopback_plaintext = settings.smtp_loopback_plaintext,
@@ -48,7 +62,7 @@ MailSetup make_mail_setup(const ServeConfig& settings) {
         .ehlo_name = our_domain(settings),
         .connect_timeout = settings.smtp_connect_timeout,
         .timeout = settings.smtp_timeout,
-    });
+    }); });
     auto where = transport->endpoint() + " (" + std::string(describe(transport->tls_mode())) + ")";
     return MailSetup{std::move(transport), where, true};
 }

@@ -114,3 +114,18 @@ TEST_CASE("a server that cannot take its port says so and leaves no new database
     CHECK_FALSE(std::filesystem::exists(fresh));
     CHECK(first.stop() == 0);
 }
+
+TEST_CASE("a mail directory or CA file that cannot be used stops the server with one line naming the flag", "[e2e]") {
+    WorkDir dir;
+    std::ofstream(dir.path / "afile") << "not a directory\n";
+    auto blocked = run_jambo(dir, {"serve", "--listen", "127.0.0.1:0", "--db", dir.db(), "--mail-dir",
+                                   (dir.path / "afile").string()});
+    CHECK(blocked.status == 1);
+    CHECK(blocked.err.starts_with("jambo: --mail-dir (JAMBO_MAIL_DIR): "));
+    CHECK(std::count(blocked.err.begin(), blocked.err.end(), '\n') == 1);
+    auto no_ca = run_jambo(dir, {"serve", "--listen", "127.0.0.1:0", "--db", dir.db(), "--smtp-url",
+                                 "smtp://127.0.0.1:2525", "--smtp-ca-file", (dir.path / "missing.pem").string()});
+    CHECK(no_ca.status == 1);
+    CHECK(no_ca.err == "jambo: --smtp-ca-file (JAMBO_SMTP_CA_FILE): cannot read the SMTP CA file " +
+                           (dir.path / "missing.pem").string() + "\n");
+}

@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace jambo::smtp {
 
@@ -27,9 +29,14 @@ DirectoryMailTransport::DirectoryMailTransport(std::filesystem::path directory) 
     // A directory we make is the server user's alone. One that exists keeps its mode: another
     // user of it (a group reading test mail) would lose access silently, and each message
     // file is 0600 anyway.
-    if (std::filesystem::create_directories(directory_)) {
+    std::error_code error;
+    if (std::filesystem::create_directories(directory_, error)) {
         std::filesystem::permissions(directory_, std::filesystem::perms::owner_all,
-                                     std::filesystem::perm_options::replace);
+                                     std::filesystem::perm_options::replace, error);
+    }
+    if (error || !std::filesystem::is_directory(directory_)) {
+        throw std::runtime_error(directory_.string() + " cannot be a mail directory: " +
+                                 (error ? error.message() : std::string("a file of that name is in the way")));
     }
 }
 

@@ -223,8 +223,11 @@ void SqliteStore::backup_to(const std::string& destination) {
         }
         impl_->translating([&] {
             const auto source = impl_->pool->open();
-            SQLite::Database target(partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-            copy_pages(target, source->database(), impl_->options.busy_timeout);
+            // The source is only read: a full disk or a failed write is the destination's.
+            detail::translating(destination, [&] {
+                SQLite::Database target(partial, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+                copy_pages(target, source->database(), impl_->options.busy_timeout);
+            });
         });
         // A -wal left by an older file at the destination would otherwise be replayed into this one.
         remove_sidecars(destination);
