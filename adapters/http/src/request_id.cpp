@@ -9,10 +9,8 @@
 namespace jambo::http {
 
 namespace {
-thread_local std::string current_id;
-}
 
-namespace {
+thread_local std::string current_id;
 
 bool is_base64url(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
