@@ -17,15 +17,10 @@ bool is_base64url(char c) {
 }
 
 // The id is logged with every request, and tokens are never logged: an id that holds a bearer
-// token (jmb_...) or a run of base64url long enough to be a deletion token is not taken.
+// token (jmb_...) or has a deletion token's shape (43 base64url characters) is not taken.
+// Longer ids (a 64-digit hex trace id) are.
 bool could_hold_a_token(std::string_view id) {
-    if (id.find("jmb_") != std::string_view::npos) return true;
-    std::size_t run = 0;
-    for (char c : id) {
-        run = is_base64url(c) ? run + 1 : 0;
-        if (run >= 43) return true;
-    }
-    return false;
+    return id.find("jmb_") != std::string_view::npos || (id.size() == 43 && std::ranges::all_of(id, is_base64url));
 }
 
 }  // namespace
