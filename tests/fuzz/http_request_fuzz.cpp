@@ -134,13 +134,9 @@ struct Connection {
 
     // As the server's Connection::reject.
     void reject(beast::error_code ec, const beast::flat_buffer& buffer) {
-        using jambo::http::ParseFailure;
-        const auto failure = ec == bhttp::error::header_limit ? ParseFailure::header_limit
-                             : ec == bhttp::error::body_limit ? ParseFailure::body_limit
-                             : ec == bhttp::error::bad_version ? ParseFailure::bad_version
-                                                               : ParseFailure::other;
         answer_and_close(jambo::http::unparsable_request(
-            failure, std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size())));
+            jambo::http::parse_failure(ec), std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()),
+            jambo::http::request_line_read(parser->get())));
     }
 
     // As the server's Connection::answer_and_close.
@@ -148,11 +144,10 @@ struct Connection {
         std::string method;
         std::string target;
         std::optional<std::string_view> sent_id;
-        if (parser->is_header_done()) {
-            method.assign(parser->get().method_string());
-            target.assign(parser->get().target());
-            sent_id = parser->get()["X-Request-Id"];
-        }
+        // The request line and the fields read before the parser stopped, as the server takes them.
+        method.assign(parser->get().method_string());
+        target.assign(parser->get().target());
+        if (auto id = parser->get().find("X-Request-Id"); id != parser->get().end()) sent_id = id->value();
         response.headers.add("X-Request-Id", jambo::http::choose_request_id(sent_id));
         response.headers.add("Cache-Control", "no-store");
         check(response.status == 400 || response.status == 413 || response.status == 414 || response.status == 431 ||

@@ -170,11 +170,11 @@ std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t hea
     return std::nullopt;
 }
 
-Response unparsable_request(ParseFailure failure, std::string_view unparsed) {
+Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read) {
     const auto request_line = unparsed.substr(0, unparsed.find('\n'));
     switch (failure) {
         case ParseFailure::header_limit:
-            if (request_line.size() == unparsed.size()) return message_response(414, "Request target too long.");
+            if (!request_line_read) return message_response(414, "Request target too long.");
             return message_response(431, "Request header fields too large.");
         case ParseFailure::body_limit:
             return message_response(413, "Request body too large.");

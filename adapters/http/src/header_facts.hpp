@@ -4,6 +4,7 @@
 
 #include "errors.hpp"
 
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 
 namespace jambo::http {
@@ -31,6 +32,21 @@ namespace jambo::http {
         }
     }
     return facts;
+}
+
+/// Why Beast's parser refused a request.
+[[nodiscard]] inline ParseFailure parse_failure(const boost::system::error_code& ec) {
+    namespace bhttp = boost::beast::http;
+    return ec == bhttp::error::header_limit  ? ParseFailure::header_limit
+           : ec == bhttp::error::body_limit  ? ParseFailure::body_limit
+           : ec == bhttp::error::bad_version ? ParseFailure::bad_version
+                                             : ParseFailure::other;
+}
+
+/// Whether the parser read the request line before it stopped: it takes each complete line as
+/// it comes, so a refused header's request line and first fields are in the message already.
+[[nodiscard]] inline bool request_line_read(const boost::beast::http::request_header<>& header) {
+    return !header.target().empty();
 }
 
 }  // namespace jambo::http

@@ -351,12 +351,9 @@ private:
             new_parser();
             return parse();
         }
-        const auto failure = ec == bhttp::error::header_limit ? ParseFailure::header_limit
-                             : ec == bhttp::error::body_limit ? ParseFailure::body_limit
-                             : ec == bhttp::error::bad_version ? ParseFailure::bad_version
-                                                               : ParseFailure::other;
-        answer_and_close(unparsable_request(
-            failure, std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size())));
+        answer_and_close(unparsable_request(parse_failure(ec),
+                                            std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size()),
+                                            request_line_read(parser_->get())));
     }
 
     // RFC 9112 2.3: a later HTTP/1 minor version (1.2) is answered as 1.1. Beast's parser
@@ -373,22 +370,20 @@ private:
         return true;
     }
 
-    // Answers a request the server cannot take, and closes the connection after it. A request
-    // refused for its framing has no parsed header: its id and method are read from the bytes.
+    // Answers a request the server cannot take, and closes the connection after it. The
+    // parser holds the request line and the fields it read before it stopped; what it had not
+    // read yet is still in the buffer, where the id and the method are looked for next.
     void answer_and_close(Response response) {
-        request_.method_text.clear();
-        request_.target.clear();
+        const auto& message = parser_->get();
+        request_.method_text.assign(message.method_string());
+        request_.target.assign(message.target());
         std::optional<std::string_view> sent_id;
-        bool head = false;
-        if (parser_->is_header_done()) {
-            request_.method_text.assign(parser_->get().method_string());
-            request_.target.assign(parser_->get().target());
-            sent_id = parser_->get()["X-Request-Id"];
-            head = parser_->get().method() == bhttp::verb::head;
-        } else {
+        if (auto id = message.find("X-Request-Id"); id != message.end()) sent_id = id->value();
+        bool head = message.method() == bhttp::verb::head;
+        if (!parser_->is_header_done()) {
             const std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-            sent_id = raw_field_value(raw, "X-Request-Id");
-            head = raw.starts_with("HEAD ");
+            if (!sent_id) sent_id = raw_field_value(raw, "X-Request-Id");
+            if (!request_line_read(message)) head = raw.starts_with("HEAD ");
         }
         request_.request_id = choose_request_id(sent_id);
         response.headers.add("X-Request-Id", request_.request_id);
