@@ -386,6 +386,33 @@ TEST_CASE("sqlite: an erased customer's email is nowhere in the database files a
     }
 }
 
+TEST_CASE("sqlite: under constant writes an erased customer's rows leave the WAL by the next batch",
+          "[contract][sqlite][erasure]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    std::vector<std::uint64_t> others;
+    for (std::uint64_t n = 10; n <= 400; n += 10) others.push_back(n);
+    insert_customers(store, others);
+    auto canary = customer(205);
+    canary.email = "Erased.Canary.5d1e@example.org";
+    const auto write = [&](const std::function<void(jambo::core::Transaction&)>& work) {
+        store.run_write([&](jambo::core::Transaction& tx) {
+            work(tx);
+            return true;
+        });
+    };
+    write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(canary).has_value()); });
+    REQUIRE(file_bytes(path + "-wal").find(canary.email) != std::string::npos);  // the search finds it
+    write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().remove(canary.ulid)); });
+    // The next write comes well within the idle truncation's second: the writer truncates the
+    // WAL before it, so the canary's row and index entries are gone from both files.
+    write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(customer(999)).has_value()); });
+    CHECK(file_bytes(path + "-wal").find(canary.email) == std::string::npos);
+    CHECK(file_bytes(path).find(canary.email) == std::string::npos);
+    CHECK(file_bytes(path + "-wal").find(customer(999).email) != std::string::npos);
+}
+
 TEST_CASE("sqlite: backup_to copies one consistent snapshot while a writer runs",
           "[contract][sqlite][backup]") {
     TempDir dir;

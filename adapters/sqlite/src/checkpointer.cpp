@@ -42,6 +42,7 @@ Checkpointer::~Checkpointer() { stop(); }
 
 void Checkpointer::watch(Connection& connection) {
     sqlite3_wal_hook(connection.database().getHandle(), &Checkpointer::on_wal_commit, this);
+    connection.set_erasure_flag(&scrub_);
 }
 
 int Checkpointer::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
@@ -78,6 +79,20 @@ void Checkpointer::committed(int pages) noexcept {
 
 bool Checkpointer::over_bound() const noexcept {
     return wal_pages_.load(std::memory_order_relaxed) >= static_cast<int>(options_.wal_bound_pages);
+}
+
+bool Checkpointer::scrub_pending() const noexcept { return scrub_.load(std::memory_order_relaxed); }
+
+void Checkpointer::scrub_wal(Connection& writer) noexcept {
+    std::scoped_lock exclusive(checkpoint_mutex_);
+    sqlite3* db = writer.database().getHandle();
+    sqlite3_busy_timeout(db, restart_patience_ms);
+    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_OK) {
+        scrub_.store(false, std::memory_order_relaxed);
+        wal_pages_.store(0, std::memory_order_relaxed);
+        checkpointed_.store(0, std::memory_order_relaxed);
+    }
+    sqlite3_busy_timeout(db, clamp_ms(options_.busy_timeout));
 }
 
 void Checkpointer::restart_wal(Connection& writer) noexcept {
@@ -156,6 +171,7 @@ void Checkpointer::checkpoint(int mode) noexcept {
         int copied = 0;
         const int result = sqlite3_wal_checkpoint_v2(db, nullptr, mode, &wal_frames, &copied);
         if (result == SQLITE_OK) checkpointed_.store(mode == SQLITE_CHECKPOINT_TRUNCATE ? 0 : copied);
+        if (result == SQLITE_OK && mode == SQLITE_CHECKPOINT_TRUNCATE) scrub_.store(false, std::memory_order_relaxed);
         if (result == SQLITE_OK && mode == SQLITE_CHECKPOINT_PASSIVE && copied > 0) sync_database(db);
         if (mode == SQLITE_CHECKPOINT_TRUNCATE && result != SQLITE_OK) dirty_.store(true);
     } catch (...) {  // cannot open or checkpoint now; the next commit asks again

@@ -15,7 +15,10 @@
 //     and SQLite's busy handler polls in milliseconds. journal_size_limit then cuts the file
 //     back to the bound;
 //   - TRUNCATE after a second without commits: the WAL file goes back to zero bytes, so page
-//     images of erased customers do not wait in its tail for the next busy period.
+//     images of erased customers do not wait in its tail for the next busy period;
+//   - TRUNCATE by the writer before its next batch once a customer was erased: under constant
+//     writes no second without commits comes, and a RESTART leaves old frames in the file's
+//     tail until they are written over, so the erased rows' images could stay for minutes.
 
 #include "connection.hpp"
 
@@ -49,6 +52,11 @@ public:
     /// WAL is past twice the bound), and gives up quickly if readers hold on to the WAL; the
     /// caller tries again before its next write.
     void restart_wal(Connection& writer) noexcept;
+    /// Whether a connection erased a customer since the WAL was last truncated.
+    [[nodiscard]] bool scrub_pending() const noexcept;
+    /// As restart_wal, and truncates the WAL file to zero bytes; a failed try (readers held on)
+    /// leaves the request pending for the writer's next batch or the idle truncation.
+    void scrub_wal(Connection& writer) noexcept;
     /// Held by whoever checkpoints in this process (SqliteStore::checkpoint() too).
     [[nodiscard]] std::unique_lock<std::mutex> exclusive();
 
@@ -66,6 +74,7 @@ private:
     std::atomic<int> checkpointed_{0};  // WAL frames in the database file as of the last checkpoint
     std::atomic<bool> requested_{false};
     std::atomic<bool> dirty_{false};
+    std::atomic<bool> scrub_{false};  // raised by a watched connection's erased()
     std::atomic<std::uint64_t> commits_{0};
 
     std::mutex checkpoint_mutex_;

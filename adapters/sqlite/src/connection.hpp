@@ -8,6 +8,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -42,6 +43,12 @@ public:
     /// not count yet: counted together when the transaction commits (count_inserted, in
     /// customer_repository.hpp). Emptied when a transaction begins or rolls back.
     [[nodiscard]] std::vector<core::Ulid>& uncounted() { return uncounted_; }
+    /// Called when this connection erases a customer: the WAL still holds page images of the
+    /// removed rows, so the checkpointer watching it (set_erasure_flag) truncates it soon.
+    void erased() noexcept {
+        if (erasure_flag_ != nullptr) erasure_flag_->store(true, std::memory_order_relaxed);
+    }
+    void set_erasure_flag(std::atomic<bool>* flag) noexcept { erasure_flag_ = flag; }
 
 private:
     void apply_pragmas(const SqliteOptions& options);
@@ -56,6 +63,7 @@ private:
     // atomic operations) and a std::string per column, a tenth of a point read.
     std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, Finalize>> statements_;
     std::vector<core::Ulid> uncounted_;  // bytes, not text: no allocation per insert
+    std::atomic<bool>* erasure_flag_ = nullptr;
 };
 
 /// One use of a cached statement. Resets it and clears its bindings on destruction, so no

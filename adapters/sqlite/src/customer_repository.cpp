@@ -280,6 +280,7 @@ bool SqliteCustomerRepository::remove(const core::Ulid& ulid) {
             if (query.run() == 0) return false;
         }
         counted_out(connection, text);
+        connection.erased();
         return true;
     });
 }
