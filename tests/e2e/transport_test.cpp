@@ -266,6 +266,9 @@ TEST_CASE("a header section over the limit gets 431 however it arrives", "[e2e]"
     auto response = client.read_response();
     CHECK(response.status == 431);
     CHECK(body_of(response).at("body") == "Request header fields too large.");
+    // The transport's own answers carry the headers the Api's do.
+    CHECK(response.header("X-Content-Type-Options") == "nosniff");
+    CHECK(response.header("Cache-Control") == "no-store");
 }
 
 TEST_CASE("a client sending its header one byte a second is cut off by the header timeout", "[e2e]") {
@@ -416,6 +419,7 @@ TEST_CASE("past the connection cap a new client gets a prompt 503 instead of wai
     CHECK(busy.status == 503);
     CHECK(busy.header("Retry-After") == "1");
     CHECK(busy.header("X-Request-Id").has_value());
+    CHECK(busy.header("X-Content-Type-Options") == "nosniff");
     for (auto fd : idle) ::close(fd);
     std::this_thread::sleep_for(200ms);
     CHECK(HttpClient(server.port()).request("GET", "/api/status").status == 200);

@@ -388,6 +388,7 @@ private:
         request_.request_id = choose_request_id(sent_id);
         response.headers.add("X-Request-Id", request_.request_id);
         response.headers.add("Cache-Control", "no-store");
+        response.headers.add("X-Content-Type-Options", "nosniff");  // as the Api's answers
         keep_alive_ = false;
         if (state_ == State::idle) begin_request();
         reply(response, Framing{false, head, 11});
@@ -684,6 +685,8 @@ struct Server::Impl {
     static void refuse(Socket& socket) {
         auto response = server_busy();
         response.headers.add("X-Request-Id", new_request_id());
+        response.headers.add("Cache-Control", "no-store");
+        response.headers.add("X-Content-Type-Options", "nosniff");
         std::string busy;
         serialize(response, Framing{false, false, 11}, busy);
         ErrorCode ignored;
