@@ -194,6 +194,15 @@ TEST_CASE("HTTP/1.2 is answered as 1.1 - an empty line before a request is skipp
     CHECK(client.read_response().status == 400);
     CHECK(client.read_response().status == 200);
 
+    // The stray CRLF's two bytes in two packets.
+    HttpClient split(server.port());
+    split.connect();
+    split.send_raw("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}\r");
+    CHECK(split.read_response().status == 400);
+    std::this_thread::sleep_for(50ms);
+    split.send_raw("\nGET /api/status HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(split.read_response().status == 200);
+
     for (const std::string host : {"a b", "a/b", "user@a.example", "a.example?x"}) {
         INFO(host);
         auto refused = answer("GET /api/status HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
@@ -240,7 +249,8 @@ TEST_CASE("a header section over the limit gets 431 however it arrives", "[e2e]"
     // echoed, whether the bytes come at once or a kilobyte at a time.
     const std::string big_field = "GET /api/status HTTP/1.1\r\nHost: x\r\nX-Request-Id: rid-431\r\nX-Big: " +
                                   std::string(40'000, 'a') + "\r\n\r\n";
-    for (const std::size_t piece : {big_field.size(), std::size_t{1000}}) {
+    // Whole, a kilobyte at a time, split inside the request line, split inside the id's line.
+    for (const std::size_t piece : {big_field.size(), std::size_t{1000}, std::size_t{10}, std::size_t{45}}) {
         INFO(piece);
         HttpClient sender(server.port());
         sender.connect();

@@ -62,7 +62,7 @@ Response no_content() {
 
 void Api::add_customer_routes() {
     auto& customers = services_.customers;
-    const auto& public_url = public_url_;
+    const std::string public_url = public_url_;  // by value: the routes never point into the Api
 
     // Registration and updates are AsyncHandlers: with the SQLite store the server starts
     // them on the I/O thread and the writer's commit answers them, no thread waiting.
@@ -74,7 +74,7 @@ void Api::add_customer_routes() {
                 });
 
     router_.add({Method::get, Method::head}, "/api/customers",
-                [&customers, &public_url](const Request& request, const PathParams&) {
+                [&customers, public_url](const Request& request, const PathParams&) {
                     auto listing = customers.list(credentials_of(request), decode_page_request(request.query));
                     if (!listing) return refusal(listing.error());
                     if (const auto* own = std::get_if<core::Customer>(&*listing)) return customer_response(200, *own);

@@ -174,7 +174,11 @@ Response unparsable_request(ParseFailure failure, std::string_view unparsed, boo
     const auto request_line = unparsed.substr(0, unparsed.find('\n'));
     switch (failure) {
         case ParseFailure::header_limit:
-            if (!request_line_read) return message_response(414, "Request target too long.");
+            // Beast reads the request line at once only when one read holds it; otherwise it is
+            // still in `unparsed`, whole if it has its end.
+            if (!request_line_read && request_line.size() == unparsed.size()) {
+                return message_response(414, "Request target too long.");
+            }
             return message_response(431, "Request header fields too large.");
         case ParseFailure::body_limit:
             return message_response(413, "Request body too large.");

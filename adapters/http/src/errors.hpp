@@ -52,8 +52,8 @@ struct HeaderFacts {
 /// Why the HTTP parser refused a request.
 enum class ParseFailure { header_limit, body_limit, bad_version, other };
 /// The answer to a request the parser refused; `unparsed` is what it left unread of the
-/// request, `request_line_read` whether it had read the request line (the parser takes each
-/// complete line as it comes). A header limit reached before the request line was read is a
+/// request, `request_line_read` whether it had read the request line (the parser may take
+/// complete lines as they come). A header limit reached before the request line ended is a
 /// target too long (414), not fields (431); a major version other than 1 is 505.
 [[nodiscard]] Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read);
 [[nodiscard]] Response internal_error();

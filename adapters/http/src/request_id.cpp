@@ -16,11 +16,27 @@ bool is_base64url(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
 // The id is logged with every request, and tokens are never logged: an id that holds a bearer
-// token (jmb_...) or has a deletion token's shape (43 base64url characters) is not taken.
-// Longer ids (a 64-digit hex trace id) are.
+// token (jmb_...) or a run of 43 base64url characters (a deletion token's length) is not
+// taken. A run of hex digits is (a 64-digit trace id): a random token is all hex about once
+// in 10^20.
 bool could_hold_a_token(std::string_view id) {
-    return id.find("jmb_") != std::string_view::npos || (id.size() == 43 && std::ranges::all_of(id, is_base64url));
+    if (id.find("jmb_") != std::string_view::npos) return true;
+    std::size_t run = 0;
+    bool all_hex = true;
+    for (char c : id) {
+        if (!is_base64url(c)) {
+            run = 0;
+            all_hex = true;
+            continue;
+        }
+        ++run;
+        all_hex = all_hex && is_hex(c);
+        if (run >= 43 && !all_hex) return true;
+    }
+    return false;
 }
 
 }  // namespace

@@ -57,18 +57,19 @@ constexpr std::size_t retained_buffer = 64 * 1024;
 constexpr auto linger_time = std::chrono::milliseconds(1000);
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// The value of the first header field called `name` in an unparsed header section, trimmed;
-// for the answer to a request the parser refused before it had the fields.
+// The value of the first header field called `name` in the unparsed part of a header section,
+// trimmed; for the answer to a request the parser refused before it had read that field. The
+// part may start with the request line or, if the parser took lines already, with a field.
 std::optional<std::string_view> raw_field_value(std::string_view raw, std::string_view name) {
     raw = raw.substr(0, raw.find("\r\n\r\n"));
-    for (auto line_start = raw.find("\r\n"); line_start != std::string_view::npos;) {
-        const auto next = raw.find("\r\n", line_start + 2);
-        const auto line = raw.substr(line_start + 2, next == std::string_view::npos ? raw.npos : next - line_start - 2);
+    while (!raw.empty()) {
+        const auto end = raw.find("\r\n");
+        const auto line = raw.substr(0, end);
         const auto colon = line.find(':');
         if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
             return trim_ows(line.substr(colon + 1));
         }
-        line_start = next;
+        raw.remove_prefix(end == std::string_view::npos ? raw.size() : end + 2);
     }
     return std::nullopt;
 }
@@ -319,7 +320,8 @@ private:
             n += text[n] == '\r' ? 2 : 1;
         }
         buffer_.consume(n);
-        return buffer_.size() > 0;
+        // A lone CR may be the first half of an empty line whose LF is still on its way.
+        return buffer_.size() > 1 || (buffer_.size() == 1 && text[n] != '\r');
     }
 
     // Returns false when it started an asynchronous write that resumes parsing itself.
@@ -613,12 +615,6 @@ struct Server::Impl {
     Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block, AsyncRequestHandler start)
         : accept_retry(make_workers(options, std::move(handler), std::move(may_block), std::move(start))) {
         listen();
-        if (settings.options.handle_signals) {
-            // SIGHUP too: a closed terminal or SSH session, or a `kill -HUP` meant for "reopen
-            // logs", must not end the server without its checkpoint.
-            signals.emplace(signal_ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
-            await_signal();
-        }
         for (auto& worker : workers) worker->start_sweep();
         accept();
     }
@@ -734,7 +730,13 @@ struct Server::Impl {
             });
         }
         std::thread signal_thread;
-        if (signals) {
+        if (settings.options.handle_signals) {
+            // Taken here, not when the port is: until the server runs, Ctrl-C stops the process
+            // as usual (the caller may still be opening its database). SIGHUP too: a closed
+            // terminal, or a `kill -HUP` meant for "reopen logs", must not end the server
+            // without its checkpoint.
+            signals.emplace(signal_ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
+            await_signal();
             signal_thread = std::thread([this] {
                 pthread_setname_np(pthread_self(), "jambo-signals");
                 signal_ioc.run();

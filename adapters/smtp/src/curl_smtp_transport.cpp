@@ -157,8 +157,8 @@ std::string remedy(CURLcode result) {
             return "; the relay offers no STARTTLS: enable TLS on it, use smtps://, or set JAMBO_SMTP_ALLOW_PLAINTEXT=1 "
                    "if the network to it is trusted";
         case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CACERT_BADFILE:
             return "; the relay's certificate is not trusted: set JAMBO_SMTP_CA_FILE to the CA that signed it";
+        case CURLE_SSL_CACERT_BADFILE: return "; JAMBO_SMTP_CA_FILE cannot be read as a CA certificate";
         case CURLE_LOGIN_DENIED: return "; check the user and password in the SMTP URL";
         default: return {};
     }

@@ -84,13 +84,16 @@ bool Checkpointer::over_bound() const noexcept {
 bool Checkpointer::scrub_pending() const noexcept { return scrub_.load(std::memory_order_relaxed); }
 
 void Checkpointer::scrub_wal(Connection& writer) noexcept {
-    std::scoped_lock exclusive(checkpoint_mutex_);
+    // As restart_wal: never waits for a PASSIVE checkpoint; the next batch tries again.
+    std::unique_lock exclusive(checkpoint_mutex_, std::try_to_lock);
+    if (!exclusive || !scrub_.exchange(false)) return;
     sqlite3* db = writer.database().getHandle();
     sqlite3_busy_timeout(db, restart_patience_ms);
     if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_OK) {
-        scrub_.store(false, std::memory_order_relaxed);
         wal_pages_.store(0, std::memory_order_relaxed);
         checkpointed_.store(0, std::memory_order_relaxed);
+    } else {
+        scrub_.store(true);  // readers held on: still to do
     }
     sqlite3_busy_timeout(db, clamp_ms(options_.busy_timeout));
 }
@@ -169,9 +172,11 @@ void Checkpointer::checkpoint(int mode) noexcept {
         sqlite3_busy_timeout(db, mode == SQLITE_CHECKPOINT_TRUNCATE ? truncate_patience_ms : 0);
         int wal_frames = 0;
         int copied = 0;
+        // Taken before the checkpoint: an erasure committed while it runs asks again.
+        const bool scrubbing = mode == SQLITE_CHECKPOINT_TRUNCATE && scrub_.exchange(false);
         const int result = sqlite3_wal_checkpoint_v2(db, nullptr, mode, &wal_frames, &copied);
         if (result == SQLITE_OK) checkpointed_.store(mode == SQLITE_CHECKPOINT_TRUNCATE ? 0 : copied);
-        if (result == SQLITE_OK && mode == SQLITE_CHECKPOINT_TRUNCATE) scrub_.store(false, std::memory_order_relaxed);
+        if (result != SQLITE_OK && scrubbing) scrub_.store(true);
         if (result == SQLITE_OK && mode == SQLITE_CHECKPOINT_PASSIVE && copied > 0) sync_database(db);
         if (mode == SQLITE_CHECKPOINT_TRUNCATE && result != SQLITE_OK) dirty_.store(true);
     } catch (...) {  // cannot open or checkpoint now; the next commit asks again

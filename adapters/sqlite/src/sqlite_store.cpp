@@ -232,7 +232,8 @@ void SqliteStore::backup_to(const std::string& destination) {
                 copy_pages(target, source->database(), impl_->options.busy_timeout);
             });
         });
-        // A -wal left by an older file at the destination would otherwise be replayed into this one.
+        // None was there when the destination was checked; one left since (a -wal) would be
+        // replayed into the copy.
         remove_sidecars(destination);
         fs::rename(partial, destination);
     } catch (...) {
