@@ -14,6 +14,18 @@
 using namespace jambo::testing;
 using namespace std::chrono_literals;
 
+namespace {
+
+// The answer to `request`, sent as raw bytes on a connection of its own.
+HttpResponse answer_raw(std::uint16_t port, const std::string& request, bool head = false) {
+    HttpClient client(port);
+    client.connect();
+    client.send_raw(request);
+    return client.read_response(head);
+}
+
+}  // namespace
+
 TEST_CASE("HTTP/1.0 is answered and closed unless it asks for keep-alive", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);
@@ -88,12 +100,7 @@ TEST_CASE("oversized bodies and header sections get 413 and 431 - and the connec
 TEST_CASE("one Host and at most one Authorization header - a request line past the limit gets 414 - HTTP/2 gets 505", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);
-    const auto answer = [&](const std::string& request) {
-        HttpClient client(server.port());
-        client.connect();
-        client.send_raw(request);
-        return client.read_response();
-    };
+    const auto answer = [&](const std::string& request) { return answer_raw(server.port(), request); };
     const char* host_message = "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.";
     auto without = answer("GET /api/status HTTP/1.1\r\n\r\n");
     CHECK(without.status == 400);
@@ -177,12 +184,7 @@ TEST_CASE("HTTP/1.0 gets no 100 Continue - and a 1.0 message with Transfer-Encod
 TEST_CASE("HTTP/1.2 is answered as 1.1 - an empty line before a request is skipped - a bad Host is refused", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);
-    const auto answer = [&](const std::string& request) {
-        HttpClient client(server.port());
-        client.connect();
-        client.send_raw(request);
-        return client.read_response(request.starts_with("HEAD"));
-    };
+    const auto answer = [&](const std::string& request) { return answer_raw(server.port(), request); };
     CHECK(answer("GET /api/status HTTP/1.2\r\nHost: x\r\n\r\n").status == 200);
     CHECK(answer("GET /api/status HTTP/1.10\r\nHost: x\r\n\r\n").status == 400);  // not HTTP-version
     CHECK(answer("\r\n\r\nGET /api/status HTTP/1.1\r\nHost: x\r\n\r\n").status == 200);
@@ -218,12 +220,7 @@ TEST_CASE("HTTP/1.2 is answered as 1.1 - an empty line before a request is skipp
 TEST_CASE("a refusal before the fields are parsed still echoes X-Request-Id - HEAD gets no body", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir, {"--max-body-bytes", "1000"});
-    const auto answer = [&](const std::string& request, bool head = false) {
-        HttpClient client(server.port());
-        client.connect();
-        client.send_raw(request);
-        return client.read_response(head);
-    };
+    const auto answer = [&](const std::string& request) { return answer_raw(server.port(), request); };
     auto too_long = answer("POST /api/customers HTTP/1.1\r\nHost: x\r\nX-Request-Id: mine-1\r\nContent-Length: 99999\r\n\r\n");
     CHECK(too_long.status == 413);
     CHECK(too_long.header("X-Request-Id") == "mine-1");
