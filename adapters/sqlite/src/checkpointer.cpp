@@ -70,7 +70,7 @@ void Checkpointer::committed(int pages) noexcept {
                 loop();
             });
             started_ = true;
-        } catch (...) {  // no thread, no background checkpoints: restart_wal and checkpoint() still work
+        } catch (...) {  // no thread, no background checkpoints: before_write and checkpoint() still work
             return;
         }
     }
@@ -81,26 +81,11 @@ bool Checkpointer::over_bound() const noexcept {
     return wal_pages_.load(std::memory_order_relaxed) >= static_cast<int>(options_.wal_bound_pages);
 }
 
-bool Checkpointer::scrub_pending() const noexcept { return scrub_.load(std::memory_order_relaxed); }
-
-void Checkpointer::scrub_wal(Connection& writer) noexcept {
-    // As restart_wal: never waits for a PASSIVE checkpoint; the next batch tries again.
-    std::unique_lock exclusive(checkpoint_mutex_, std::try_to_lock);
-    if (!exclusive || !scrub_.exchange(false)) return;
-    sqlite3* db = writer.database().getHandle();
-    sqlite3_busy_timeout(db, restart_patience_ms);
-    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_OK) {
-        wal_pages_.store(0, std::memory_order_relaxed);
-        checkpointed_.store(0, std::memory_order_relaxed);
-    } else {
-        scrub_.store(true);  // readers held on: still to do
-    }
-    sqlite3_busy_timeout(db, clamp_ms(options_.busy_timeout));
-}
-
-void Checkpointer::restart_wal(Connection& writer) noexcept {
+void Checkpointer::before_write(Connection& writer) noexcept {
+    const bool scrub = scrub_.load(std::memory_order_relaxed);
+    if (!scrub && !over_bound()) return;
     // Normally never waits for a PASSIVE checkpoint to finish (its fsyncs take milliseconds):
-    // the next batch tries again, and then has only what was committed meanwhile left to copy.
+    // the next write tries again, and then has only what was committed meanwhile left to copy.
     // At twice the bound it waits, so the bound holds however long checkpoints take.
     const bool must = wal_pages_.load(std::memory_order_relaxed) >= 2 * static_cast<int>(options_.wal_bound_pages);
     std::unique_lock exclusive(checkpoint_mutex_, std::defer_lock);
@@ -109,15 +94,24 @@ void Checkpointer::restart_wal(Connection& writer) noexcept {
     } else if (!exclusive.try_lock()) {
         return;
     }
+    // Taken before the checkpoint: an erasure committed meanwhile asks again.
+    if (scrub && scrub_.exchange(false)) {
+        if (!checkpoint_on(writer, SQLITE_CHECKPOINT_TRUNCATE)) scrub_.store(true);  // readers held on
+        return;
+    }
+    (void)checkpoint_on(writer, SQLITE_CHECKPOINT_RESTART);
+}
+
+bool Checkpointer::checkpoint_on(Connection& writer, int mode) noexcept {
     sqlite3* db = writer.database().getHandle();
     sqlite3_busy_timeout(db, restart_patience_ms);
-    int wal_frames = 0;
-    int copied = 0;
-    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &wal_frames, &copied) == SQLITE_OK) {
+    const bool done = sqlite3_wal_checkpoint_v2(db, nullptr, mode, nullptr, nullptr) == SQLITE_OK;
+    if (done) {
         wal_pages_.store(0, std::memory_order_relaxed);
         checkpointed_.store(0, std::memory_order_relaxed);
     }
     sqlite3_busy_timeout(db, clamp_ms(options_.busy_timeout));
+    return done;
 }
 
 std::unique_lock<std::mutex> Checkpointer::exclusive() { return std::unique_lock(checkpoint_mutex_); }
@@ -164,7 +158,7 @@ void Checkpointer::loop() {
 
 void Checkpointer::checkpoint(int mode) noexcept {
     // One checkpoint at a time in this process: SQLite answers a second one with SQLITE_BUSY
-    // at once, which would make restart_wal miss its turn (and checkpoint() fail).
+    // at once, which would make before_write miss its turn (and checkpoint() fail).
     std::scoped_lock exclusive(checkpoint_mutex_);
     try {
         if (!connection_) connection_ = std::make_unique<Connection>(options_);

@@ -47,16 +47,13 @@ public:
 
     /// Whether the WAL has outgrown wal_bound_pages, as of the last commit.
     [[nodiscard]] bool over_bound() const noexcept;
-    /// On the writer's connection, outside a transaction: copies the rest of the WAL and makes
-    /// the next write start it over. Returns at once if a checkpoint is running (unless the
-    /// WAL is past twice the bound), and gives up quickly if readers hold on to the WAL; the
-    /// caller tries again before its next write.
-    void restart_wal(Connection& writer) noexcept;
-    /// Whether a connection erased a customer since the WAL was last truncated.
-    [[nodiscard]] bool scrub_pending() const noexcept;
-    /// As restart_wal, and truncates the WAL file to zero bytes; a failed try (readers held on)
-    /// leaves the request pending for the writer's next batch or the idle truncation.
-    void scrub_wal(Connection& writer) noexcept;
+    /// Before a write, on the writing connection outside a transaction (the writer thread's
+    /// or a direct writer's): if a customer was erased since the WAL was last truncated,
+    /// copies the WAL and truncates it to zero bytes; else, past the bound, copies it and makes
+    /// the write start it over. Returns at once if a checkpoint is running (unless the WAL is
+    /// past twice the bound), and gives up quickly if readers hold on to the WAL: the next
+    /// write tries again.
+    void before_write(Connection& writer) noexcept;
     /// Held by whoever checkpoints in this process (SqliteStore::checkpoint() too).
     [[nodiscard]] std::unique_lock<std::mutex> exclusive();
 
@@ -65,6 +62,7 @@ private:
     void committed(int pages) noexcept;
     void loop();
     void checkpoint(int mode) noexcept;
+    [[nodiscard]] bool checkpoint_on(Connection& writer, int mode) noexcept;
 
     const SqliteOptions options_;
     std::unique_ptr<Connection> connection_;  // only the checkpointer thread touches it

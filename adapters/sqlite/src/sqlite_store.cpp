@@ -180,11 +180,7 @@ std::unique_ptr<core::Transaction> SqliteStore::begin(core::TransactionMode mode
         auto lease = impl_->pool->acquire();
         // Direct writers (the command line, the seeder) keep the WAL bounded, and clear it of
         // erased rows, like the writer.
-        if (mode == core::TransactionMode::write && impl_->checkpointer->scrub_pending()) {
-            impl_->checkpointer->scrub_wal(lease.connection());
-        } else if (mode == core::TransactionMode::write && impl_->checkpointer->over_bound()) {
-            impl_->checkpointer->restart_wal(lease.connection());
-        }
+        if (mode == core::TransactionMode::write) impl_->checkpointer->before_write(lease.connection());
         return std::make_unique<detail::SqliteTransaction>(std::move(lease), mode);
     });
 }

@@ -81,11 +81,7 @@ void Writer::loop() {
         if (queue_.empty()) break;
         batch.swap(queue_);
         lock.unlock();
-        if (connection_ && checkpointer_->scrub_pending()) {
-            checkpointer_->scrub_wal(*connection_);
-        } else if (connection_ && checkpointer_->over_bound()) {
-            checkpointer_->restart_wal(*connection_);
-        }
+        if (connection_) checkpointer_->before_write(*connection_);
         run_batch(batch);
         for (Item& item : batch) {
             try {
