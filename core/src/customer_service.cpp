@@ -4,7 +4,6 @@
 
 #include "text.hpp"
 
-#include <charconv>
 #include <limits>
 
 namespace jambo::core {
@@ -54,21 +53,31 @@ Error collision_error(CustomerRepository& customers, const Customer& candidate, 
     return Error::validation(std::move(errors));
 }
 
-// A positive decimal that fits; anything else is not a page number.
+// A positive whole number, as a page number or a page size must be, read as Python's int()
+// reads one (Django's paginator and DRF's page_size do): surrounding whitespace, a `+`, ASCII
+// digits with single underscores between them. Digits past any integer's range saturate: a
+// page past the end, a page size that is capped, not an unusable number.
 std::optional<std::uint64_t> parse_positive(std::string_view text) {
+    constexpr std::string_view space = " \t\n\r\v\f";
+    const auto first = text.find_first_not_of(space);
+    if (first == std::string_view::npos) return std::nullopt;
+    text = text.substr(first, text.find_last_not_of(space) - first + 1);
+    if (text.front() == '+') text.remove_prefix(1);
     std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value == 0) return std::nullopt;
+    bool after_digit = false;
+    for (const char c : text) {
+        if (c == '_' && after_digit) {
+            after_digit = false;
+            continue;
+        }
+        if (c < '0' || c > '9') return std::nullopt;  // a `-` too: no negative number is positive
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        constexpr auto max = std::numeric_limits<std::uint64_t>::max();
+        value = value > (max - digit) / 10 ? max : value * 10 + digit;
+        after_digit = true;
+    }
+    if (!after_digit || value == 0) return std::nullopt;  // no digits, an underscore last, or zero
     return value;
-}
-
-// DRF's page size: a positive integer, capped by the caller; digits past any integer's range
-// are a very large size (capped too), not an unusable one.
-std::optional<std::uint64_t> parse_page_size(std::string_view text) {
-    if (auto value = parse_positive(text)) return value;
-    const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
-    if (digits && text.find_first_not_of('0') != std::string_view::npos) return std::numeric_limits<std::uint64_t>::max();
-    return std::nullopt;
 }
 
 Result<Customer> require_staff_target(Transaction& tx, const Principal& who, std::string_view ulid_text) {
@@ -150,7 +159,7 @@ Result<Listing> CustomerService::list(const Credentials& credentials, const Page
         std::uint32_t size = policy_.default_page_size;
         // As DRF: an unusable page_size falls back to the default, a large one is capped.
         if (request.page_size) {
-            if (const auto given = parse_page_size(*request.page_size)) {
+            if (const auto given = parse_positive(*request.page_size)) {
                 size = static_cast<std::uint32_t>(std::min<std::uint64_t>(*given, policy_.max_page_size));
                 page.page_size_param = size;
             }
@@ -168,7 +177,9 @@ Result<Listing> CustomerService::list(const Credentials& credentials, const Page
             return Listing{std::move(page)};
         }
 
-        const auto number = request.page ? parse_positive(*request.page) : std::optional<std::uint64_t>{1};
+        // An empty page is page 1, as DRF's `get('page') or 1` makes it.
+        const auto number = request.page && !request.page->empty() ? parse_positive(*request.page)
+                                                                    : std::optional<std::uint64_t>{1};
         if (!number) return std::unexpected(Error::not_found(messages::invalid_page));
         const std::uint64_t pages = page.count == 0 ? 1 : (page.count + size - 1) / size;
         if (*number > pages) return std::unexpected(Error::not_found(messages::invalid_page));

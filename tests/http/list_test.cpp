@@ -66,6 +66,20 @@ TEST_CASE("a page past the end or not a number is 404 Invalid page.", "[http]") 
     }
 }
 
+TEST_CASE("a page given as ?page= or ?page=+2 is read as Django reads it", "[http]") {
+    ApiFixture f;
+    auto staff = f.staff_token();
+    std::vector<std::string> ulids;
+    for (int i = 1; i <= 3; ++i) ulids.push_back(f.add_customer(i).first);
+    auto empty = list(f, "/api/customers?page=&page_size=2", staff);
+    CHECK(empty.ulids == std::vector<std::string>{ulids[0], ulids[1]});
+    CHECK(empty.page.at("next") == "http://jambo.test/api/customers?page=2&page_size=2");
+    // `+` is a space in a query, and int(" 2") is 2.
+    auto signed_page = list(f, "/api/customers?page=+2&page_size=%2B2", staff);
+    CHECK(signed_page.ulids == std::vector<std::string>{ulids[2]});
+    CHECK(signed_page.page.at("previous") == "http://jambo.test/api/customers?page_size=2");
+}
+
 TEST_CASE("a query with a bad escape is read as Django reads it - the caller is judged first", "[http]") {
     ApiFixture f;
     auto staff = f.staff_token();

@@ -321,11 +321,41 @@ TEST_CASE("a non-numeric or zero page is an invalid page", "[core][list][paging]
     World w;
     const auto staff = w.add_staff();
     (void)register_many(w, 2);
-    for (const char* bad : {"abc", "0", "-1", "1.5", ""}) {
+    for (const char* bad : {"abc", "0", "-1", "-0", "1.5", "0x1", " ", "+", "+-1", "+ 1", "_1", "1_", "1__0", "last"}) {
         INFO(bad);
         auto r = w.customers.list(bearer(staff), page(bad));
         CHECK(error_kind(r) == ErrorKind::not_found);
         CHECK(error_message(r) == messages::invalid_page);
+    }
+}
+
+TEST_CASE("page numbers and sizes are read as Django reads them", "[core][list][paging]") {
+    World w;
+    const auto staff = w.add_staff();
+    const auto ulids = register_many(w, 12);
+    // An empty page is page 1 (DRF: `get('page') or 1`).
+    const auto empty = as_page(w.customers.list(bearer(staff), page("", "5")));
+    CHECK(ulids_of(empty.customers) == std::vector<Ulid>(ulids.begin(), ulids.begin() + 5));
+    // Python's int(): surrounding whitespace, a `+` (a query's `+` is already a space) and
+    // underscores between digits.
+    for (const char* second : {" 2", "2 ", "\t2\n", "+2", "0_2", "002"}) {
+        INFO(second);
+        const auto p = as_page(w.customers.list(bearer(staff), page(second, "5")));
+        CHECK(ulids_of(p.customers) == std::vector<Ulid>(ulids.begin() + 5, ulids.begin() + 10));
+        CHECK(p.previous == PageCursor{std::uint64_t{1}});
+    }
+    for (const char* ten : {" 10", "+10", "1_0"}) {
+        INFO(ten);
+        const auto p = as_page(w.customers.list(bearer(staff), page(std::nullopt, ten)));
+        CHECK(p.customers.size() == 10);
+        CHECK(p.page_size_param == std::uint32_t{10});
+    }
+    // Not a usable size: the default, and no page_size in the links.
+    for (const char* unusable : {"0", "-3", "1_", "ten", ""}) {
+        INFO(unusable);
+        const auto p = as_page(w.customers.list(bearer(staff), page(std::nullopt, unusable)));
+        CHECK(p.customers.size() == 12);
+        CHECK_FALSE(p.page_size_param.has_value());
     }
 }
 
