@@ -124,7 +124,8 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
 
 std::expected<std::chrono::year_month_day, std::string> dob(std::string_view raw,
                                                              std::chrono::year_month_day today) {
-    const auto date = parse_date(is_valid_utf8(raw) ? trim(raw) : raw);
+    if (!is_valid_utf8(raw)) return std::unexpected(messages::invalid_utf8);
+    const auto date = parse_date(trim(raw));
     if (!date) return std::unexpected(messages::bad_date);
     if (date->year() < std::chrono::year{1900}) return std::unexpected(messages::date_before_1900);
     if (*date > today) return std::unexpected(messages::future_date);

@@ -10,8 +10,10 @@ namespace jambo::core {
 
 namespace {
 
+// The latest date anywhere on Earth (UTC+14): a customer born today in Nairobi or Auckland
+// gives a date that is still tomorrow in UTC for some hours, and it is not in the future.
 std::chrono::year_month_day today(const Clock& clock) {
-    return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())};
+    return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now() + std::chrono::hours{14})};
 }
 
 // Every field of `candidate` that another customer already holds, among those not in `bad`

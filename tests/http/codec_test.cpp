@@ -83,6 +83,48 @@ TEST_CASE("a form body is read as Django reads it - raw UTF-8 and a bad escape a
     CHECK(result->at("c").value() == "100%");
 }
 
+TEST_CASE("a form that declares ISO-8859-1 is read as Latin-1 - an unknown charset gets 415", "[http]") {
+    auto latin1 = http::decode_body(
+        with_body("application/x-www-form-urlencoded; charset=\"ISO-8859-1\"", "a=Zo%EBn&b=M\xfcller"), wanted);
+    REQUIRE(latin1);
+    CHECK(latin1->at("a").value() == "Zo\xc3\xabn");
+    CHECK(latin1->at("b").value() == "M\xc3\xbcller");
+    auto utf8 = http::decode_body(with_body("application/x-www-form-urlencoded;charset=UTF-8", "a=Zo%C3%ABn"), wanted);
+    REQUIRE(utf8);
+    CHECK(utf8->at("a").value() == "Zo\xc3\xabn");
+    auto koi8 = http::decode_body(with_body("application/x-www-form-urlencoded; charset=KOI8-R", "a=1"), wanted);
+    REQUIRE_FALSE(koi8);
+    CHECK(koi8.error().status == 415);
+    CHECK(koi8.error().body == R"({"statusCode":415,"body":"Unsupported charset \"koi8-r\" in request; send the form as UTF-8 (or ISO-8859-1)."})");
+}
+
+TEST_CASE("a compressed body gets 415 naming its coding - identity is no coding", "[http]") {
+    auto gzip = with_body("application/json", "\x1f\x8b\x08");
+    gzip.headers.add("Content-Encoding", "gzip");
+    auto refused = http::decode_body(gzip, wanted);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().status == 415);
+    CHECK(refused.error().headers.find("Accept-Encoding") == "identity");
+    CHECK(refused.error().body ==
+          R"({"statusCode":415,"body":"Unsupported content encoding \"gzip\" in request; send the body uncompressed."})");
+    auto identity = with_body("application/json", R"({"a":"x"})");
+    identity.headers.add("Content-Encoding", "identity");
+    REQUIRE(http::decode_body(identity, wanted));
+}
+
+TEST_CASE("JSON nested as deep as Python's json reads is accepted - deeper is refused whole", "[http]") {
+    const auto nested = [](int depth) {
+        return R"({"a":"x","z":)" + std::string(static_cast<std::size_t>(depth - 1), '[') +
+               std::string(static_cast<std::size_t>(depth - 1), ']') + "}";
+    };
+    auto deep = http::decode_body(with_body("application/json", nested(1000)), wanted);
+    REQUIRE(deep);
+    CHECK(deep->at("a").value() == "x");
+    auto deeper = http::decode_body(with_body("application/json", nested(1001)), wanted);
+    REQUIRE_FALSE(deeper);
+    CHECK(deeper.error().body == R"({"statusCode":400,"body":"Malformed request body: too deep"})");
+}
+
 TEST_CASE("query strings give the page request - the last of repeated keys wins", "[http]") {
     auto request = http::decode_page_request("page=2&page_size=10&page=3&after=01HW");
     CHECK(request.page == "3");

@@ -125,6 +125,16 @@ TEST_CASE("a name that is not valid UTF-8 is refused", "[core][validation][name]
           one(messages::invalid_utf8));
 }
 
+TEST_CASE("every field says when its bytes are not UTF-8, the date of birth too", "[core][validation]") {
+    for (auto member : {&CustomerDraft::last_name, &CustomerDraft::middle_name, &CustomerDraft::nationality,
+                        &CustomerDraft::dob, &CustomerDraft::email, &CustomerDraft::phone_number}) {
+        const auto r = with_text(member, "\xE9");
+        REQUIRE_FALSE(r.has_value());
+        REQUIRE(r.error().fields.size() == 1);
+        CHECK(r.error().fields.begin()->second == one(messages::invalid_utf8));
+    }
+}
+
 TEST_CASE("a name of exactly 255 characters is accepted", "[core][validation][name]") {
     auto r = with_text(&CustomerDraft::first_name, std::string(255, 'a'));
     REQUIRE(r.has_value());

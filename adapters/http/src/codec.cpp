@@ -29,6 +29,51 @@ BodyType body_type(std::string_view content_type) {
     return BodyType::other;
 }
 
+// The charset parameter of a Content-Type, lower-cased and unquoted; empty when there is none.
+std::string charset_of(std::string_view content_type) {
+    auto params = content_type.substr(std::min(content_type.find(';'), content_type.size()));
+    while (!params.empty()) {
+        params.remove_prefix(1);  // the ';'
+        const auto param = trim_ows(params.substr(0, params.find(';')));
+        params.remove_prefix(std::min(params.find(';'), params.size()));
+        const auto equals = param.find('=');
+        if (equals == std::string_view::npos || !iequals(trim_ows(param.substr(0, equals)), "charset")) continue;
+        auto value = trim_ows(param.substr(equals + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        return to_lower(value);
+    }
+    return {};
+}
+
+// How a form's bytes become text: UTF-8 as they are, ISO-8859-1 byte by byte (old browsers and
+// HTML forms declare it); any other charset is not read rather than misread.
+enum class FormCharset { utf8, latin1, other };
+
+FormCharset form_charset(std::string_view charset) {
+    if (charset.empty() || charset == "utf-8" || charset == "utf8" || charset == "us-ascii" || charset == "ascii") {
+        return FormCharset::utf8;
+    }
+    if (charset == "iso-8859-1" || charset == "iso8859-1" || charset == "latin-1" || charset == "latin1") {
+        return FormCharset::latin1;
+    }
+    return FormCharset::other;
+}
+
+std::string latin1_to_utf8(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    for (const char c : bytes) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x80) {
+            out += c;
+        } else {
+            out += static_cast<char>(0xC0 | (byte >> 6));
+            out += static_cast<char>(0x80 | (byte & 0x3F));
+        }
+    }
+    return out;
+}
+
 bool is_wanted(std::span<const std::string_view> wanted, std::string_view key) {
     return std::ranges::find(wanted, key) != wanted.end();
 }
@@ -89,7 +134,9 @@ std::optional<Response> visit_json(std::string_view body, std::span<const std::s
     if (!core::is_valid_utf8(body)) return malformed_body("invalid UTF-8");
     boost::json::error_code ec;
     boost::json::parse_options options;
-    options.max_depth = 32;
+    // Python's json, under DRF, gives up near 1,000 levels; a body deeper than that is refused
+    // whole, even in a field nobody reads.
+    options.max_depth = 1000;
     // The parsed value lives only in this function: a stack buffer holds a customer's body
     // whole, instead of one malloc per string and container (larger bodies spill to the heap).
     unsigned char buffer[2048];
@@ -106,8 +153,12 @@ std::optional<Response> visit_json(std::string_view body, std::span<const std::s
 }
 
 template <typename Visit>
-void visit_form(std::string_view body, std::span<const std::string_view> wanted, Visit&& visit) {
+void visit_form(std::string_view body, FormCharset charset, std::span<const std::string_view> wanted, Visit&& visit) {
     for_each_pair(body, [&](std::string key, std::string value) {
+        if (charset == FormCharset::latin1) {
+            key = latin1_to_utf8(key);
+            value = latin1_to_utf8(value);
+        }
         if (is_wanted(wanted, key)) visit(key, core::RawField::text(std::move(value)));
     });
 }
@@ -119,9 +170,21 @@ std::optional<Response> visit_body(const Request& request, std::span<const std::
     if (request.body.empty()) return std::nullopt;
     auto content_type = request.headers.find("Content-Type");
     if (!content_type) return unsupported_media_type("");
+    if (const auto coding = request.headers.find("Content-Encoding")) {
+        // A compressed body would otherwise be read as text and refused as malformed.
+        const auto name = trim_ows(*coding);
+        if (!name.empty() && !iequals(name, "identity")) return unsupported_content_encoding(name);
+    }
     switch (body_type(*content_type)) {
+        // JSON is UTF-8 whatever a charset parameter says (RFC 8259 defines none).
         case BodyType::json: return visit_json(request.body, wanted, visit);
-        case BodyType::form: visit_form(request.body, wanted, visit); return std::nullopt;
+        case BodyType::form: {
+            const auto charset = charset_of(*content_type);
+            const auto form = form_charset(charset);
+            if (form == FormCharset::other) return unsupported_charset(charset);
+            visit_form(request.body, form, wanted, visit);
+            return std::nullopt;
+        }
         case BodyType::other: break;
     }
     return unsupported_media_type(media_type(*content_type));

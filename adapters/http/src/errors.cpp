@@ -149,6 +149,18 @@ Response unsupported_media_type(std::string_view content_type) {
     return message_response(415, "Unsupported media type \"" + std::string(content_type) + "\" in request.");
 }
 
+Response unsupported_charset(std::string_view charset) {
+    return message_response(415, "Unsupported charset \"" + std::string(charset) +
+                                     "\" in request; send the form as UTF-8 (or ISO-8859-1).");
+}
+
+Response unsupported_content_encoding(std::string_view coding) {
+    auto response = message_response(
+        415, "Unsupported content encoding \"" + std::string(coding) + "\" in request; send the body uncompressed.");
+    response.headers.add("Accept-Encoding", "identity");  // RFC 9110 12.5.3
+    return response;
+}
+
 Response malformed_body(std::string_view reason) {
     return message_response(400, "Malformed request body: " + std::string(reason));
 }
@@ -166,6 +178,9 @@ std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t hea
     }
     if (header.authorization_fields > 1) {
         return message_response(400, "Malformed HTTP request: more than one Authorization header.");
+    }
+    if (header.content_type_fields > 1) {
+        return message_response(400, "Malformed HTTP request: more than one Content-Type header.");
     }
     return std::nullopt;
 }

@@ -26,6 +26,8 @@ void add_error_headers(Response& response, const core::Error& error);
 [[nodiscard]] Response route_not_found();
 [[nodiscard]] Response method_not_allowed(std::string_view method, std::string_view allow);
 [[nodiscard]] Response unsupported_media_type(std::string_view content_type);
+[[nodiscard]] Response unsupported_charset(std::string_view charset);
+[[nodiscard]] Response unsupported_content_encoding(std::string_view coding);
 [[nodiscard]] Response malformed_body(std::string_view reason);
 
 /// What the server notes of a parsed header section to judge it by, in one pass over its fields.
@@ -35,6 +37,7 @@ struct HeaderFacts {
     std::size_t host_fields = 0;
     std::string_view host;          ///< the last Host field's value
     std::size_t authorization_fields = 0;
+    std::size_t content_type_fields = 0;
     std::string transfer_encoding;  ///< every Transfer-Encoding field's value, joined with ", "
 };
 
@@ -45,8 +48,8 @@ struct HeaderFacts {
 /// - a Transfer-Encoding whose last coding is not chunked, or that has chunked twice: the
 ///   body's length cannot be known, and guessing it lets a client hide a second request in
 ///   the body (400, RFC 9112 6.3); another coding before chunked (501, RFC 9112 7);
-/// - more than one Authorization field (400: a proxy may have checked another credential than
-///   the first, which we would use).
+/// - more than one Authorization or Content-Type field (400: a proxy may have checked another
+///   credential, or read the body as another type, than the first, which we would use).
 [[nodiscard]] std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit);
 
 /// Why the HTTP parser refused a request.
