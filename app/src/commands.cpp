@@ -18,6 +18,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -106,8 +107,19 @@ private:
     bool served_elsewhere_ = false;
 };
 
+// Shells and systemd start processes with a soft limit of 1,024 open files, under the
+// default connection cap; the hard limit is what the operator allows. The server takes it,
+// so the cap, not the limit, decides when clients get 503.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);  // if refused, the server lowers its cap and says so
+}
+
 int serve(const Config& config) {
     const auto& settings = config.serve;
+    raise_open_file_limit();
     auto mail = make_mail_setup(settings);
     // The port is taken before the database is opened, so a busy port leaves no new database
     // behind. The server accepts nothing before run(); by then `api` points at the Api.

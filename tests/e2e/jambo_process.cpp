@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,7 +62,8 @@ int wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
 }
 
 pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& args, const EnvVars& extra,
-            const std::filesystem::path& out, const std::filesystem::path& err) {
+            const std::filesystem::path& out, const std::filesystem::path& err,
+            std::optional<unsigned> open_file_limit = std::nullopt) {
     std::vector<std::string> argv_text{JAMBO_BINARY};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     auto env_text = environment(extra);
@@ -82,6 +84,10 @@ pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& ar
         int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int null_fd = ::open("/dev/null", O_RDONLY);
         if (out_fd < 0 || err_fd < 0 || null_fd < 0 || ::chdir(dir_path.c_str()) != 0) ::_exit(127);
+        if (open_file_limit) {
+            const rlimit limit{*open_file_limit, *open_file_limit};
+            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(127);
+        }
         ::dup2(null_fd, 0);
         ::dup2(out_fd, 1);
         ::dup2(err_fd, 2);
@@ -123,7 +129,9 @@ CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args
     return CommandResult{exit_status(status), read_file(out), read_file(err)};
 }
 
-JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, const EnvVars& env) : dir_(dir) {
+JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, const EnvVars& env,
+                         std::optional<unsigned> open_file_limit)
+    : dir_(dir) {
     static int counter = 0;
     log_path_ = dir.path / ("server-" + std::to_string(counter++) + ".log");
     // Defaults, unless the test gives its own (the command line takes each flag once).
@@ -134,7 +142,7 @@ JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, cons
         if (std::ranges::find(args, flag) == args.end()) full.insert(full.end(), {flag, value});
     }
     full.insert(full.end(), args.begin(), args.end());
-    pid_ = spawn(dir.path, full, env, dir.path / "server.out", log_path_);
+    pid_ = spawn(dir.path, full, env, dir.path / "server.out", log_path_, open_file_limit);
     static const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,8 +38,10 @@ CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args
 class JamboServer {
 public:
     /// Starts `jambo serve --listen 127.0.0.1:0 --db ... --mail-dir ...` plus `args`, and waits
-    /// for it to log the port it listens on.
-    JamboServer(const WorkDir& dir, std::vector<std::string> args = {}, const EnvVars& env = {});
+    /// for it to log the port it listens on. `open_file_limit` sets the server's RLIMIT_NOFILE,
+    /// soft and hard, as a tight ulimit or systemd unit would.
+    JamboServer(const WorkDir& dir, std::vector<std::string> args = {}, const EnvVars& env = {},
+                std::optional<unsigned> open_file_limit = std::nullopt);
     ~JamboServer();
     JamboServer(const JamboServer&) = delete;
     JamboServer& operator=(const JamboServer&) = delete;

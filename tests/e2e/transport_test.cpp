@@ -436,3 +436,38 @@ TEST_CASE("past the connection cap a new client gets a prompt 503 instead of wai
     std::this_thread::sleep_for(200ms);
     CHECK(HttpClient(server.port()).request("GET", "/api/status").status == 200);
 }
+
+TEST_CASE("under a tight open-file limit the cap shrinks to fit - the client past it still gets a prompt 503", "[e2e]") {
+    // A hard limit of 200 leaves 72 connections beside the 128 files kept for the rest. Without
+    // the smaller cap, accept() would fail with EMFILE and the client would wait unanswered.
+    WorkDir dir;
+    JamboServer server(dir, {}, {}, 200);
+    CHECK(server.log().find("at most 72 connections, not 10000: the open-file limit is 200") != std::string::npos);
+    std::vector<int> idle;
+    for (int i = 0; i < 72; ++i) idle.push_back(open_idle_connection(server.port()));
+    std::this_thread::sleep_for(200ms);
+    HttpClient refused(server.port());
+    refused.connect();
+    CHECK(refused.read_response().status == 503);
+    for (auto fd : idle) ::close(fd);
+}
+
+TEST_CASE("a server started under a low soft open-file limit raises it to the hard limit", "[e2e]") {
+    rlimit mine{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &mine) == 0);
+    REQUIRE(mine.rlim_max > 256);
+    const rlimit lowered{256, mine.rlim_max};
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);  // inherited by the server
+    WorkDir dir;
+    std::optional<JamboServer> server;
+    server.emplace(dir);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &mine) == 0);
+    std::ifstream limits("/proc/" + std::to_string(server->pid()) + "/limits");
+    std::string line;
+    while (std::getline(limits, line) && !line.starts_with("Max open files")) {
+    }
+    const auto hard = mine.rlim_max == RLIM_INFINITY ? std::string("unlimited") : std::to_string(mine.rlim_max);
+    CHECK(line.find(" " + hard + " ") != std::string::npos);
+    CHECK(line.find(" 256 ") == std::string::npos);
+    CHECK(server->log().find("at most") == std::string::npos);
+}

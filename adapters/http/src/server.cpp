@@ -55,6 +55,23 @@ using ErrorCode = boost::system::error_code;
 constexpr std::size_t read_chunk = 8192;
 constexpr std::size_t retained_buffer = 64 * 1024;
 constexpr auto linger_time = std::chrono::milliseconds(1000);
+// Files the process keeps open besides its connections: the database, its WAL and shared
+// memory for each SQLite connection, logs, mail, the signal and event descriptors.
+constexpr std::size_t files_besides_connections = 128;
+
+// Past the open-file limit accept() fails (EMFILE) and new clients wait in the backlog
+// instead of getting the prompt 503 the cap promises; so the cap stays under the limit.
+std::size_t connection_cap(std::size_t wanted) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
+    const auto open_files = static_cast<std::size_t>(limit.rlim_cur);
+    const std::size_t usable = open_files > files_besides_connections + 1 ? open_files - files_besides_connections : 1;
+    if (usable >= wanted) return wanted;
+    spdlog::warn("at most {} connections, not {}: the open-file limit is {} (raise it with ulimit -n, or LimitNOFILE= "
+                 "in a systemd unit) and {} files are kept for the database, logs and mail",
+                 usable, wanted, open_files, files_besides_connections);
+    return usable;
+}
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // The value of the first header field called `name` in the unparsed part of a header section,
@@ -622,6 +639,7 @@ struct Server::Impl {
     Executor make_workers(ServerOptions& options, RequestHandler handler, BlockingPredicate may_block,
                           AsyncRequestHandler start) {
         settings.options = std::move(options);
+        settings.options.max_connections = connection_cap(settings.options.max_connections);
         settings.handler = std::move(handler);
         settings.may_block = std::move(may_block);
         settings.start = std::move(start);

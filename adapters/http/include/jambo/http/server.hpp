@@ -25,6 +25,8 @@ struct ServerOptions {
     std::chrono::milliseconds shutdown_grace{10'000};   ///< for in-flight requests on stop
     std::size_t max_body_bytes = 64 * 1024;
     std::uint32_t max_header_bytes = 16 * 1024;
+    /// Past it a new connection gets a prompt 503. Lowered, with a warning, to fit the
+    /// process's open-file limit (RLIMIT_NOFILE) less what the rest of the process keeps open.
     std::size_t max_connections = 10'000;
     /// Threads for requests that may block (see BlockingPredicate) and that no
     /// AsyncRequestHandler took, started on demand. Each is one write that can share the
