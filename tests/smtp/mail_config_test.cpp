@@ -65,3 +65,22 @@ TEST_CASE("a mail setting that makes no sense is a usage error", "[smtp]") {
         CHECK(exit.err.find("--smtp-url") != std::string::npos);
     }
 }
+
+TEST_CASE("a sender the mail formatter would refuse stops the server at start", "[smtp]") {
+    // Each of these used to be accepted at start; then every deletion mail was abandoned at
+    // delivery ("From is not a usable mail address") while customers were told it was sent.
+    for (const char* from : {"a@", "@b.com", "Jambo <no-reply@localhost", "x <a@b.com> y", "Smith, John <p@example.com>",
+                             "A@B <a@b.com>", "p@\xe4\xbe\x8b.jp", "a@b.com, c@d.com", "Jambo <a b@c.com>",
+                             "Jambo <a..b@c.com>"}) {
+        INFO(from);
+        const auto exit = testing::early_exit({"--mail-from", from});
+        CHECK(exit.code == 2);
+        CHECK(exit.err.find("--mail-from") != std::string::npos);
+        CHECK(exit.err.find("quote a display name") != std::string::npos);
+    }
+    for (const char* from : {"no-reply@example.com", "Jambo <no-reply@localhost>", "\"Smith, John\" <p@example.com>",
+                             "Zo\xc3\xab Privacy <p@example.com>"}) {
+        INFO(from);
+        CHECK(serve({"--mail-from", from}).mail_from == from);
+    }
+}
