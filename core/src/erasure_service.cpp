@@ -49,10 +49,14 @@ Result<std::string> ErasureService::link_base(const std::optional<std::string>& 
     if (!origin || origin->empty()) return policy_.public_url;
     const auto normalised = normalise_origin(*origin);
     const auto& allowed = policy_.allowed_origins;
-    const bool ok = normalised && (allowed.empty() ? *normalised == normalise_origin(policy_.public_url)
-                                                   : std::ranges::find(allowed, *normalised) != allowed.end());
-    if (!ok) return std::unexpected(Error::bad_request(messages::origin_not_allowed));
-    return *normalised;
+    if (allowed.empty()) {
+        // The default list is the public URL, which may have a path (https://x.example/jambo):
+        // its origin is what a client can send, and the link goes where the API is.
+        if (normalised && *normalised == origin_of_url(policy_.public_url)) return policy_.public_url;
+    } else if (normalised && std::ranges::find(allowed, *normalised) != allowed.end()) {
+        return *normalised;
+    }
+    return std::unexpected(Error::bad_request(messages::origin_not_allowed));
 }
 
 Result<Customer> ErasureService::requester(Transaction& tx, const Credentials& credentials,

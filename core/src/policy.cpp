@@ -14,6 +14,12 @@ Policy normalised(Policy policy) {
     return policy;
 }
 
+std::optional<std::string> origin_of_url(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    return normalise_origin(url.substr(0, url.find_first_of("/?#", scheme_end + 3)));
+}
+
 std::optional<std::string> normalise_origin(std::string_view origin) {
     if (origin.ends_with('/')) origin.remove_suffix(1);
     const auto scheme_end = origin.find("://");

@@ -116,6 +116,22 @@ TEST_CASE("with no allow-list configured only the public URL is allowed",
     CHECK(error_message(request(w, me, "https://app.example")) == messages::origin_not_allowed);
 }
 
+TEST_CASE("with no allow-list and a public URL with a path its origin is allowed - the link keeps the path",
+          "[core][erasure][request][origin]") {
+    auto policy = test_policy();
+    policy.allowed_origins.clear();
+    policy.public_url = "https://x.example/jambo/";
+    World w(policy);
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me, "HTTPS://x.example/").has_value());
+    const auto token = w.latest_link_token(me.customer.ulid);
+    CHECK(contains(w.outbox()[0].body, "\nhttps://x.example/jambo/api/customer/" + token + "/delete/confirm"));
+    for (const char* bad : {"https://x.example/jambo", "http://x.example", "https://x.example:8443"}) {
+        INFO(bad);
+        CHECK(error_message(request(w, me, bad)) == messages::origin_not_allowed);
+    }
+}
+
 TEST_CASE("a deletion request without a token is Customer Not Found or is Invalid",
           "[core][erasure][request][auth]") {
     World w;

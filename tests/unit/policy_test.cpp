@@ -39,6 +39,14 @@ TEST_CASE("an origin with another scheme, no host, or a path is refused", "[core
     CHECK_FALSE(normalise_origin("").has_value());
 }
 
+TEST_CASE("a URL's origin is its scheme, host and port, normalised", "[core][policy]") {
+    CHECK(origin_of_url("HTTPS://X.example:8443/jambo/?q#f") == std::optional<std::string>{"https://x.example:8443"});
+    CHECK(origin_of_url("http://localhost:8000") == std::optional<std::string>{"http://localhost:8000"});
+    CHECK(origin_of_url("http://a.example?x") == std::optional<std::string>{"http://a.example"});
+    CHECK_FALSE(origin_of_url("ftp://a.example/x").has_value());
+    CHECK_FALSE(origin_of_url("a.example/x").has_value());
+}
+
 TEST_CASE("an origin's port is a real port - and user info is refused", "[core][policy]") {
     CHECK(normalise_origin("https://app.example:1") == "https://app.example:1");
     CHECK(normalise_origin("https://app.example:65535") == "https://app.example:65535");

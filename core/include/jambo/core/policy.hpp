@@ -12,7 +12,7 @@ namespace jambo::core {
 
 struct Policy {
     std::string public_url = "http://localhost:8000";  ///< normalised: no trailing '/'
-    std::vector<std::string> allowed_origins;         ///< normalised; empty means {public_url}
+    std::vector<std::string> allowed_origins;         ///< normalised; empty means public_url's origin
     std::string default_calling_code = "254";
     std::chrono::seconds deletion_token_ttl{3600};
     std::uint32_t deletion_requests_per_hour = 3;
@@ -31,6 +31,10 @@ struct Policy {
 /// http or https scheme, a non-empty host, a port (if any) from 1 to 65535 and nothing after it
 /// (no user info, path, query or fragment).
 [[nodiscard]] std::optional<std::string> normalise_origin(std::string_view origin);
+
+/// The origin (`scheme://host[:port]`, normalised) of an http or https URL, whatever path,
+/// query or fragment follows; nullopt when the URL has no such origin.
+[[nodiscard]] std::optional<std::string> origin_of_url(std::string_view url);
 
 /// Parses a duration like "90s", "10m", "2h", "1d" or plain seconds "3600"; must be > 0.
 [[nodiscard]] std::optional<std::chrono::seconds> parse_duration(std::string_view text);
