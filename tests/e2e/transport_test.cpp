@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include <thread>
@@ -285,7 +286,7 @@ TEST_CASE("a header section over the limit gets 431 however it arrives", "[e2e]"
 
 TEST_CASE("a client sending its header one byte a second is cut off by the header timeout", "[e2e]") {
     WorkDir dir;
-    JamboServer server(dir, {"--header-timeout", "2s"});
+    JamboServer server(dir, {"--header-timeout", "2s", "--log-level", "debug"});
     HttpClient client(server.port());
     client.connect();
     const std::string header = "GET /api/status HTTP/1.1\r\nHost: slow.example\r\nUser-Agent: slowloris\r\n\r\n";
@@ -308,6 +309,7 @@ TEST_CASE("a client sending its header one byte a second is cut off by the heade
     CHECK(elapsed >= 1500ms);
     CHECK(elapsed <= 4500ms);
     CHECK(HttpClient(server.port()).request("GET", "/api/status").status == 200);
+    CHECK(server.log().find("closed a connection: header timeout") != std::string::npos);
 }
 
 namespace {
@@ -419,6 +421,32 @@ TEST_CASE("a second SIGTERM during the grace period closes what is left at once 
     CHECK(server.log().find("stopped cleanly") != std::string::npos);
 }
 
+TEST_CASE("under a header limit smaller than one read a long request line is still 414", "[e2e]") {
+    // A 2 KiB limit: the whole 4 KiB request arrives in one read, so its line's end is in the
+    // buffer; it used to get 431 (outside audit).
+    WorkDir dir;
+    JamboServer server(dir, {"--max-header-bytes", "2048"});
+    const auto answer = [&](const std::string& request) { return answer_raw(server.port(), request); };
+    CHECK(answer("GET /api/status?" + std::string(4096, 'q') + " HTTP/1.1\r\nHost: a.example\r\n\r\n").status == 414);
+    CHECK(answer("GET /api/status HTTP/1.1\r\nHost: a.example\r\nX-Big: " + std::string(4096, 'h') + "\r\n\r\n").status ==
+          431);
+}
+
+TEST_CASE("a write that waits for the database past the request timeout is answered - not cut off while it commits",
+          "[e2e]") {
+    // The request timeout used to run on while the handler waited: the connection closed at 1 s
+    // with no answer, and the registration committed when the lock went (outside audit).
+    WorkDir dir;
+    JamboServer server(dir, {"--request-timeout", "1s"});
+    HttpClient client(server.port());
+    REQUIRE(client.request("GET", "/api/status").status == 200);  // the database exists
+    const auto holder = "(printf 'BEGIN IMMEDIATE;\\n.shell sleep 2\\nCOMMIT;\\n' | sqlite3 '" + dir.db() + "') &";
+    REQUIRE(std::system(holder.c_str()) == 0);
+    std::this_thread::sleep_for(300ms);
+    auto created = client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(1)));
+    CHECK(created.status == 201);
+}
+
 TEST_CASE("past the connection cap a new client gets a prompt 503 instead of waiting", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir, {"--max-connections", "5"});
@@ -432,6 +460,8 @@ TEST_CASE("past the connection cap a new client gets a prompt 503 instead of wai
     CHECK(busy.header("Retry-After") == "1");
     CHECK(busy.header("X-Request-Id").has_value());
     CHECK(busy.header("X-Content-Type-Options") == "nosniff");
+    // The 503 has no request and no access log line; a warning says it happened.
+    CHECK(server.log().find("at the connection cap (5): 1 new connection(s) got 503") != std::string::npos);
     for (auto fd : idle) ::close(fd);
     std::this_thread::sleep_for(200ms);
     CHECK(HttpClient(server.port()).request("GET", "/api/status").status == 200);

@@ -185,13 +185,15 @@ std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t hea
     return std::nullopt;
 }
 
-Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read) {
+Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read,
+                            std::size_t header_limit) {
     const auto request_line = unparsed.substr(0, unparsed.find('\n'));
     switch (failure) {
         case ParseFailure::header_limit:
-            // Beast reads the request line at once only when one read holds it; otherwise it is
-            // still in `unparsed`, whole if it has its end.
-            if (!request_line_read && request_line.size() == unparsed.size()) {
+            // Beast reads the request line only when it has all of it within the limit; else the
+            // line is still in `unparsed`, with its end if a read brought it (a limit under one
+            // read's 8 KiB), or cut where the bytes ran out.
+            if (!request_line_read && (request_line.size() == unparsed.size() || request_line.size() >= header_limit)) {
                 return message_response(414, "Request target too long.");
             }
             return message_response(431, "Request header fields too large.");

@@ -56,9 +56,10 @@ struct HeaderFacts {
 enum class ParseFailure { header_limit, body_limit, bad_version, other };
 /// The answer to a request the parser refused; `unparsed` is what it left unread of the
 /// request, `request_line_read` whether it had read the request line (the parser may take
-/// complete lines as they come). A header limit reached before the request line ended is a
-/// target too long (414), not fields (431); a major version other than 1 is 505.
-[[nodiscard]] Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read);
+/// complete lines as they come). A request line that alone reaches `header_limit` is a target
+/// too long (414), not fields (431); a major version other than 1 is 505.
+[[nodiscard]] Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read,
+                                          std::size_t header_limit);
 [[nodiscard]] Response internal_error();
 [[nodiscard]] Response store_unavailable();
 [[nodiscard]] Response server_busy();

@@ -259,7 +259,16 @@ public:
 
     // Called by the worker's sweep: one timer per thread instead of a timer operation per read.
     void on_sweep(Clock::time_point now) {
-        if (state_ != State::closed && now >= deadline_) close();
+        if (state_ == State::closed || now < deadline_) return;
+        // Closed without an answer, so no access log line says it: debug does (slowloris, idle
+        // clients), off by default as a flood of these would be.
+        if (state_ != State::closing) {
+            spdlog::debug("closed a connection: {}", state_ == State::idle      ? "no request in time"
+                                                     : state_ == State::writing ? "answer not taken in time"
+                                                     : !header_seen_            ? "header timeout"
+                                                                                : "request timeout");
+        }
+        close();
     }
 
     void on_shutdown() {
@@ -372,7 +381,7 @@ private:
         }
         answer_and_close(unparsable_request(parse_failure(ec),
                                             std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size()),
-                                            request_line_read(parser_->get())));
+                                            request_line_read(parser_->get()), options().max_header_bytes));
     }
 
     // RFC 9112 2.3: a later HTTP/1 minor version (1.2) is answered as 1.1. Beast's parser
@@ -434,10 +443,18 @@ private:
         respond(call_handler());
     }
 
+    // The request timeout covers receiving a request, not handling it: a write the sweep cut
+    // off while it waited for the database would still commit, unanswered. The store's busy
+    // timeout bounds the wait; the answer's write gets its own deadline (reply).
+    void handling() {
+        state_ = State::handling;
+        deadline_ = Clock::time_point::max();
+    }
+
     // The pool thread owns request_ until the response is posted back: meanwhile no read is
     // pending on this connection, and the I/O thread only ever closes the socket (sweep).
     void dispatch_blocking() {
-        state_ = State::handling;
+        handling();
         worker_.settings.pool->post(
             [self = shared_from_this(), guard = asio::make_work_guard(worker_.ioc)]() mutable {
                 Response response = self->call_handler();
@@ -454,7 +471,7 @@ private:
     // No thread waits for the request: whoever finishes it (the store's writer) posts the
     // Responder's `make` here, and the response is built on this I/O thread.
     bool dispatch_async() {
-        state_ = State::handling;
+        handling();
         auto pending = std::make_shared<PendingReply>(shared_from_this(), worker_.ioc, worker_.settings);
         Responder respond = [pending](std::function<Response()> make) {
             auto self = std::move(pending->connection);
@@ -621,6 +638,8 @@ struct Server::Impl {
     std::optional<SignalSet> signals;
     Timer accept_retry;
     std::size_t next_worker = 0;
+    std::size_t refused_since_warning = 0;  // the acceptor's thread only
+    Clock::time_point last_refusal_warning{};
     std::uint16_t port = 0;
 
     std::mutex mutex;
@@ -679,12 +698,25 @@ struct Server::Impl {
             if (ec) return retry_accept(ec);
             if (settings.connections.load() >= settings.options.max_connections) {
                 refuse(socket);
+                note_refusal();
             } else {
                 ++settings.connections;
                 asio::post(worker.ioc, [&worker, s = std::move(socket)]() mutable { worker.adopt(std::move(s)); });
             }
             accept();
         });
+    }
+
+    // The 503s past the cap never reach the access log (no request was read): one warning per
+    // ten seconds at most says they happen, however many there are.
+    void note_refusal() {
+        ++refused_since_warning;
+        const auto now = Clock::now();
+        if (now - last_refusal_warning < std::chrono::seconds(10)) return;
+        spdlog::warn("at the connection cap ({}): {} new connection(s) got 503 since the last such warning",
+                     settings.options.max_connections, refused_since_warning);
+        refused_since_warning = 0;
+        last_refusal_warning = now;
     }
 
     // Out of file descriptors, for example: try again shortly instead of spinning.
@@ -770,7 +802,16 @@ struct Server::Impl {
         const bool hurried = hurry;
         lock.unlock();
         if (cut_short) {
-            if (!hurried) spdlog::warn("shutdown grace period over; closing the remaining connections");
+            if (!hurried) {
+                std::size_t handled = 0;
+                {
+                    std::scoped_lock async(settings.async_mutex);
+                    handled = settings.async_pending;
+                }
+                spdlog::warn("shutdown grace period over; closing the remaining connections ({} requests still being "
+                             "handled: their clients get no answer, though their changes may still be saved)",
+                             handled);
+            }
             for (auto& worker : workers) worker->ioc.stop();
         }
         for (auto& thread : threads) thread.join();
