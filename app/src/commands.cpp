@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <ostream>
@@ -180,6 +181,8 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     const auto& command = invocation.command;
     if (command.kind == CommandKind::serve) return serve(config);
 
+    std::error_code ignored;
+    const bool existed = std::filesystem::exists(config.db, ignored);
     Infrastructure infra(config);
     switch (command.kind) {
         case CommandKind::serve: break;
@@ -213,6 +216,9 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
         }
         case CommandKind::backup:
             infra.store.backup_to(command.file);
+            // Every command creates a missing database; a nightly backup of a mistyped path
+            // would otherwise succeed, silently empty, every night.
+            if (!existed) err << "jambo: warning: " << config.db << " did not exist; it was created, and the backup is empty\n";
             return 0;
     }
     return 0;

@@ -125,7 +125,7 @@ void add_common(CLI::App& command, std::list<CommonOptions>& commons, const Conf
     command.add_option("--db", own.db, "SQLite database file (created and migrated if missing)")
         ->envname("JAMBO_DB")
         ->capture_default_str();
-    command.add_option("--durability", own.durability, "normal: survives a crash; full: also power loss")
+    command.add_option("--durability", own.durability, "normal: survives a crash of the process; full: also of the machine or its power")
         ->envname("JAMBO_DURABILITY")
         ->check(CLI::IsMember({"normal", "full"}))
         ->capture_default_str();

@@ -23,7 +23,10 @@ std::string our_domain(const ServeConfig& settings) {
     auto domain = smtp::domain_of(settings.mail_from);
     if (!domain.empty() && domain != "localhost") return domain;
     auto host = host_of(settings.public_url);
-    return host.empty() || host.starts_with('[') ? std::string("localhost") : host;
+    // An address is no domain: EHLO would need it as a literal ("[127.0.0.1]", RFC 5321 4.1.3),
+    // which strict relays check against the connection; localhost is what they expect instead.
+    const bool address = host.starts_with('[') || host.find_first_not_of("0123456789.") == std::string::npos;
+    return host.empty() || address ? std::string("localhost") : host;
 }
 
 std::string_view describe(smtp::TlsMode mode) {

@@ -91,4 +91,10 @@ TEST_CASE("every command creates and migrates a database that does not exist yet
     auto env_db = run_jambo(dir, {"migrate"}, {{"JAMBO_DB", (dir.path / "env.db").string()}});
     CHECK(env_db.status == 0);
     CHECK(std::filesystem::exists(dir.path / "env.db"));
+    // A backup of a mistyped path succeeds too, but says its copy is empty.
+    auto typo = (dir.path / "typo.db").string();
+    auto backup = run_jambo(dir, {"backup", (dir.path / "nightly.db").string(), "--db", typo});
+    CHECK(backup.status == 0);
+    CHECK(backup.err == "jambo: warning: " + typo + " did not exist; it was created, and the backup is empty\n");
+    CHECK(run_jambo(dir, {"backup", (dir.path / "again.db").string(), "--db", typo}).err.empty());
 }

@@ -184,6 +184,19 @@ TEST_CASE("smtps:// speaks TLS from the first byte", "[e2e][smtp]") {
     CHECK(server.stop(SIGTERM) == 0);
 }
 
+TEST_CASE("a public URL on an IP address names no domain - Message-ID and EHLO say localhost", "[e2e][smtp]") {
+    // A bare address in EHLO is refused by strict relays (RFC 5321 wants "[127.0.0.1]").
+    WorkDir dir;
+    SmtpSink sink(dir.path / "sink", free_loopback_port());
+    JamboServer server(dir, {"--smtp-url", sink.url("smtp"), "--public-url", "http://127.0.0.1:8000"});
+    HttpClient client(server.port());
+    request_deletion(client, register_customer(client, 6));
+    auto report = sink.wait_for_message(1, 10s);
+    REQUIRE(report);
+    CHECK(text(report->at("headers").at("Message-ID")).ends_with("@localhost>"));
+    CHECK(server.stop(SIGTERM) == 0);
+}
+
 TEST_CASE("outage: SMTP comes up 5 s after the request - the mail arrives once within the backoff window",
           "[e2e][smtp]") {
     WorkDir dir;
