@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <list>
@@ -255,23 +257,14 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_vi
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) return std::nullopt;
-    if (host.starts_with('[') && host.ends_with(']')) {
-        host = host.substr(1, host.size() - 2);
-        if (host.find(':') == std::string_view::npos) return std::nullopt;
-    } else if (host == "localhost") {
-        host = "127.0.0.1";
-    } else {
-        int dots = 0;
-        for (char c : host) {
-            if (c == '.') {
-                ++dots;
-            } else if (c < '0' || c > '9') {
-                return std::nullopt;
-            }
-        }
-        if (dots != 3) return std::nullopt;
-    }
-    return std::pair{std::string(host), static_cast<std::uint16_t>(port)};
+    const bool v6 = host.starts_with('[') && host.ends_with(']');
+    std::string address(v6 ? host.substr(1, host.size() - 2) : host);
+    if (address == "localhost" && !v6) address = "127.0.0.1";
+    // The address as the socket will take it: 999.1.1.1 is refused here, naming the flag,
+    // rather than when the server binds.
+    unsigned char binary[sizeof(in6_addr)];
+    if (::inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), binary) != 1) return std::nullopt;
+    return std::pair{std::move(address), static_cast<std::uint16_t>(port)};
 }
 
 std::optional<std::chrono::milliseconds> parse_millis(std::string_view text) {
@@ -336,6 +329,15 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     add_common(*backup, commons, config, raw);
     backup->add_option("FILE", command.file, "Destination file")->required();
 
+    // CLI11 reads `--flag=` as the flag with the next argument for its value, which would then
+    // be lost as a flag of its own.
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") break;
+        if (arg.starts_with("--") && arg.ends_with('=') && arg.find('=') == arg.size() - 1) {
+            return EarlyExit{2, {}, "jambo: " + std::string(arg) + " has no value after '='; give one, or leave the flag out (see jambo --help)\n"};
+        }
+    }
     try {
         auto args = with_default_command(argc, argv);
         app.parse(args);

@@ -108,6 +108,14 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
     CHECK(early_exit({}).code == 2);
 }
 
+TEST_CASE("a flag written with = and no value is an error - not the flag taking the next argument", "[http]") {
+    // CLI11 alone ran with a mail directory called "--smtp-allow-plaintext".
+    auto exit = early_exit({"serve", "--mail-dir=", "--smtp-allow-plaintext"});
+    CHECK(exit.code == 2);
+    CHECK(exit.err == "jambo: --mail-dir= has no value after '='; give one, or leave the flag out (see jambo --help)\n");
+    CHECK(parsed({"serve", "--mail-dir=m", "--smtp-allow-plaintext"}).config.serve.mail_dir == "m");
+}
+
 TEST_CASE("a public URL may carry a port and a path", "[http]") {
     CHECK(parsed({"--public-url", "https://x.example:8443/jambo/"}).config.serve.public_url ==
           "https://x.example:8443/jambo");
@@ -151,6 +159,12 @@ TEST_CASE("listen addresses and durations parse strictly", "[http]") {
     CHECK_FALSE(app::parse_listen("127.0.0.1"));
     CHECK_FALSE(app::parse_listen("127.0.0.1:70000"));
     CHECK_FALSE(app::parse_listen("example.com:80"));
+    // Checked as the socket takes an address, so the error names --listen before any bind.
+    for (const char* bad : {"999.1.1.1:80", "1.2.3:80", "01.2.3.4:80", "[::g]:80", "[1.2.3.4]:80", "[]:80"}) {
+        INFO(bad);
+        CHECK_FALSE(app::parse_listen(bad));
+    }
+    CHECK(app::parse_listen("[::1]:8000") == std::pair<std::string, std::uint16_t>{"::1", 8000});
     CHECK(app::parse_millis("90s") == std::chrono::seconds(90));
     CHECK(app::parse_millis("2h") == std::chrono::hours(2));
     CHECK(app::parse_millis("250ms") == std::chrono::milliseconds(250));
