@@ -58,7 +58,8 @@ TEST_CASE("a mail setting that makes no sense is a usage error", "[smtp]") {
         CHECK(testing::early_exit(args).code == 2);
     }
     // An SMTP URL is checked as the transport would parse it, and the error names the flag.
-    for (const char* url : {"smtp://mail.example.org:99999", "smtp://", "smtps://[::1"}) {
+    for (const char* url : {"smtp://mail.example.org:99999", "smtp://", "smtps://[::1", "smtp://mail.example.org:0",
+                            "smtp://mail.example.org?tls=1", "smtp://mail.example.org/#x"}) {
         INFO(url);
         const auto exit = testing::early_exit({"--smtp-url", url});
         CHECK(exit.code == 2);

@@ -74,6 +74,11 @@ UrlParts split_url(const std::string& text) {
                    url_part(url.get(), CURLUPART_PATH)};
     if (parts.scheme != "smtp" && parts.scheme != "smtps") throw std::invalid_argument("the SMTP URL must be smtp:// or smtps://");
     if (parts.host.empty()) throw std::invalid_argument("the SMTP URL has no host");
+    if (parts.port == "0") throw std::invalid_argument("the SMTP URL's port is 0");
+    // curl would drop them without a word; a path is the EHLO name, as curl reads it.
+    if (!url_part(url.get(), CURLUPART_QUERY).empty() || !url_part(url.get(), CURLUPART_FRAGMENT).empty()) {
+        throw std::invalid_argument("the SMTP URL has a query or fragment, which mean nothing to SMTP");
+    }
     return parts;
 }
 
