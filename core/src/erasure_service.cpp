@@ -26,13 +26,16 @@ std::string describe(std::chrono::seconds ttl) {
 DeletionMail compose_deletion_mail(std::string_view link, std::chrono::seconds ttl) {
     DeletionMail mail;
     mail.subject = "Confirm the deletion of your data";
+    // Prose lines stay under RFC 5322's 78 characters; the link is on a line of its own.
     mail.body = std::string("Hello,\n\n") +
-                "We received a request to delete your customer record and everything tied to it:\n"
-                "your name, date of birth, nationality, email address, phone number and every\n"
-                "access token issued to you. This cannot be undone.\n\n"
+                "We received a request to delete your customer record and everything\n"
+                "tied to it: your name, date of birth, nationality, email address,\n"
+                "phone number and every access token issued to you. This cannot be\n"
+                "undone.\n\n"
                 "To confirm, open this link within " + describe(ttl) + ":\n\n" + std::string(link) + "\n\n" +
-                "If you did not ask for this, ignore this message: nothing will be deleted, and the\n"
-                "link stops working by itself. If you keep receiving these messages, tell us.\n";
+                "If you did not ask for this, ignore this message: nothing will be\n"
+                "deleted, and the link stops working by itself. If you keep receiving\n"
+                "these messages, tell us.\n";
     return mail;
 }
 

@@ -241,6 +241,13 @@ TEST_CASE("the deletion mail carries nothing the registrant wrote", "[core][eras
     REQUIRE(w.outbox().size() == 1);
     const auto body = w.outbox()[0].body;
     CHECK(body.starts_with("Hello,\n"));
+    // RFC 5322 2.1.1: lines SHOULD be at most 78 characters; only the link may be longer.
+    for (std::size_t start = 0; start < body.size();) {
+        const auto end = std::min(body.find('\n', start), body.size());
+        const auto line = body.substr(start, end - start);
+        if (!line.starts_with("http")) CHECK(line.size() <= 78);
+        start = end + 1;
+    }
     CHECK_FALSE(contains(body, "evil.example"));
     CHECK_FALSE(contains(body, "Evil"));
     CHECK_FALSE(contains(body, "Phisher"));
