@@ -45,6 +45,9 @@ public:
 
     [[nodiscard]] bool mounted() const { return mounted_; }
     [[nodiscard]] std::string db() const { return (path_ / "jambo.db").string(); }
+    [[nodiscard]] bool remount_read_only() const {
+        return std::system(("mount -o remount,ro '" + path_.string() + "' 2>/dev/null").c_str()) == 0;
+    }
 
     /// Writes a filler file until the disk refuses another byte.
     void fill() {
@@ -238,4 +241,22 @@ TEST_CASE("jambo serve refuses a database another server serves - and one it can
     }
     ReadOnlyFile frozen(dir.db());
     CHECK_THROWS_WITH(JamboServer(dir), Catch::Matchers::Contains("can only be read by this process"));
+}
+
+TEST_CASE("a database on a read-only mount: the error says the mount is read-only", "[e2e]") {
+    WorkDir dir;
+    SmallDisk disk(dir.path / "disk", "4m");
+    if (!disk.mounted()) {
+        WARN("cannot mount a tmpfs here (not root?): the read-only mount test checks nothing");
+        return;
+    }
+    REQUIRE(run_jambo(dir, {"migrate", "--db", disk.db()}).status == 0);
+    REQUIRE(disk.remount_read_only());
+    // SQLite alone says "unable to open database file", which sends an operator to the file's mode.
+    auto served = run_jambo(dir, {"serve", "--db", disk.db(), "--listen", "127.0.0.1:0"});
+    CHECK(served.status == 1);
+    CHECK(served.err.find("is mounted read-only") != std::string::npos);
+    auto listed = run_jambo(dir, {"staff", "list", "--db", disk.db()});
+    CHECK(listed.status == 1);
+    CHECK(listed.err.find("is mounted read-only") != std::string::npos);
 }

@@ -5,6 +5,9 @@
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
 
+#include <sys/statvfs.h>
+
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -38,6 +41,16 @@ std::string_view explain(int primary) {
     }
 }
 
+// "; its file system is mounted read-only" when the database's directory is on a read-only
+// mount, else nothing.
+std::string read_only_mount_hint(std::string_view path) {
+    auto directory = std::filesystem::path(path).parent_path();
+    if (directory.empty()) directory = ".";
+    struct statvfs facts{};
+    if (::statvfs(directory.c_str(), &facts) != 0 || (facts.f_flag & ST_RDONLY) == 0) return {};
+    return "; its file system (" + directory.string() + ") is mounted read-only";
+}
+
 }  // namespace
 
 bool is_unavailable(int result_code) {
@@ -65,6 +78,9 @@ void rethrow_translated(const SQLite::Exception& error, std::string_view path) {
         .append(" (")
         .append(error.what())
         .append(")");
+    // SQLite says only "unable to open database file" when the mount is read-only; the
+    // operator's remedy is elsewhere than the file's mode.
+    if ((code & 0xFF) == SQLITE_CANTOPEN || (code & 0xFF) == SQLITE_READONLY) message.append(read_only_mount_hint(path));
     if (is_unavailable(code)) throw core::StoreUnavailable(message);
     throw std::runtime_error(message);
 }
