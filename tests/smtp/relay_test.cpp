@@ -15,8 +15,10 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 using namespace jambo;
 using namespace std::chrono_literals;
@@ -290,6 +292,38 @@ TEST_CASE("a delivered message is removed - and audited by customer ulid only", 
     CHECK(entries[0].event == "mail.delivered");
     CHECK(entries[0].subject == owner.to_string());
     CHECK(entries[0].detail == "file");
+}
+
+// Delivers by recording the recipient, and runs `during` inside the first delivery, as an
+// erasure committed while the relay talks to a slow SMTP server would.
+class RecordingTransport final : public smtp::MailTransport {
+public:
+    explicit RecordingTransport(std::function<void()> during) : during_(std::move(during)) {}
+    std::string deliver(const smtp::MailMessage& message) override {
+        sent.push_back(message.to);
+        if (during_) std::exchange(during_, nullptr)();
+        return "test";
+    }
+    [[nodiscard]] std::string_view kind() const override { return "smtp"; }
+    std::vector<std::string> sent;
+
+private:
+    std::function<void()> during_;
+};
+
+TEST_CASE("mail queued for a customer erased during another delivery is never sent", "[smtp]") {
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    enqueue(store, clock, "first", "first@example.org");
+    const auto second = enqueue(store, clock, "second, with its link", "second@example.org");
+    RecordingTransport transport([&] {
+        auto tx = store.begin(core::TransactionMode::write);
+        REQUIRE(tx->outbox().remove(second));  // what the erasure's cascade does
+        tx->commit();
+    });
+    smtp::OutboxRelay relay(store, clock, transport, smtp::RelayOptions{.from = "Jambo <no-reply@jambo.test>"});
+    CHECK(relay.deliver_due() == 1);
+    CHECK(transport.sent == std::vector<std::string>{"first@example.org"});
 }
 
 TEST_CASE("the relay thread wakes on notify instead of polling", "[smtp]") {

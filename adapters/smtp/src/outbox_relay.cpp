@@ -154,15 +154,18 @@ void OutboxRelay::purge_deletion_tokens() {
 }
 
 std::size_t OutboxRelay::deliver_due() {
-    std::vector<core::OutboxMessage> due;
-    {
-        auto tx = store_.begin(core::TransactionMode::read);
-        due = tx->outbox().due(clock_.now(), options_.batch);
-    }
+    // One message at a time, read just before it is sent: an erasure takes the customer's
+    // queued mail with it, and a batch read earlier would still send that mail, perhaps long
+    // after, behind slow deliveries (contract: erasure deletes the queued mail).
     std::size_t handled = 0;
-    for (const auto& message : due) {
-        if (stop_requested()) break;
-        handle(message);
+    while (handled < options_.batch && !stop_requested()) {
+        std::vector<core::OutboxMessage> next;
+        {
+            auto tx = store_.begin(core::TransactionMode::read);
+            next = tx->outbox().due(clock_.now(), 1);
+        }
+        if (next.empty()) break;
+        handle(next.front());
         ++handled;
     }
     return handled;

@@ -35,6 +35,7 @@ struct RelayOptions {
     std::string from = "Jambo <no-reply@localhost>";
     /// The right-hand side of Message-IDs; empty: the From address's domain.
     std::string message_id_domain{};
+    /// Messages sent per deliver_due() call, each read just before it is sent.
     std::uint32_t batch = 16;
     RetryPolicy retry{};
     /// After a store failure, before trying again.
