@@ -236,6 +236,19 @@ void finish(Config& config, const RawSettings& raw) {
     s.mail_retry_for = *parse_millis(raw.mail_retry_for);
 }
 
+// An empty value on the command line is a mistake (`--db "$UNSET"` would otherwise open a
+// temporary database); an empty environment variable counts as unset, as CLI11 reads it and
+// compose files and unit templates leave them.
+void refuse_empty_values(CLI::App& app) {
+    const CLI::Validator non_empty(
+        [](std::string& value) { return value.empty() ? std::string("needs a value, not an empty one") : std::string(); },
+        "", "non-empty");
+    for (auto* option : app.get_options()) {
+        if (option->get_items_expected_min() > 0) option->check(non_empty);
+    }
+    for (auto* group : app.get_subcommands([](CLI::App*) { return true; })) refuse_empty_values(*group);
+}
+
 // `jambo` alone, or `jambo --listen ...`, means `jambo serve ...`.
 std::vector<std::string> with_default_command(int argc, const char* const* argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -329,6 +342,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     add_common(*backup, commons, config, raw);
     backup->add_option("FILE", command.file, "Destination file")->required();
 
+    refuse_empty_values(app);
     // CLI11 reads `--flag=` as the flag with the next argument for its value, which would then
     // be lost as a flag of its own.
     for (int i = 1; i < argc; ++i) {

@@ -168,7 +168,8 @@ Result<Listing> CustomerService::list(const Credentials& credentials, const Page
         }
         page.count = tx.customers().count();
 
-        if (request.after) {
+        // An empty `after` is no cursor, as an empty page is page 1.
+        if (request.after && !request.after->empty()) {
             const auto after = Ulid::parse(*request.after);
             if (!after) return std::unexpected(Error::not_found(messages::invalid_page));
             page.customers = tx.customers().after(*after, size + 1);

@@ -108,6 +108,24 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
     CHECK(early_exit({}).code == 2);
 }
 
+TEST_CASE("an empty flag value is an error naming the flag - an empty variable counts as unset", "[http]") {
+    // `--db ""` used to serve a temporary, unmigrated database: 503 and 500 to every request.
+    for (const auto& args : std::vector<std::vector<std::string>>{{"serve", "--db", ""},
+                                                                  {"backup", "b.db", "--db", ""},
+                                                                  {"serve", "--allowed-origins", ""},
+                                                                  {"serve", "--smtp-ca-file", ""},
+                                                                  {"serve", "--mail-dir", ""},
+                                                                  {"token", "issue", "--customer", ""},
+                                                                  {"backup", ""}}) {
+        INFO(args.back());
+        auto exit = early_exit(args);
+        CHECK(exit.code == 2);
+        CHECK(exit.err.find("needs a value, not an empty one") != std::string::npos);
+    }
+    Env empty("JAMBO_DB", "");
+    CHECK(parsed({"serve"}).config.db == "./jambo.db");
+}
+
 TEST_CASE("a flag written with = and no value is an error - not the flag taking the next argument", "[http]") {
     // CLI11 alone ran with a mail directory called "--smtp-allow-plaintext".
     auto exit = early_exit({"serve", "--mail-dir=", "--smtp-allow-plaintext"});

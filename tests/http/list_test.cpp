@@ -66,7 +66,7 @@ TEST_CASE("a page past the end or not a number is 404 Invalid page.", "[http]") 
     }
 }
 
-TEST_CASE("a page given as ?page= or ?page=+2 is read as Django reads it", "[http]") {
+TEST_CASE("a page given as ?page= or ?page=+2 is read as Django reads it - an empty after is no cursor", "[http]") {
     ApiFixture f;
     auto staff = f.staff_token();
     std::vector<std::string> ulids;
@@ -74,6 +74,7 @@ TEST_CASE("a page given as ?page= or ?page=+2 is read as Django reads it", "[htt
     auto empty = list(f, "/api/customers?page=&page_size=2", staff);
     CHECK(empty.ulids == std::vector<std::string>{ulids[0], ulids[1]});
     CHECK(empty.page.at("next") == "http://jambo.test/api/customers?page=2&page_size=2");
+    CHECK(list(f, "/api/customers?after=&page_size=2", staff).ulids == empty.ulids);
     // `+` is a space in a query, and int(" 2") is 2.
     auto signed_page = list(f, "/api/customers?page=+2&page_size=%2B2", staff);
     CHECK(signed_page.ulids == std::vector<std::string>{ulids[2]});
