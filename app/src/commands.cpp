@@ -181,8 +181,9 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     const auto& command = invocation.command;
     if (command.kind == CommandKind::serve) return serve(config);
 
+    // Looked at before Infrastructure creates a missing database (see the backup below).
     std::error_code ignored;
-    const bool existed = std::filesystem::exists(config.db, ignored);
+    const bool backup_of_nothing = command.kind == CommandKind::backup && !std::filesystem::exists(config.db, ignored);
     Infrastructure infra(config);
     switch (command.kind) {
         case CommandKind::serve: break;
@@ -218,7 +219,7 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
             infra.store.backup_to(command.file);
             // Every command creates a missing database; a nightly backup of a mistyped path
             // would otherwise succeed, silently empty, every night.
-            if (!existed) err << "jambo: warning: " << config.db << " did not exist; it was created, and the backup is empty\n";
+            if (backup_of_nothing) err << "jambo: warning: " << config.db << " did not exist; it was created, and the backup is empty\n";
             return 0;
     }
     return 0;

@@ -275,8 +275,12 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_vi
     if (address == "localhost" && !v6) address = "127.0.0.1";
     // The address as the socket will take it: 999.1.1.1 is refused here, naming the flag,
     // rather than when the server binds.
+    // An IPv6 link-local address may name its interface (fe80::1%eth0), as the socket takes it.
+    const auto zone = v6 ? address.find('%') : std::string::npos;
+    if (zone != std::string::npos && zone + 1 == address.size()) return std::nullopt;
+    const std::string bare = address.substr(0, zone);
     unsigned char binary[sizeof(in6_addr)];
-    if (::inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), binary) != 1) return std::nullopt;
+    if (::inet_pton(v6 ? AF_INET6 : AF_INET, bare.c_str(), binary) != 1) return std::nullopt;
     return std::pair{std::move(address), static_cast<std::uint16_t>(port)};
 }
 

@@ -56,14 +56,14 @@ Error collision_error(CustomerRepository& customers, const Customer& candidate, 
 }
 
 // A positive whole number, as a page number or a page size must be, read as Python's int()
-// reads one (Django's paginator and DRF's page_size do): surrounding whitespace, a `+`, ASCII
-// digits with single underscores between them. Digits past any integer's range saturate: a
-// page past the end, a page size that is capped, not an unusable number.
+// reads one (Django's paginator and DRF's page_size do): surrounding white space (Python's,
+// as trim() strips it), a `+`, ASCII digits with single underscores between them. Digits past
+// any integer's range saturate: a page past the end, a page size that is capped, not an
+// unusable number.
 std::optional<std::uint64_t> parse_positive(std::string_view text) {
-    constexpr std::string_view space = " \t\n\r\v\f";
-    const auto first = text.find_first_not_of(space);
-    if (first == std::string_view::npos) return std::nullopt;
-    text = text.substr(first, text.find_last_not_of(space) - first + 1);
+    if (!is_valid_utf8(text)) return std::nullopt;
+    text = trim(text);
+    if (text.empty()) return std::nullopt;
     if (text.front() == '+') text.remove_prefix(1);
     std::uint64_t value = 0;
     bool after_digit = false;

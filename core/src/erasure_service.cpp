@@ -46,20 +46,20 @@ ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& r
       random_(random),
       hasher_(hasher),
       policy_(normalised(std::move(policy))),
+      public_origin_(origin_of_url(policy_.public_url)),
       authenticator_(hasher) {}
 
 Result<std::string> ErasureService::link_base(const std::optional<std::string>& origin) const {
     if (!origin || origin->empty()) return policy_.public_url;
     const auto normalised = normalise_origin(*origin);
     const auto& allowed = policy_.allowed_origins;
-    if (allowed.empty()) {
-        // The default list is the public URL, which may have a path (https://x.example/jambo):
-        // its origin is what a client can send, and the link goes where the API is.
-        if (normalised && *normalised == origin_of_url(policy_.public_url)) return policy_.public_url;
-    } else if (normalised && std::ranges::find(allowed, *normalised) != allowed.end()) {
-        return *normalised;
-    }
-    return std::unexpected(Error::bad_request(messages::origin_not_allowed));
+    // The default list is the public URL's origin (the URL may have a path).
+    const bool ok = normalised && (allowed.empty() ? normalised == public_origin_
+                                                   : std::ranges::find(allowed, *normalised) != allowed.end());
+    if (!ok) return std::unexpected(Error::bad_request(messages::origin_not_allowed));
+    // The public URL's own origin links to where the API is, path included
+    // (https://x.example/jambo); another origin is a front end that takes the link's path.
+    return normalised == public_origin_ ? policy_.public_url : *normalised;
 }
 
 Result<Customer> ErasureService::requester(Transaction& tx, const Credentials& credentials,

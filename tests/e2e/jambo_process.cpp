@@ -63,7 +63,7 @@ int wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
 
 pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& args, const EnvVars& extra,
             const std::filesystem::path& out, const std::filesystem::path& err,
-            std::optional<unsigned> open_file_limit = std::nullopt) {
+            std::optional<OpenFileLimit> open_file_limit = std::nullopt) {
     std::vector<std::string> argv_text{JAMBO_BINARY};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     auto env_text = environment(extra);
@@ -85,7 +85,7 @@ pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& ar
         int null_fd = ::open("/dev/null", O_RDONLY);
         if (out_fd < 0 || err_fd < 0 || null_fd < 0 || ::chdir(dir_path.c_str()) != 0) ::_exit(127);
         if (open_file_limit) {
-            const rlimit limit{*open_file_limit, *open_file_limit};
+            const rlimit limit{open_file_limit->soft, open_file_limit->hard};
             if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(127);
         }
         ::dup2(null_fd, 0);
@@ -130,7 +130,7 @@ CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args
 }
 
 JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, const EnvVars& env,
-                         std::optional<unsigned> open_file_limit)
+                         std::optional<OpenFileLimit> open_file_limit)
     : dir_(dir) {
     static int counter = 0;
     log_path_ = dir.path / ("server-" + std::to_string(counter++) + ".log");

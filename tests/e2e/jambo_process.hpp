@@ -35,13 +35,18 @@ struct CommandResult {
 /// Runs `jambo args...` in `dir` with `env` added to a clean environment and waits.
 CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args, const EnvVars& env = {});
 
+/// RLIMIT_NOFILE for a server, as a tight ulimit or systemd unit would set it.
+struct OpenFileLimit {
+    std::uint64_t soft;
+    std::uint64_t hard;
+};
+
 class JamboServer {
 public:
     /// Starts `jambo serve --listen 127.0.0.1:0 --db ... --mail-dir ...` plus `args`, and waits
-    /// for it to log the port it listens on. `open_file_limit` sets the server's RLIMIT_NOFILE,
-    /// soft and hard, as a tight ulimit or systemd unit would.
+    /// for it to log the port it listens on.
     JamboServer(const WorkDir& dir, std::vector<std::string> args = {}, const EnvVars& env = {},
-                std::optional<unsigned> open_file_limit = std::nullopt);
+                std::optional<OpenFileLimit> open_file_limit = std::nullopt);
     ~JamboServer();
     JamboServer(const JamboServer&) = delete;
     JamboServer& operator=(const JamboServer&) = delete;

@@ -183,6 +183,8 @@ TEST_CASE("listen addresses and durations parse strictly", "[http]") {
         CHECK_FALSE(app::parse_listen(bad));
     }
     CHECK(app::parse_listen("[::1]:8000") == std::pair<std::string, std::uint16_t>{"::1", 8000});
+    CHECK(app::parse_listen("[fe80::1%lo]:8000") == std::pair<std::string, std::uint16_t>{"fe80::1%lo", 8000});
+    CHECK_FALSE(app::parse_listen("[fe80::1%]:8000"));
     CHECK(app::parse_millis("90s") == std::chrono::seconds(90));
     CHECK(app::parse_millis("2h") == std::chrono::hours(2));
     CHECK(app::parse_millis("250ms") == std::chrono::milliseconds(250));

@@ -338,7 +338,7 @@ TEST_CASE("page numbers and sizes are read as Django reads them", "[core][list][
     CHECK(ulids_of(empty.customers) == std::vector<Ulid>(ulids.begin(), ulids.begin() + 5));
     // Python's int(): surrounding whitespace, a `+` (a query's `+` is already a space) and
     // underscores between digits.
-    for (const char* second : {" 2", "2 ", "\t2\n", "+2", "0_2", "002"}) {
+    for (const char* second : {" 2", "2 ", "\t2\n", "+2", "0_2", "002", "\xc2\xa0" "2\xe3\x80\x80"}) {
         INFO(second);
         const auto p = as_page(w.customers.list(bearer(staff), page(second, "5")));
         CHECK(ulids_of(p.customers) == std::vector<Ulid>(ulids.begin() + 5, ulids.begin() + 10));

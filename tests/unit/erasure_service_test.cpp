@@ -132,6 +132,20 @@ TEST_CASE("with no allow-list and a public URL with a path its origin is allowed
     }
 }
 
+TEST_CASE("an allow-list naming the public URL's origin links to the public URL too - path included",
+          "[core][erasure][request][origin]") {
+    auto policy = test_policy();
+    policy.public_url = "https://x.example/jambo";
+    policy.allowed_origins = {"https://x.example", "https://app.example"};
+    World w(policy);
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me, "https://x.example").has_value());
+    CHECK(contains(w.outbox()[0].body, "\nhttps://x.example/jambo/api/customer/"));
+    w.clock.advance(std::chrono::minutes{1});
+    REQUIRE(request(w, me, "https://app.example").has_value());
+    CHECK(contains(w.outbox()[1].body, "\nhttps://app.example/api/customer/"));
+}
+
 TEST_CASE("a deletion request without a token is Customer Not Found or is Invalid",
           "[core][erasure][request][auth]") {
     World w;

@@ -182,6 +182,9 @@ std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t hea
     if (header.content_type_fields > 1) {
         return message_response(400, "Malformed HTTP request: more than one Content-Type header.");
     }
+    if (header.content_encoding_fields > 1) {
+        return message_response(400, "Malformed HTTP request: more than one Content-Encoding header.");
+    }
     return std::nullopt;
 }
 

@@ -25,6 +25,7 @@ namespace jambo::http {
                 break;
             case bhttp::field::authorization: ++facts.authorization_fields; break;
             case bhttp::field::content_type: ++facts.content_type_fields; break;
+            case bhttp::field::content_encoding: ++facts.content_encoding_fields; break;
             case bhttp::field::transfer_encoding:
                 if (!facts.transfer_encoding.empty()) facts.transfer_encoding += ", ";
                 facts.transfer_encoding += field.value();

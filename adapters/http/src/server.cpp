@@ -55,24 +55,35 @@ using ErrorCode = boost::system::error_code;
 constexpr std::size_t read_chunk = 8192;
 constexpr std::size_t retained_buffer = 64 * 1024;
 constexpr auto linger_time = std::chrono::milliseconds(1000);
-// Files the process keeps open besides its connections: the database, its WAL and shared
-// memory for each SQLite connection, logs, mail, the signal and event descriptors.
-constexpr std::size_t files_besides_connections = 128;
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// A handler gets at least this long before the sweep gives up on it (a stalled disk): a
+// write waiting for the database lock, then for its batch, is answered, not cut off.
+constexpr auto least_handling_time = std::chrono::seconds(60);
+
+// Files the process keeps open besides its connections: per I/O thread its epoll, eventfd and
+// timerfd; per thread that opens a SQLite connection (I/O and blocking-pool threads, the
+// store's writer, checkpointer and the mail relay) the database and its WAL; and a margin for
+// logs, mail files, the signal pipe and the shared-memory index.
+std::size_t files_besides_connections(const ServerOptions& options) {
+    const std::size_t io_threads = std::max(1U, options.threads);
+    return 3 * (io_threads + 1) + 2 * (io_threads + options.blocking_threads + 4) + 32;
+}
 
 // Past the open-file limit accept() fails (EMFILE) and new clients wait in the backlog
 // instead of getting the prompt 503 the cap promises; so the cap stays under the limit.
-std::size_t connection_cap(std::size_t wanted) {
+std::size_t connection_cap(const ServerOptions& options) {
     rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return options.max_connections;
     const auto open_files = static_cast<std::size_t>(limit.rlim_cur);
-    const std::size_t usable = open_files > files_besides_connections + 1 ? open_files - files_besides_connections : 1;
-    if (usable >= wanted) return wanted;
+    const auto reserved = files_besides_connections(options);
+    const std::size_t usable = open_files > reserved + 1 ? open_files - reserved : 1;
+    if (usable >= options.max_connections) return options.max_connections;
     spdlog::warn("at most {} connections, not {}: the open-file limit is {} (raise it with ulimit -n, or LimitNOFILE= "
-                 "in a systemd unit) and {} files are kept for the database, logs and mail",
-                 usable, wanted, open_files, files_besides_connections);
+                 "in a systemd unit) and {} files are kept for threads, the database, logs and mail",
+                 usable, options.max_connections, open_files, reserved);
     return usable;
 }
-constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // The value of the first header field called `name` in the unparsed part of a header section,
 // trimmed; for the answer to a request the parser refused before it had read that field. The
@@ -177,6 +188,7 @@ struct Settings {
     AsyncRequestHandler start;
     std::shared_ptr<spdlog::logger> access;
     std::atomic<std::size_t> connections{0};
+    std::atomic<std::size_t> requests_in_handling{0};  ///< for the shutdown warning
     std::unique_ptr<BlockingPool> pool;
 
     // Responders handed out and not yet destroyed. A Responder posts to a worker's
@@ -247,6 +259,7 @@ public:
         out_.reserve(1024);
     }
     ~Connection() {
+        end_handling();
         worker_.detach(this);
         --worker_.settings.connections;
     }
@@ -263,10 +276,11 @@ public:
         // Closed without an answer, so no access log line says it: debug does (slowloris, idle
         // clients), off by default as a flood of these would be.
         if (state_ != State::closing) {
-            spdlog::debug("closed a connection: {}", state_ == State::idle      ? "no request in time"
-                                                     : state_ == State::writing ? "answer not taken in time"
-                                                     : !header_seen_            ? "header timeout"
-                                                                                : "request timeout");
+            spdlog::debug("closed a connection: {}", state_ == State::idle       ? "no request in time"
+                                                     : state_ == State::writing  ? "answer not taken in time"
+                                                     : state_ == State::handling ? "its request took too long to handle"
+                                                     : !header_seen_             ? "header timeout"
+                                                                                 : "request timeout");
         }
         close();
     }
@@ -290,6 +304,7 @@ private:
     Clock::time_point started_;
     bool header_seen_ = false;
     bool keep_alive_ = true;
+    bool counted_in_handling_ = false;
     std::string out_;  // reused for every response on this connection
     Request request_;
     AccessEntry log_;
@@ -444,17 +459,28 @@ private:
     }
 
     // The request timeout covers receiving a request, not handling it: a write the sweep cut
-    // off while it waited for the database would still commit, unanswered. The store's busy
-    // timeout bounds the wait; the answer's write gets its own deadline (reply).
-    void handling() {
+    // off while it waited for the database would still commit, unanswered. Handling gets a
+    // deadline of its own, long enough for the store's busy timeout and a batch; the answer's
+    // write gets another (reply).
+    void begin_handling() {
         state_ = State::handling;
-        deadline_ = Clock::time_point::max();
+        deadline_ = Clock::now() + std::max<std::chrono::milliseconds>(options().request_timeout, least_handling_time);
+        if (!counted_in_handling_) {
+            counted_in_handling_ = true;
+            ++worker_.settings.requests_in_handling;
+        }
+    }
+
+    void end_handling() {
+        if (!counted_in_handling_) return;
+        counted_in_handling_ = false;
+        --worker_.settings.requests_in_handling;
     }
 
     // The pool thread owns request_ until the response is posted back: meanwhile no read is
     // pending on this connection, and the I/O thread only ever closes the socket (sweep).
     void dispatch_blocking() {
-        handling();
+        begin_handling();
         worker_.settings.pool->post(
             [self = shared_from_this(), guard = asio::make_work_guard(worker_.ioc)]() mutable {
                 Response response = self->call_handler();
@@ -471,7 +497,7 @@ private:
     // No thread waits for the request: whoever finishes it (the store's writer) posts the
     // Responder's `make` here, and the response is built on this I/O thread.
     bool dispatch_async() {
-        handling();
+        begin_handling();
         auto pending = std::make_shared<PendingReply>(shared_from_this(), worker_.ioc, worker_.settings);
         Responder respond = [pending](std::function<Response()> make) {
             auto self = std::move(pending->connection);
@@ -495,6 +521,7 @@ private:
     }
 
     void respond(const Response& response) {
+        end_handling();
         reply(response, Framing{keep_alive_, request_.method == Method::head, request_.version});
     }
 
@@ -658,7 +685,7 @@ struct Server::Impl {
     Executor make_workers(ServerOptions& options, RequestHandler handler, BlockingPredicate may_block,
                           AsyncRequestHandler start) {
         settings.options = std::move(options);
-        settings.options.max_connections = connection_cap(settings.options.max_connections);
+        settings.options.max_connections = connection_cap(settings.options);
         settings.handler = std::move(handler);
         settings.may_block = std::move(may_block);
         settings.start = std::move(start);
@@ -697,8 +724,8 @@ struct Server::Impl {
             if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
             if (ec) return retry_accept(ec);
             if (settings.connections.load() >= settings.options.max_connections) {
-                refuse(socket);
                 note_refusal();
+                refuse(socket);
             } else {
                 ++settings.connections;
                 asio::post(worker.ioc, [&worker, s = std::move(socket)]() mutable { worker.adopt(std::move(s)); });
@@ -708,15 +735,18 @@ struct Server::Impl {
     }
 
     // The 503s past the cap never reach the access log (no request was read): one warning per
-    // ten seconds at most says they happen, however many there are.
+    // ten seconds at most says they happen, however many there are (the rest at shutdown).
     void note_refusal() {
         ++refused_since_warning;
-        const auto now = Clock::now();
-        if (now - last_refusal_warning < std::chrono::seconds(10)) return;
+        if (Clock::now() - last_refusal_warning >= std::chrono::seconds(10)) warn_of_refusals();
+    }
+
+    void warn_of_refusals() {
+        if (refused_since_warning == 0) return;
         spdlog::warn("at the connection cap ({}): {} new connection(s) got 503 since the last such warning",
                      settings.options.max_connections, refused_since_warning);
         refused_since_warning = 0;
-        last_refusal_warning = now;
+        last_refusal_warning = Clock::now();
     }
 
     // Out of file descriptors, for example: try again shortly instead of spinning.
@@ -803,11 +833,7 @@ struct Server::Impl {
         lock.unlock();
         if (cut_short) {
             if (!hurried) {
-                std::size_t handled = 0;
-                {
-                    std::scoped_lock async(settings.async_mutex);
-                    handled = settings.async_pending;
-                }
+                const std::size_t handled = settings.requests_in_handling.load();
                 spdlog::warn("shutdown grace period over; closing the remaining connections ({} requests still being "
                              "handled: their clients get no answer, though their changes may still be saved)",
                              handled);
@@ -841,6 +867,7 @@ struct Server::Impl {
             ErrorCode ignored;
             acceptor->close(ignored);
             accept_retry.cancel();
+            warn_of_refusals();  // the rest of a burst, not yet told by a later warning
         });
         for (auto& worker : workers) {
             asio::post(worker->ioc, [w = worker.get()] { w->shutdown(); });

@@ -71,6 +71,7 @@ private:
     RandomSource& random_;
     const TokenHasher& hasher_;
     const Policy policy_;
+    const std::optional<std::string> public_origin_;  ///< the public URL's scheme, host and port
     Authenticator authenticator_;
     std::function<void()> notify_;
 
