@@ -153,9 +153,9 @@ int serve(const Config& config) {
 
     log_mail_setup(mail, settings);
     relay.start();
-    spdlog::info("jambo {} listening on {} ({} threads); database {}; mail to {}", version,
-                 printable_address(settings.server, server.port()), settings.server.threads, config.db,
-                 mail.destination);
+    spdlog::info("jambo {} listening on {} ({} thread{}); database {}; mail to {}", version,
+                 printable_address(settings.server, server.port()), settings.server.threads,
+                 settings.server.threads == 1 ? "" : "s", config.db, mail.destination);
     log_first_steps(config, mail, infra.admin().list_staff().empty());
     server.run();
     // Undelivered mail stays in the outbox, committed, for the next start.

@@ -232,7 +232,9 @@ def walk(jambo, work, port, s):
     x.say("## Erasure\n\n### `POST /api/customer/{ulid}/delete/request` — ask for a deletion link\n\n"
           "The customer's own token. The link is mailed to the customer's address (in development "
           "mode it is written to `./jambo-mail/`); it works once, for one hour by default. `origin`, "
-          "if given, must be on the allow-list (`JAMBO_ALLOWED_ORIGINS`).")
+          "if given, must be on the allow-list (`JAMBO_ALLOWED_ORIGINS`): this server runs with "
+          "`--allowed-origins http://localhost:8000,https://app.example.com`; with none set, only the "
+          "public URL's origin is allowed.")
     x.call("POST", f"/api/customer/{ulid}/delete/request", token=token,
            body={"origin": "https://app.example.com"})
     wait_for_mail(work, 1)
