@@ -2,6 +2,8 @@
 
 #include "json_writer.hpp"
 
+#include <jambo/core/ulid.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,7 +14,7 @@ namespace jambo::http {
 
 namespace {
 
-constexpr std::size_t longest_plain_segment = 26;  // a ULID
+constexpr std::size_t longest_word = 16;  // "nationalities", "openapi.json"
 constexpr std::size_t longest_logged_path = 256;
 constexpr std::string_view redacted = "[redacted]";
 
@@ -36,6 +38,15 @@ void append_number(std::string& out, std::uint64_t value) {
     out.append(digits.data(), end);
 }
 
+// A segment the log may show: a word of the API's paths (lower-case letters and dots) or a
+// ULID. Anything else could be a secret, or a piece of one split across segments, and is
+// redacted; so are characters that would make the line ambiguous.
+bool is_plain_segment(std::string_view segment) {
+    if (segment.size() == 26 && core::Ulid::parse(segment)) return true;
+    return segment.size() <= longest_word &&
+           std::ranges::all_of(segment, [](char c) { return (c >= 'a' && c <= 'z') || c == '.'; });
+}
+
 // Appends the redacted path; it is written once per request, so no temporary containers.
 void append_redacted_path(std::string& out, std::string_view target) {
     if (target.empty()) {  // a request refused before its request line was parsed
@@ -53,15 +64,11 @@ void append_redacted_path(std::string& out, std::string_view target) {
                              segment_at(path, after).first.starts_with("confirm");
         }
         if (start != 0) out += '/';
-        out += before_confirm || segment.size() > longest_plain_segment ? redacted : segment;
+        out += before_confirm || !is_plain_segment(segment) ? redacted : segment;
         start = next;
         if (out.size() - from >= longest_logged_path) break;
     }
     if (out.size() - from > longest_logged_path) out.resize(from + longest_logged_path);
-    // Anything but printable ASCII would make the line ambiguous or unreadable.
-    for (auto it = out.begin() + static_cast<std::ptrdiff_t>(from); it != out.end(); ++it) {
-        if (*it < 0x21 || *it > 0x7e) *it = '?';
-    }
 }
 
 void append_access(std::string& out, const AccessEntry& entry, bool json) {
