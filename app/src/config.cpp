@@ -39,9 +39,7 @@ std::string check_public_url(const std::string& text) {
     const bool scheme = url.starts_with("http://") || url.starts_with("https://");
     const bool clean = std::ranges::none_of(url, [](char c) { return c <= ' ' || c == 0x7f || c == '?' || c == '#'; });
     // Everything before the path must be an origin: a host, a port that exists, no user info.
-    const auto path = scheme ? url.find('/', url.find("://") + 3) : std::string_view::npos;
-    return scheme && clean && core::normalise_origin(url.substr(0, path)) ? std::string()
-                                                                           : "expected http(s)://host[:port][/path]";
+    return scheme && clean && core::origin_of_url(url) ? std::string() : "expected http(s)://host[:port][/path]";
 }
 
 std::string check_origins(const std::string& text) {

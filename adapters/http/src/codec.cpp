@@ -31,18 +31,9 @@ BodyType body_type(std::string_view content_type) {
 
 // The charset parameter of a Content-Type, lower-cased and unquoted; empty when there is none.
 std::string charset_of(std::string_view content_type) {
-    auto params = content_type.substr(std::min(content_type.find(';'), content_type.size()));
-    while (!params.empty()) {
-        params.remove_prefix(1);  // the ';'
-        const auto param = trim_ows(params.substr(0, params.find(';')));
-        params.remove_prefix(std::min(params.find(';'), params.size()));
-        const auto equals = param.find('=');
-        if (equals == std::string_view::npos || !iequals(trim_ows(param.substr(0, equals)), "charset")) continue;
-        auto value = trim_ows(param.substr(equals + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-        return to_lower(value);
-    }
-    return {};
+    auto value = media_parameter(content_type, "charset").value_or("");
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    return to_lower(value);
 }
 
 // How a form's bytes become text: UTF-8 as they are, ISO-8859-1 byte by byte (old browsers and

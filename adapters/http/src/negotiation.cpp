@@ -14,17 +14,11 @@ struct Quality {
 };
 
 double parse_q(std::string_view params) {
-    double q = 1.0;
-    while (!params.empty()) {
-        auto semicolon = params.find(';');
-        auto param = trim_ows(params.substr(0, semicolon));
-        params = semicolon == std::string_view::npos ? std::string_view() : params.substr(semicolon + 1);
-        if (param.size() > 2 && ascii_lower(param[0]) == 'q' && param[1] == '=') {
-            auto value = param.substr(2);
-            // from_chars for double is in GCC 12's libstdc++.
-            if (std::from_chars(value.data(), value.data() + value.size(), q).ec != std::errc()) q = 0.0;
-        }
-    }
+    const auto value = media_parameter(params, "q");
+    if (!value) return 1.0;
+    double q = 0.0;
+    // from_chars for double is in GCC 12's libstdc++.
+    if (std::from_chars(value->data(), value->data() + value->size(), q).ec != std::errc()) q = 0.0;
     return q;
 }
 
