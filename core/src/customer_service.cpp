@@ -10,10 +10,10 @@ namespace jambo::core {
 
 namespace {
 
-// The latest date anywhere on Earth (UTC+14): a customer born today in Nairobi or Auckland
-// gives a date that is still tomorrow in UTC for some hours, and it is not in the future.
+// Today in UTC, the server's time: "not in the future" is judged by one clock for everyone
+// (decisions.md says what that means east of UTC).
 std::chrono::year_month_day today(const Clock& clock) {
-    return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now() + std::chrono::hours{14})};
+    return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(clock.now())};
 }
 
 // Every field of `candidate` that another customer already holds, among those not in `bad`
