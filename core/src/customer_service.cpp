@@ -4,6 +4,7 @@
 
 #include "text.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace jambo::core {
@@ -61,7 +62,9 @@ Error collision_error(CustomerRepository& customers, const Customer& candidate, 
 // any integer's range saturate: a page past the end, a page size that is capped, not an
 // unusable number.
 std::optional<std::uint64_t> parse_positive(std::string_view text) {
-    if (!is_valid_utf8(text)) return std::nullopt;
+    // int() strips what str.isspace() calls white space except the separators U+001C..U+001F.
+    const auto separator = [](char c) { return c >= '\x1c' && c <= '\x1f'; };
+    if (!is_valid_utf8(text) || std::ranges::any_of(text, separator)) return std::nullopt;
     text = trim(text);
     if (text.empty()) return std::nullopt;
     if (text.front() == '+') text.remove_prefix(1);

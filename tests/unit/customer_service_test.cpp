@@ -321,7 +321,8 @@ TEST_CASE("a non-numeric or zero page is an invalid page", "[core][list][paging]
     World w;
     const auto staff = w.add_staff();
     (void)register_many(w, 2);
-    for (const char* bad : {"abc", "0", "-1", "-0", "1.5", "0x1", " ", "+", "+-1", "+ 1", "_1", "1_", "1__0", "last"}) {
+    for (const char* bad : {"abc", "0", "-1", "-0", "1.5", "0x1", " ", "+", "+-1", "+ 1", "_1", "1_", "1__0", "last",
+                            "\x1c" "2", "2\x1f"}) {
         INFO(bad);
         auto r = w.customers.list(bearer(staff), page(bad));
         CHECK(error_kind(r) == ErrorKind::not_found);
