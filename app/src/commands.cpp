@@ -153,6 +153,8 @@ int serve(const Config& config) {
 
     log_mail_setup(mail, settings);
     relay.start();
+    // From the line that says the server is up, a SIGTERM is a graceful stop (exit 0).
+    server.catch_signals();
     spdlog::info("jambo {} listening on {} ({} thread{}); database {}; mail to {}", version,
                  printable_address(settings.server, server.port()), settings.server.threads,
                  settings.server.threads == 1 ? "" : "s", config.db, mail.destination);

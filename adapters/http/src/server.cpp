@@ -663,6 +663,7 @@ struct Server::Impl {
     // that worker from running out of work at shutdown, so the second signal could not be heard.
     asio::io_context signal_ioc{1};
     std::optional<SignalSet> signals;
+    std::thread signal_thread;  ///< started by catch_signals()
     Timer accept_retry;
     std::size_t next_worker = 0;
     std::size_t refused_since_warning = 0;  // the acceptor's thread only
@@ -791,6 +792,27 @@ struct Server::Impl {
         });
     }
 
+    // Taken when the caller is ready (catch_signals) or at run(), not when the port is: until
+    // then Ctrl-C stops the process as usual (the caller may still be opening its database).
+    // SIGHUP too: a closed terminal, or a `kill -HUP` meant for "reopen logs", must not end the
+    // server without its checkpoint. A signal caught before run() is a stop run() honours.
+    void catch_signals() {
+        if (!settings.options.handle_signals || signal_thread.joinable()) return;
+        signals.emplace(signal_ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
+        await_signal();
+        signal_thread = std::thread([this] {
+            pthread_setname_np(pthread_self(), "jambo-signals");
+            signal_ioc.run();
+        });
+    }
+
+    void stop_catching_signals() {
+        signal_ioc.stop();
+        if (signal_thread.joinable()) signal_thread.join();
+    }
+
+    ~Impl() { stop_catching_signals(); }  // signals caught, but run() never came
+
     void request_stop() {
         std::scoped_lock lock(mutex);
         stop_requested = true;
@@ -809,19 +831,7 @@ struct Server::Impl {
                 run_worker(*w);
             });
         }
-        std::thread signal_thread;
-        if (settings.options.handle_signals) {
-            // Taken here, not when the port is: until the server runs, Ctrl-C stops the process
-            // as usual (the caller may still be opening its database). SIGHUP too: a closed
-            // terminal, or a `kill -HUP` meant for "reopen logs", must not end the server
-            // without its checkpoint.
-            signals.emplace(signal_ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
-            await_signal();
-            signal_thread = std::thread([this] {
-                pthread_setname_np(pthread_self(), "jambo-signals");
-                signal_ioc.run();
-            });
-        }
+        catch_signals();
         std::unique_lock lock(mutex);
         changed.wait(lock, [this] { return stop_requested || running < workers.size(); });
         lock.unlock();
@@ -841,8 +851,7 @@ struct Server::Impl {
             for (auto& worker : workers) worker->ioc.stop();
         }
         for (auto& thread : threads) thread.join();
-        signal_ioc.stop();
-        if (signal_thread.joinable()) signal_thread.join();
+        stop_catching_signals();
         // Handlers still running use what the caller of run() owns (the Api, the store).
         {
             std::unique_lock async(settings.async_mutex);
@@ -889,6 +898,8 @@ Server::~Server() {
 }
 
 std::uint16_t Server::port() const { return impl_->port; }
+
+void Server::catch_signals() { impl_->catch_signals(); }
 
 void Server::run() { impl_->run(); }
 

@@ -75,6 +75,10 @@ public:
 
     [[nodiscard]] std::uint16_t port() const;
 
+    /// Takes SIGINT, SIGTERM and SIGHUP now rather than at run(), so that a stop signal sent
+    /// once the caller has announced the server (its "listening" log line) is a graceful stop
+    /// that run() honours. Idempotent; does nothing unless ServerOptions::handle_signals.
+    void catch_signals();
     /// Serves until stop() or a signal; then stops accepting, lets in-flight requests finish
     /// within the grace period, and returns once no handler is running and every Responder it
     /// handed out is gone (used or dropped), even after the grace period.
