@@ -23,13 +23,19 @@ Listed list(ApiFixture& f, const std::string& target, const std::string& token) 
     return listed;
 }
 
+// Registers customers 1..n; their ulids in creation order.
+std::vector<std::string> add_customers(ApiFixture& f, int n) {
+    std::vector<std::string> ulids;
+    for (int i = 1; i <= n; ++i) ulids.push_back(f.add_customer(i).first);
+    return ulids;
+}
+
 }  // namespace
 
 TEST_CASE("staff list customers in the seed's paginated shape with absolute links", "[http]") {
     ApiFixture f;
     auto staff = f.staff_token();
-    std::vector<std::string> ulids;
-    for (int i = 1; i <= 5; ++i) ulids.push_back(f.add_customer(i).first);
+    const auto ulids = add_customers(f, 5);
 
     auto first = list(f, "/api/customers?page_size=2", staff);
     CHECK(key_order(first.page) == std::vector<std::string>{"count", "next", "previous", "results"});
@@ -69,8 +75,7 @@ TEST_CASE("a page past the end or not a number is 404 Invalid page.", "[http]") 
 TEST_CASE("a page given as ?page= or ?page=+2 is read as Django reads it - an empty after is no cursor", "[http]") {
     ApiFixture f;
     auto staff = f.staff_token();
-    std::vector<std::string> ulids;
-    for (int i = 1; i <= 3; ++i) ulids.push_back(f.add_customer(i).first);
+    const auto ulids = add_customers(f, 3);
     auto empty = list(f, "/api/customers?page=&page_size=2", staff);
     CHECK(empty.ulids == std::vector<std::string>{ulids[0], ulids[1]});
     CHECK(empty.page.at("next") == "http://jambo.test/api/customers?page=2&page_size=2");
@@ -98,8 +103,7 @@ TEST_CASE("a query with a bad escape is read as Django reads it - the caller is 
 TEST_CASE("keyset paging continues after a ulid and links onward with after=", "[http]") {
     ApiFixture f;
     auto staff = f.staff_token();
-    std::vector<std::string> ulids;
-    for (int i = 1; i <= 5; ++i) ulids.push_back(f.add_customer(i).first);
+    const auto ulids = add_customers(f, 5);
     auto page = list(f, "/api/customers?after=" + ulids[1] + "&page_size=2", staff);
     CHECK(page.page.at("count") == 5);
     CHECK(page.ulids == std::vector<std::string>{ulids[2], ulids[3]});
