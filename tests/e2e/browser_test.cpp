@@ -64,6 +64,22 @@ public:
                                       "--remote-debugging-pipe", "--user-data-dir=" + profile.string(),
                                       "about:blank"};
         auto log = (profile.parent_path() / "chromium.log").string();
+        // Chromium puts its singleton socket in a fresh directory under TMPDIR and, killed,
+        // never removes it: keep it inside the test's own directory, which the test removes.
+        std::vector<std::string> env{"TMPDIR=" + profile.parent_path().string()};
+        for (char** var = environ; *var != nullptr; ++var) {
+            if (std::string_view(*var).starts_with("TMPDIR=")) continue;
+            env.emplace_back(*var);
+        }
+        // Built before fork(): the child only calls async-signal-safe functions.
+        auto pointers = [](std::vector<std::string>& strings) {
+            std::vector<char*> out;
+            for (auto& text : strings) out.push_back(text.data());
+            out.push_back(nullptr);
+            return out;
+        };
+        auto argv = pointers(args);
+        auto envp = pointers(env);
         pid_ = ::fork();
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
@@ -72,10 +88,7 @@ public:
             int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
             ::dup2(err, 1);
             ::dup2(err, 2);
-            std::vector<char*> argv;
-            for (auto& arg : args) argv.push_back(arg.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
+            ::execve(argv[0], argv.data(), envp.data());
             ::_exit(127);
         }
         ::close(to_browser[0]);
