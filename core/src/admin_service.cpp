@@ -22,9 +22,9 @@ std::string AdminService::issue(Transaction& tx, const Principal& principal) {
 
 Result<std::string> AdminService::add_staff(std::string_view email, std::string_view name) {
     auto address = rules::email(email);
-    if (!address) return std::unexpected(Error::validation({{"email", {address.error()}}}));
+    if (!address) return std::unexpected(Error::validation({{"email", std::move(address.error())}}));
     auto display = rules::name(name, true);
-    if (!display) return std::unexpected(Error::validation({{"name", {display.error()}}}));
+    if (!display) return std::unexpected(Error::validation({{"name", std::move(display.error())}}));
 
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::string> {
         if (tx.credentials().staff_by_email(text::ascii_lower(*address))) {

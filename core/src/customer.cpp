@@ -63,34 +63,45 @@ bool is_valid_domain(std::string_view domain) {
     return last.size() >= 2 && last.find_first_not_of("0123456789") != std::string_view::npos;
 }
 
+bool is_valid_address(std::string_view value) {
+    const auto at = value.find('@');
+    if (at == std::string_view::npos || value.find('@', at + 1) != std::string_view::npos) return false;
+    return is_valid_local_part(value.substr(0, at)) && is_valid_domain(value.substr(at + 1));
+}
+
+// One broken rule: the usual refusal.
+std::unexpected<Messages> refuse(const char* message) { return std::unexpected(Messages{message}); }
+
 }  // namespace
 
-std::expected<std::string, std::string> name(std::string_view raw, bool may_be_blank) {
-    if (!is_valid_utf8(raw)) return std::unexpected(messages::invalid_utf8);
+std::expected<std::string, Messages> name(std::string_view raw, bool may_be_blank) {
+    if (!is_valid_utf8(raw)) return refuse(messages::invalid_utf8);
     const std::string_view value = trim(raw);
-    if (value.empty() && !may_be_blank) return std::unexpected(messages::blank);
-    if (has_control_characters(value)) return std::unexpected(messages::control_characters);
-    if (code_point_count(value) > 255) return std::unexpected(messages::too_long_255);
+    if (value.empty() && !may_be_blank) return refuse(messages::blank);
+    // DRF runs a CharField's validators in turn and keeps every complaint: the length first.
+    Messages problems;
+    if (code_point_count(value) > 255) problems.emplace_back(messages::too_long_255);
+    if (has_control_characters(value)) problems.emplace_back(messages::control_characters);
+    if (!problems.empty()) return std::unexpected(std::move(problems));
     return std::string(value);
 }
 
-std::expected<std::string, std::string> email(std::string_view raw) {
-    if (!is_valid_utf8(raw)) return std::unexpected(messages::invalid_utf8);
+std::expected<std::string, Messages> email(std::string_view raw) {
+    if (!is_valid_utf8(raw)) return refuse(messages::invalid_utf8);
     const std::string_view value = trim(raw);
-    if (value.empty()) return std::unexpected(messages::blank);
-    if (code_point_count(value) > 254) return std::unexpected(messages::too_long_254);
+    if (value.empty()) return refuse(messages::blank);
+    // DRF's EmailField: the length, NUL (as every CharField), then the address itself.
+    Messages problems;
+    if (code_point_count(value) > 254) problems.emplace_back(messages::too_long_254);
+    if (value.find('\0') != std::string_view::npos) problems.emplace_back(messages::null_characters);
+    if (!is_valid_address(value)) problems.emplace_back(messages::invalid_email);
+    if (!problems.empty()) return std::unexpected(std::move(problems));
     const auto at = value.find('@');
-    if (at == std::string_view::npos || value.find('@', at + 1) != std::string_view::npos) {
-        return std::unexpected(messages::invalid_email);
-    }
-    const std::string_view local = value.substr(0, at);
-    const std::string_view domain = value.substr(at + 1);
-    if (!is_valid_local_part(local) || !is_valid_domain(domain)) return std::unexpected(messages::invalid_email);
-    return std::string(local) + "@" + text::ascii_lower(domain);
+    return std::string(value.substr(0, at)) + "@" + text::ascii_lower(value.substr(at + 1));
 }
 
-std::expected<std::string, std::string> nationality(std::string_view raw) {
-    if (!is_valid_utf8(raw)) return std::unexpected(messages::invalid_utf8);
+std::expected<std::string, Messages> nationality(std::string_view raw) {
+    if (!is_valid_utf8(raw)) return refuse(messages::invalid_utf8);
     const std::string_view value = trim(raw);
     if (const Country* country = find_country(value)) return std::string(country->alpha_2);
     // DRF quotes the input back; a long input is cut so the message stays readable.
@@ -99,7 +110,7 @@ std::expected<std::string, std::string> nationality(std::string_view raw) {
     for (std::size_t n = 0; pos < value.size() && n < 64; ++n) text::next_code_point(value, pos);
     shown = value.substr(0, pos);
     if (pos < value.size()) shown += "…";
-    return std::unexpected("\"" + shown + "\" is not a valid choice.");
+    return std::unexpected(Messages{"\"" + shown + "\" is not a valid choice."});
 }
 
 std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
@@ -122,20 +133,19 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
     return date;
 }
 
-std::expected<std::chrono::year_month_day, std::string> dob(std::string_view raw,
-                                                             std::chrono::year_month_day today) {
-    if (!is_valid_utf8(raw)) return std::unexpected(messages::invalid_utf8);
+std::expected<std::chrono::year_month_day, Messages> dob(std::string_view raw, std::chrono::year_month_day today) {
+    if (!is_valid_utf8(raw)) return refuse(messages::invalid_utf8);
     const auto date = parse_date(trim(raw));
-    if (!date) return std::unexpected(messages::bad_date);
-    if (date->year() < std::chrono::year{1900}) return std::unexpected(messages::date_before_1900);
-    if (*date > today) return std::unexpected(messages::future_date);
+    if (!date) return refuse(messages::bad_date);
+    if (date->year() < std::chrono::year{1900}) return refuse(messages::date_before_1900);
+    if (*date > today) return refuse(messages::future_date);
     return *date;
 }
 
-std::expected<std::string, std::string> phone_number(std::string_view raw, std::string_view calling_code) {
-    if (!is_valid_utf8(raw)) return std::unexpected(messages::invalid_utf8);
+std::expected<std::string, Messages> phone_number(std::string_view raw, std::string_view calling_code) {
+    if (!is_valid_utf8(raw)) return refuse(messages::invalid_utf8);
     const std::string_view value = trim(raw);
-    if (value.empty()) return std::unexpected(messages::blank);
+    if (value.empty()) return refuse(messages::blank);
     std::string digits;
     for (std::size_t i = 0; i < value.size(); ++i) {
         const char c = value[i];
@@ -144,11 +154,11 @@ std::expected<std::string, std::string> phone_number(std::string_view raw, std::
         } else if (c == '+' && digits.empty() && value.find('+', i + 1) == std::string_view::npos) {
             continue;  // one leading '+' (separators may come before the first digit)
         } else if (std::string_view(" -.()").find(c) == std::string_view::npos) {
-            return std::unexpected(messages::invalid_phone);
+            return refuse(messages::invalid_phone);
         }
     }
     if (digits.size() == 10 && digits.front() == '0') digits = std::string(calling_code) + digits.substr(1);
-    if (digits.size() < 10 || digits.size() > 15) return std::unexpected(messages::invalid_phone);
+    if (digits.size() < 10 || digits.size() > 15) return refuse(messages::invalid_phone);
     return digits;
 }
 
@@ -197,7 +207,8 @@ void check_field(const std::optional<RawField>& field, std::string_view name, Dr
     if (result) {
         assign(std::move(*result));
     } else {
-        errors[std::string(name)].push_back(std::move(result.error()));
+        auto& field_messages = errors[std::string(name)];
+        for (auto& message : result.error()) field_messages.push_back(std::move(message));
     }
 }
 

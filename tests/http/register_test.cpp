@@ -104,6 +104,20 @@ TEST_CASE("every bad field is reported at once in DRF's shape", "[http]") {
           std::vector<std::string>{"first_name", "last_name", "nationality", "dob", "email", "phone_number"});
 }
 
+TEST_CASE("a field that breaks two rules lists both messages - length first - as DRF does", "[http]") {
+    ApiFixture f;
+    auto response = f.json(Method::post, "/api/customers",
+                           boost::json::object{{"first_name", "Ann"},
+                                               {"last_name", "Lee"},
+                                               {"email", std::string(300, 'x')},
+                                               {"nationality", "KE"},
+                                               {"dob", "1990-01-31"},
+                                               {"phone_number", "0711111111"}});
+    REQUIRE(response.status == 400);
+    CHECK(boost::json::serialize(parse(response).as_object().at("body")) ==
+          R"({"email":["Ensure this field has no more than 254 characters.","Enter a valid email address."]})");
+}
+
 TEST_CASE("an empty body lacks every required field", "[http]") {
     ApiFixture f;
     auto response = f.call(Method::post, "/api/customers");

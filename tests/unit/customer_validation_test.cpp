@@ -233,6 +233,20 @@ TEST_CASE("an email of 254 characters is accepted and one of 255 is too long", "
     CHECK(field_errors(with_text(&CustomerDraft::email, too_long), "email") == one(messages::too_long_254));
 }
 
+TEST_CASE("a value that breaks several rules gets every message, in DRF's order", "[core][validation]") {
+    // DRF runs all of a field's validators and keeps each complaint: the length limit first.
+    using V = std::vector<std::string>;
+    CHECK(field_errors(with_text(&CustomerDraft::email, std::string(300, 'x')), "email") ==
+          V{messages::too_long_254, messages::invalid_email});
+    CHECK(field_errors(with_text(&CustomerDraft::email, std::string("a1@example.com\0", 15)), "email") ==
+          V{messages::null_characters, messages::invalid_email});
+    CHECK(field_errors(with_text(&CustomerDraft::first_name, std::string(255, 'a') + "\x01"), "first_name") ==
+          V{messages::too_long_255, messages::control_characters});
+    // One broken rule, one message.
+    CHECK(field_errors(with_text(&CustomerDraft::first_name, std::string(256, 'a')), "first_name") ==
+          one(messages::too_long_255));
+}
+
 TEST_CASE("a blank email may not be blank and a null one may not be null", "[core][validation][email]") {
     CHECK(field_errors(with_text(&CustomerDraft::email, "  "), "email") == one(messages::blank));
     CHECK(field_errors(with_field(&CustomerDraft::email, RawField::null()), "email") == one(messages::null));

@@ -92,15 +92,16 @@ struct CheckedCustomer {
                                                  const ValidationSettings& settings);
 
 /// The individual normalisation rules, exposed for reuse and for focused tests.
-/// Each returns the normalised value or the one message that explains the first problem.
+/// Each returns the normalised value, or what is wrong with it as DRF would say it: where
+/// DRF runs several validators on a value (a length limit, then the format), every one that
+/// fails has its message, in DRF's order.
 namespace rules {
-[[nodiscard]] std::expected<std::string, std::string> name(std::string_view raw, bool may_be_blank);
-[[nodiscard]] std::expected<std::string, std::string> email(std::string_view raw);
-[[nodiscard]] std::expected<std::string, std::string> nationality(std::string_view raw);
-[[nodiscard]] std::expected<std::chrono::year_month_day, std::string> dob(
-    std::string_view raw, std::chrono::year_month_day today);
-[[nodiscard]] std::expected<std::string, std::string> phone_number(std::string_view raw,
-                                                                   std::string_view calling_code);
+[[nodiscard]] std::expected<std::string, Messages> name(std::string_view raw, bool may_be_blank);
+[[nodiscard]] std::expected<std::string, Messages> email(std::string_view raw);
+[[nodiscard]] std::expected<std::string, Messages> nationality(std::string_view raw);
+[[nodiscard]] std::expected<std::chrono::year_month_day, Messages> dob(std::string_view raw,
+                                                                       std::chrono::year_month_day today);
+[[nodiscard]] std::expected<std::string, Messages> phone_number(std::string_view raw, std::string_view calling_code);
 /// Parses YYYY-MM-DD strictly into a real calendar date.
 [[nodiscard]] std::optional<std::chrono::year_month_day> parse_date(std::string_view text);
 }  // namespace rules

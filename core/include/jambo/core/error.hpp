@@ -21,8 +21,11 @@ enum class ErrorKind {
     unavailable,      ///< 503: the store cannot take writes (disk full, read-only)
 };
 
+/// What is wrong with one field, one sentence per broken rule.
+using Messages = std::vector<std::string>;
+
 /// Field name -> messages, ordered by field name for stable output.
-using FieldErrors = std::map<std::string, std::vector<std::string>>;
+using FieldErrors = std::map<std::string, Messages>;
 
 struct Error {
     ErrorKind kind;
@@ -66,6 +69,7 @@ inline constexpr auto control_characters = "This field may not contain control c
 inline constexpr auto too_long_255 = "Ensure this field has no more than 255 characters.";
 inline constexpr auto too_long_254 = "Ensure this field has no more than 254 characters.";
 inline constexpr auto invalid_email = "Enter a valid email address.";
+inline constexpr auto null_characters = "Null characters are not allowed.";
 inline constexpr auto bad_date = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
 inline constexpr auto future_date = "Date of birth cannot be in the future.";
 inline constexpr auto date_before_1900 = "Date of birth cannot be before 1900-01-01.";
