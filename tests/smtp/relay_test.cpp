@@ -326,6 +326,42 @@ TEST_CASE("mail queued for a customer erased during another delivery is never se
     CHECK(transport.sent == std::vector<std::string>{"first@example.org"});
 }
 
+// Refuses every write transaction while `full` is set, as a store on a full disk does.
+class FullDiskStore final : public core::Store {
+public:
+    explicit FullDiskStore(core::Store& inner) : inner_(inner) {}
+    [[nodiscard]] std::unique_ptr<core::Transaction> begin(core::TransactionMode mode) override {
+        if (full && mode == core::TransactionMode::write) throw core::StoreUnavailable("database or disk is full");
+        return inner_.begin(mode);
+    }
+    [[nodiscard]] bool healthy() override { return inner_.healthy(); }
+    bool full = false;
+
+private:
+    core::Store& inner_;
+};
+
+TEST_CASE("a message sent while its removal cannot be written is recorded later - never sent again", "[smtp]") {
+    testing::FixedClock clock;
+    memory::MemoryStore memory;
+    enqueue(memory, clock, "the link", "someone@example.org");
+    FullDiskStore store(memory);
+    RecordingTransport transport([&] { store.full = true; });  // the disk fills during the delivery
+    smtp::OutboxRelay relay(store, clock, transport, smtp::RelayOptions{.from = "Jambo <no-reply@jambo.test>"});
+    CHECK_THROWS_AS(relay.deliver_due(), core::StoreUnavailable);
+    CHECK_THROWS_AS(relay.deliver_due(), core::StoreUnavailable);  // the relay's next rounds
+    CHECK(transport.sent.size() == 1);
+    CHECK(queued(memory, clock.now()).size() == 1);
+
+    store.full = false;
+    CHECK(relay.deliver_due() == 1);
+    CHECK(transport.sent == std::vector<std::string>{"someone@example.org"});
+    CHECK(queued(memory, clock.now() + 48h).empty());
+    auto entries = audit(memory);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].event == "mail.delivered");
+}
+
 TEST_CASE("the relay thread wakes on notify instead of polling", "[smtp]") {
     TempDir dir;
     core::SystemClock clock;

@@ -172,16 +172,27 @@ std::size_t OutboxRelay::deliver_due() {
 }
 
 void OutboxRelay::handle(const core::OutboxMessage& message) {
-    try {
-        auto where = transport_.deliver(to_mail(message));
+    if (auto sent = sent_unrecorded_.find(message.id); sent != sent_unrecorded_.end()) {
+        // Handed over already; only the record of it failed (a full disk, a lock held too
+        // long). Record it now and never send it twice.
+        const std::string where = sent->second;
         delivered(message, where);
+        return;
+    }
+    std::string where;
+    try {
+        where = transport_.deliver(to_mail(message));
     } catch (const DeliveryError& e) {
         // Cut short by shutdown: not the message's fault, so it stays due for the next start.
         if (stop_requested()) return;
         failed(message, e, e.permanent(), e.reply_code());
+        return;
     } catch (const std::filesystem::filesystem_error& e) {
         failed(message, e, false, 0);
+        return;
     }
+    sent_unrecorded_.emplace(message.id, where);
+    delivered(message, where);
 }
 
 void OutboxRelay::delivered(const core::OutboxMessage& message, const std::string& where) {
@@ -189,6 +200,7 @@ void OutboxRelay::delivered(const core::OutboxMessage& message, const std::strin
     tx->outbox().remove(message.id);
     tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.delivered", ulid_of(message), std::string(transport_.kind())});
     tx->commit();
+    sent_unrecorded_.erase(message.id);
     // Where, never what: the body holds a secret link.
     spdlog::info("mail {} delivered to {} after {} failed attempts", message.id, where, message.attempts);
 }

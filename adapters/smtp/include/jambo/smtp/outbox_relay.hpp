@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -78,6 +79,10 @@ private:
     RelayOptions options_;
     std::mt19937_64 jitter_{std::random_device{}()};
     core::TimePoint next_housekeeping_{};
+    /// Messages handed to the transport whose removal from the outbox could not be committed
+    /// yet: id -> where they went. Only the relay's thread touches it. A restart forgets it,
+    /// so such a message is sent once more then, never every time the store refuses a write.
+    std::map<std::int64_t, std::string> sent_unrecorded_;
 
     std::mutex mutex_;
     std::condition_variable wake_;
