@@ -1,3 +1,4 @@
+#include <jambo/http/api.hpp>
 #include <jambo/http/router.hpp>
 
 #include "api_fixture.hpp"
@@ -159,4 +160,19 @@ TEST_CASE("route_async starts the matching route's async handler and declines ev
     const auto refused = router.route(http::Request::make(Method::delete_, "/api/thing/x"));
     CHECK(refused.status == 405);
     CHECK(refused.headers.find("Allow") == std::optional<std::string_view>("POST, PUT"));
+}
+
+TEST_CASE("a request that may write is known by its decoded path - the confirm link's GET too", "[http]") {
+    using http::Api;
+    CHECK(Api::may_block(http::Request::make(Method::post, "/api/customers")));
+    CHECK_FALSE(Api::may_block(http::Request::make(Method::get, "/api/customers")));
+    for (const char* path : {"/api/customer/abc/delete/confirm", "/api/customer/abc/delete/confirm/",
+                             "/api/customer/abc/delete/confir%6D", "/api/customer/abc/%64elete/confirm/",
+                             "/api/customer/a%62c/delete/confirm"}) {
+        INFO(path);
+        CHECK(Api::may_block(http::Request::make(Method::get, path)));
+        CHECK(Api::may_block(http::Request::make(Method::head, path)));
+    }
+    CHECK_FALSE(Api::may_block(http::Request::make(Method::get, "/api/customer/abc/delete/confirm%2Fx")));
+    CHECK_FALSE(Api::may_block(http::Request::make(Method::get, "/api/customer/%41")));
 }

@@ -32,7 +32,15 @@ bool Api::may_block(const Request& request) {
     if (request.method != Method::get && request.method != Method::head && request.method != Method::options) {
         return true;
     }
+    // The confirm link is the one GET that writes. A path with escapes is judged decoded, as
+    // the router matches it: ".../delete/confir%6D" is the same route, and must not make an
+    // I/O thread wait for the writer.
     std::string_view path = request.path;
+    if (path.find('%') != std::string_view::npos) {
+        const auto segments = split_path(path);
+        return segments && segments->size() >= 2 && (*segments)[segments->size() - 2] == "delete" &&
+               segments->back() == "confirm";
+    }
     if (path.ends_with('/')) path.remove_suffix(1);
     return path.ends_with("/delete/confirm");
 }
