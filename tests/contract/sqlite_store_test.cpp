@@ -413,6 +413,43 @@ TEST_CASE("sqlite: under constant writes an erased customer's rows leave the WAL
     CHECK(file_bytes(path + "-wal").find(customer(999).email) != std::string::npos);
 }
 
+TEST_CASE("sqlite: an erased customer's rows leave the WAL once another process's long read lets go of it",
+          "[contract][sqlite][erasure]") {
+    TempDir dir;
+    const auto path = dir.file("jambo.db");
+    SqliteStore store({.path = path});
+    insert_customers(store, {10, 20, 30});
+    auto canary = customer(205);
+    canary.email = "Erased.Canary.a41c@example.org";
+    const auto write = [&](const std::function<void(jambo::core::Transaction&)>& work) {
+        store.run_write([&](jambo::core::Transaction& tx) {
+            work(tx);
+            return true;
+        });
+    };
+    write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(canary).has_value()); });
+    // Another process reads, as a backup or a sqlite3 shell does, and keeps the WAL meanwhile.
+    auto reader = raw(path);
+    reader.exec("BEGIN");
+    REQUIRE(reader.execAndGet("SELECT count(*) FROM customers").getInt() == 4);
+    write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().remove(canary.ulid)); });
+    std::uint64_t next = 1000;
+    for (int i = 0; i < 5; ++i) {  // writes go on; the truncation cannot happen yet
+        write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(customer(next++)).has_value()); });
+    }
+    REQUIRE(file_bytes(path + "-wal").find(canary.email) != std::string::npos);
+    reader.exec("COMMIT");
+    // Writes go on without a quiet second; one of them truncates once its pause is over.
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (file_bytes(path + "-wal").find(canary.email) != std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(customer(next++)).has_value()); });
+        std::this_thread::sleep_for(20ms);
+    }
+    CHECK(file_bytes(path + "-wal").find(canary.email) == std::string::npos);
+    CHECK(file_bytes(path).find(canary.email) == std::string::npos);
+}
+
 TEST_CASE("sqlite: backup_to copies one consistent snapshot while a writer runs",
           "[contract][sqlite][backup]") {
     TempDir dir;

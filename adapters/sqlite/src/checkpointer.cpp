@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <climits>
 
 namespace jambo::sqlite::detail {
@@ -17,6 +18,16 @@ constexpr int truncate_patience_ms = 100;
 // RESTART runs between two batches and the next waits for it: give up on a reader that
 // holds on to the WAL rather than stall every write; the next batch tries again.
 constexpr int restart_patience_ms = 50;
+// A reader that keeps the WAL for long (a backup, another process's open read) makes every
+// truncation after an erasure fail after that wait: the writer tries again after a pause
+// that doubles up to the cap, instead of before every batch.
+constexpr auto first_scrub_pause = std::chrono::milliseconds(250);
+constexpr auto longest_scrub_pause = std::chrono::seconds(8);
+
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 // A checkpoint that stops short of the WAL's end (every PASSIVE one under constant writes)
 // writes pages into the database file but leaves them unsynced: SQLite syncs the file only
@@ -82,7 +93,7 @@ bool Checkpointer::over_bound() const noexcept {
 }
 
 void Checkpointer::before_write(Connection& writer) noexcept {
-    const bool scrub = scrub_.load(std::memory_order_relaxed);
+    const bool scrub = scrub_.load(std::memory_order_relaxed) && steady_ms() >= scrub_retry_at_ms_.load();
     if (!scrub && !over_bound()) return;
     // Normally never waits for a PASSIVE checkpoint to finish (its fsyncs take milliseconds):
     // the next write tries again, and then has only what was committed meanwhile left to copy.
@@ -96,7 +107,15 @@ void Checkpointer::before_write(Connection& writer) noexcept {
     }
     // Taken before the checkpoint: an erasure committed meanwhile asks again.
     if (scrub && scrub_.exchange(false)) {
-        if (!checkpoint_on(writer, SQLITE_CHECKPOINT_TRUNCATE)) scrub_.store(true);  // readers held on
+        if (checkpoint_on(writer, SQLITE_CHECKPOINT_TRUNCATE)) {
+            scrub_pause_ms_.store(0);
+        } else {  // readers held on
+            scrub_.store(true);
+            const auto pause = std::clamp<std::int64_t>(2 * scrub_pause_ms_.load(), first_scrub_pause.count(),
+                                                        std::chrono::milliseconds(longest_scrub_pause).count());
+            scrub_pause_ms_.store(pause);
+            scrub_retry_at_ms_.store(steady_ms() + pause);
+        }
         return;
     }
     (void)checkpoint_on(writer, SQLITE_CHECKPOINT_RESTART);
@@ -171,6 +190,7 @@ void Checkpointer::checkpoint(int mode) noexcept {
         const int result = sqlite3_wal_checkpoint_v2(db, nullptr, mode, &wal_frames, &copied);
         if (result == SQLITE_OK) checkpointed_.store(mode == SQLITE_CHECKPOINT_TRUNCATE ? 0 : copied);
         if (result != SQLITE_OK && scrubbing) scrub_.store(true);
+        if (result == SQLITE_OK && scrubbing) scrub_pause_ms_.store(0);
         if (result == SQLITE_OK && mode == SQLITE_CHECKPOINT_PASSIVE && copied > 0) sync_database(db);
         if (mode == SQLITE_CHECKPOINT_TRUNCATE && result != SQLITE_OK) dirty_.store(true);
     } catch (...) {  // cannot open or checkpoint now; the next commit asks again

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -52,7 +53,8 @@ public:
     /// copies the WAL and truncates it to zero bytes; else, past the bound, copies it and makes
     /// the write start it over. Returns at once if a checkpoint is running (unless the WAL is
     /// past twice the bound), and gives up quickly if readers hold on to the WAL: the next
-    /// write tries again.
+    /// write tries again (a truncation after an erasure only after a pause, which grows while
+    /// they keep holding on).
     void before_write(Connection& writer) noexcept;
     /// Held by whoever checkpoints in this process (SqliteStore::checkpoint() too).
     [[nodiscard]] std::unique_lock<std::mutex> exclusive();
@@ -73,6 +75,10 @@ private:
     std::atomic<bool> requested_{false};
     std::atomic<bool> dirty_{false};
     std::atomic<bool> scrub_{false};  // raised by a watched connection's erased()
+    // After a truncation that readers defeated: not before this (steady clock, ms), and the
+    // pause that set it, doubled at each failure.
+    std::atomic<std::int64_t> scrub_retry_at_ms_{0};
+    std::atomic<std::int64_t> scrub_pause_ms_{0};
     std::atomic<std::uint64_t> commits_{0};
 
     std::mutex checkpoint_mutex_;
