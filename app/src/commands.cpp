@@ -162,7 +162,14 @@ int serve(const Config& config) {
     server.run();
     // Undelivered mail stays in the outbox, committed, for the next start.
     relay.stop();
-    infra.store.checkpoint();
+    try {
+        infra.store.checkpoint();
+    } catch (const sqlite::CheckpointIncomplete& e) {
+        // Every acknowledged write is in the WAL, which the next open applies: a clean stop.
+        spdlog::warn("{}: another process still reads the database (a backup, a sqlite3 shell); what it "
+                     "holds stays in {}-wal until the next start",
+                     e.what(), config.db);
+    }
     spdlog::info("stopped cleanly");
     return 0;
 }

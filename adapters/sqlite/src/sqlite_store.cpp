@@ -244,8 +244,8 @@ void SqliteStore::checkpoint() {
         auto lease = impl_->pool->acquire();
         detail::Query query(lease.connection(), checkpoint_sql);
         if (query.step() && query.integer(0) != 0) {
-            throw core::StoreUnavailable("database " + impl_->options.path +
-                                         ": checkpoint could not finish while other transactions were open");
+            throw CheckpointIncomplete("database " + impl_->options.path +
+                                       ": checkpoint could not finish while other transactions were open");
         }
     });
 }

@@ -42,6 +42,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Thrown by SqliteStore::checkpoint() when another connection's open transaction (often
+/// another process's: a backup, a sqlite3 shell) keeps the WAL from being copied and
+/// truncated. Nothing is lost: what is left stays in the WAL, and the next open applies it.
+class CheckpointIncomplete : public core::StoreUnavailable {
+public:
+    using core::StoreUnavailable::StoreUnavailable;
+};
+
 class SqliteStore final : public core::Store {
 public:
     /// Opens (creating if needed) and migrates the database. Throws SchemaTooNew for a schema
@@ -79,8 +87,8 @@ public:
     void backup_to(const std::string& destination);
     /// Moves the WAL into the main file and truncates it (used on shutdown). Afterwards
     /// nothing erased is left in either file. (The background checkpointer does the same
-    /// after a second without writes.) Throws StoreUnavailable if open transactions
-    /// keep it from finishing within busy_timeout.
+    /// after a second without writes.) Throws CheckpointIncomplete if open transactions
+    /// keep it from finishing within busy_timeout, StoreUnavailable if it cannot write.
     void checkpoint();
 
     /// True when SQLite could open the file for reading only (its mode, its directory, an
