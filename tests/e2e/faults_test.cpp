@@ -258,3 +258,19 @@ TEST_CASE("a database on a read-only mount: the error says the mount is read-onl
     CHECK(listed.status == 1);
     CHECK(listed.err.find("is mounted read-only") != std::string::npos);
 }
+
+TEST_CASE("no thread for a write request: that request gets 503 - and the server keeps serving", "[e2e]") {
+    // The blocking pool starts its threads on demand; at the process's thread limit that used
+    // to throw on the I/O thread and stop the whole server (outside review).
+    WorkDir dir;
+    JamboServer server(dir, {}, {{"LD_PRELOAD", JAMBO_NO_THREADS_FROM_IO}, {"ASAN_OPTIONS", "verify_asan_link_order=0"}});
+    HttpClient client(server.port());
+    const std::string link = "/api/customer/" + std::string(43, 'A') + "/delete/confirm";
+    auto refused = client.request("GET", link, {{"Accept", "application/json"}});
+    CHECK(refused.status == 503);
+    CHECK(refused.body == R"({"statusCode":503,"body":"Server busy; try again shortly."})");
+    CHECK(refused.header("Retry-After") == "1");
+    CHECK(server.log().find("cannot start a thread for a write request") != std::string::npos);
+    CHECK(client.request("GET", "/api/status").status == 200);
+    CHECK(server.stop() == 0);
+}

@@ -32,6 +32,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -116,19 +117,36 @@ public:
     BlockingPool& operator=(const BlockingPool&) = delete;
     ~BlockingPool() { stop(); }
 
-    void post(Job job) {
+    /// False, and `job` dropped, if no thread can ever run it: none could be started (the
+    /// process or user hit its thread limit) and none runs yet. With threads running, a job
+    /// that gets no new thread waits for one of them.
+    [[nodiscard]] bool post(Job job) {
         std::unique_lock lock(mutex_);
         jobs_.push_back(std::move(job));
         if (idle_ == 0 && threads_.size() < max_threads_) {
-            threads_.emplace_back([this] {
-                pthread_setname_np(pthread_self(), "jambo-blocking");
-                lower_priority();
-                run();
-            });
-        } else {
-            lock.unlock();
-            ready_.notify_one();
+            try {
+                threads_.emplace_back([this] {
+                    pthread_setname_np(pthread_self(), "jambo-blocking");
+                    lower_priority();
+                    run();
+                });
+                return true;
+            } catch (const std::system_error& e) {
+                if (threads_.empty()) {
+                    jobs_.pop_back();
+                    spdlog::error("cannot start a thread for a write request: {}", e.what());
+                    return false;
+                }
+                if (!warned_of_limit_) {  // once: under load it would say so for every request
+                    warned_of_limit_ = true;
+                    spdlog::warn("cannot start another thread for write requests ({} running; the rest wait): {}",
+                                 threads_.size(), e.what());
+                }
+            }
         }
+        lock.unlock();
+        ready_.notify_one();
+        return true;
     }
 
     /// Runs every job already posted, then joins the threads.
@@ -178,6 +196,7 @@ private:
     std::deque<Job> jobs_;
     std::size_t idle_ = 0;
     bool stopping_ = false;
+    bool warned_of_limit_ = false;
     std::vector<std::thread> threads_;
 };
 
@@ -481,7 +500,7 @@ private:
     // pending on this connection, and the I/O thread only ever closes the socket (sweep).
     void dispatch_blocking() {
         begin_handling();
-        worker_.settings.pool->post(
+        const bool posted = worker_.settings.pool->post(
             [self = shared_from_this(), guard = asio::make_work_guard(worker_.ioc)]() mutable {
                 Response response = self->call_handler();
                 auto& ioc = self->worker_.ioc;
@@ -492,6 +511,7 @@ private:
                     self->respond(std::move(response));
                 });
             });
+        if (!posted) respond(finished([] { return server_busy(); }));
     }
 
     // No thread waits for the request: whoever finishes it (the store's writer) posts the
