@@ -270,6 +270,7 @@ TEST_CASE("no thread for a write request: that request gets 503 - and the server
     CHECK(refused.status == 503);
     CHECK(refused.body == R"({"statusCode":503,"body":"Server busy; try again shortly."})");
     CHECK(refused.header("Retry-After") == "1");
+    CHECK(refused.header("X-Request-Id").has_value());
     CHECK(server.log().find("cannot start a thread for a write request") != std::string::npos);
     CHECK(client.request("GET", "/api/status").status == 200);
     CHECK(server.stop() == 0);

@@ -511,7 +511,17 @@ private:
                     self->respond(std::move(response));
                 });
             });
-        if (!posted) respond(finished([] { return server_busy(); }));
+        if (!posted) respond(busy_answer());
+    }
+
+    // The headers every answer of the Api carries, which this one never reaches.
+    Response busy_answer() {
+        auto response = server_busy();
+        if (request_.request_id.empty()) request_.request_id = choose_request_id(request_.headers.find("X-Request-Id"));
+        response.headers.add("X-Request-Id", request_.request_id);
+        response.headers.add("Cache-Control", "no-store");
+        response.headers.add("X-Content-Type-Options", "nosniff");
+        return response;
     }
 
     // No thread waits for the request: whoever finishes it (the store's writer) posts the
