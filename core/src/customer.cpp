@@ -126,7 +126,8 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
     const auto y = number(0, 4);
     const auto m = number(5, 2);
     const auto d = number(8, 2);
-    if (!y || !m || !d) return std::nullopt;
+    // There is no year 0 in the calendar (1 BC is followed by AD 1), nor in Python's dates.
+    if (!y || !m || !d || *y == 0) return std::nullopt;
     const std::chrono::year_month_day date{std::chrono::year{*y}, std::chrono::month{static_cast<unsigned>(*m)},
                                            std::chrono::day{static_cast<unsigned>(*d)}};
     if (!date.ok()) return std::nullopt;

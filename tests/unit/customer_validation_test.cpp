@@ -325,6 +325,8 @@ TEST_CASE("parse_date reads exactly YYYY-MM-DD", "[core][validation][dob]") {
     CHECK_FALSE(rules::parse_date("19120906").has_value());
     CHECK_FALSE(rules::parse_date("1912-09-06 ").has_value());
     CHECK_FALSE(rules::parse_date("+912-09-06").has_value());
+    CHECK_FALSE(rules::parse_date("0000-01-01").has_value());  // no year 0, as in DRF: wrong format
+    CHECK(rules::parse_date("0001-01-01").has_value());
 }
 
 TEST_CASE("a phone number loses its separators and leading plus", "[core][validation][phone]") {
