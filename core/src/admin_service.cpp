@@ -74,4 +74,31 @@ Result<void> AdminService::revoke_token(std::string_view token) {
     });
 }
 
+CarriedOver AdminService::restore_carry_over(Store& replaced) {
+    std::vector<std::string> erased;
+    std::vector<TokenHash> revoked;
+    {
+        auto tx = replaced.begin(TransactionMode::read);
+        erased = tx->audit().subjects_of("customer.erased");
+        revoked = tx->credentials().revoked();
+    }
+    CarriedOver done;
+    auto tx = store_.begin(TransactionMode::write);
+    for (const auto& subject : erased) {
+        const auto ulid = Ulid::parse(subject);
+        if (!ulid || !tx->customers().remove(*ulid)) continue;  // not in the backup, or erased there too
+        tx->audit().append(AuditEntry{0, clock_.now(), "customer.erased", subject, "restore"});
+        ++done.erased;
+    }
+    for (const auto& hash : revoked) {
+        const auto credential = tx->credentials().find(hash);
+        if (!credential || !tx->credentials().revoke(hash)) continue;
+        tx->audit().append(AuditEntry{0, clock_.now(), "token.revoked", credential->principal.subject.to_string(),
+                                      "restore"});
+        ++done.revoked;
+    }
+    tx->commit();
+    return done;
+}
+
 }  // namespace jambo::core

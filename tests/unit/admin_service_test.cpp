@@ -94,3 +94,45 @@ TEST_CASE("revoking an unknown or already revoked token is not found", "[core][a
     CHECK(error_kind(w.admin.revoke_token(unknown_bearer_token())) == ErrorKind::not_found);
     CHECK(error_kind(w.admin.revoke_token("garbage")) == ErrorKind::not_found);
 }
+
+TEST_CASE("after a restore - the erasures and revocations the replaced database recorded hold again", "[core][admin]") {
+    World restored;  // the backup, as it was when it was made
+    const auto kept = restored.add_customer(1);
+    const auto erased_since = restored.add_customer(2);
+    const auto staff_token = restored.add_staff();
+    const auto staff = restored.admin.list_staff().at(0);
+
+    // The database the backup replaces saw an erasure and a revocation after the backup.
+    jambo::memory::MemoryStore replaced;
+    {
+        const auto now = restored.clock.now();
+        auto tx = replaced.begin(TransactionMode::write);
+        tx->audit().append(AuditEntry{0, now, "customer.erased", erased_since.customer.ulid.to_string(), "self"});
+        tx->audit().append(AuditEntry{0, now, "customer.erased", "01HWJ8WH9X8WBK65EMGY9YKPBS", "staff"});  // not in it
+        tx->credentials().add_staff(staff);
+        tx->credentials().insert(Credential{restored.hasher.hash(staff_token), Principal{Role::staff, staff.id}, now, true});
+        tx->commit();
+    }
+
+    const auto done = restored.admin.restore_carry_over(replaced);
+    CHECK(done.erased == 1);
+    CHECK(done.revoked == 1);
+    CHECK_FALSE(restored.stored(erased_since.customer.ulid).has_value());
+    CHECK_FALSE(restored.authenticate(bearer(erased_since.token)).has_value());
+    CHECK_FALSE(restored.authenticate(bearer(staff_token)).has_value());
+    CHECK(restored.stored(kept.customer.ulid).has_value());
+    CHECK(restored.authenticate(bearer(kept.token)).has_value());
+    {
+        auto tx = restored.store.begin(TransactionMode::read);
+        const auto latest = tx->audit().latest(2);
+        REQUIRE(latest.size() == 2);
+        CHECK(latest[0].event == "token.revoked");
+        CHECK(latest[0].detail == "restore");
+        CHECK(latest[1].event == "customer.erased");
+        CHECK(latest[1].subject == erased_since.customer.ulid.to_string());
+        CHECK(latest[1].detail == "restore");
+    }
+    const auto again = restored.admin.restore_carry_over(replaced);  // already in effect: nothing to do
+    CHECK(again.erased == 0);
+    CHECK(again.revoked == 0);
+}

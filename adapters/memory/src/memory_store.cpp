@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <mutex>
 #include <shared_mutex>
@@ -154,6 +155,13 @@ public:
         it->second.revoked = true;
         return true;
     }
+    std::vector<TokenHash> revoked() override {
+        std::vector<TokenHash> out;
+        for (const auto& [hash, credential] : s_.credentials) {
+            if (credential.revoked) out.push_back(hash);
+        }
+        return out;
+    }
     void add_staff(const StaffAccount& staff) override {
         require(writable_);
         if (s_.staff.contains(staff.id) || staff_by_email(lower(staff.email))) {
@@ -290,6 +298,13 @@ public:
         std::vector<AuditEntry> out;
         for (auto it = s_.audit.rbegin(); it != s_.audit.rend() && out.size() < limit; ++it) out.push_back(*it);
         return out;
+    }
+    std::vector<std::string> subjects_of(std::string_view event) override {
+        std::set<std::string> subjects;
+        for (const auto& entry : s_.audit) {
+            if (entry.event == event) subjects.insert(entry.subject);
+        }
+        return {subjects.begin(), subjects.end()};
     }
 
 private:

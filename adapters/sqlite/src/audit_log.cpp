@@ -14,6 +14,7 @@ constexpr std::string_view append_sql =
     "INSERT INTO audit_log (at, event, subject, detail) VALUES (?1, ?2, ?3, ?4)";
 constexpr std::string_view latest_sql =
     "SELECT id, at, event, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?1";
+constexpr std::string_view subjects_sql = "SELECT DISTINCT subject FROM audit_log WHERE event = ?1";
 
 }  // namespace
 
@@ -39,6 +40,16 @@ std::vector<core::AuditEntry> SqliteAuditLog::latest(std::uint32_t limit) {
                                                query.text(3), query.text(4)});
         }
         return entries;
+    });
+}
+
+std::vector<std::string> SqliteAuditLog::subjects_of(std::string_view event) {
+    return context_.run([&](Connection& connection) {
+        Query query(connection, subjects_sql);
+        query.bind_text(1, std::string(event));
+        std::vector<std::string> subjects;
+        while (query.step()) subjects.push_back(query.text(0));
+        return subjects;
     });
 }
 

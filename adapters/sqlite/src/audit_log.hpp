@@ -13,6 +13,7 @@ public:
 
     std::int64_t append(const core::AuditEntry& entry) override;
     [[nodiscard]] std::vector<core::AuditEntry> latest(std::uint32_t limit) override;
+    [[nodiscard]] std::vector<std::string> subjects_of(std::string_view event) override;
 
 private:
     TxContext& context_;

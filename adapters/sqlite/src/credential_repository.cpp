@@ -15,6 +15,7 @@ constexpr std::string_view insert_sql =
 constexpr std::string_view find_sql =
     "SELECT customer, staff, created_at, revoked FROM credentials WHERE hash = ?1";
 constexpr std::string_view revoke_sql = "UPDATE credentials SET revoked = 1 WHERE hash = ?1 AND revoked = 0";
+constexpr std::string_view revoked_sql = "SELECT hash FROM credentials WHERE revoked = 1";
 constexpr std::string_view add_staff_sql =
     "INSERT INTO staff_accounts (id, email, name, created_at) VALUES (?1, ?2, ?3, ?4)";
 // email is COLLATE NOCASE, so these compare as the ASCII-lower-cased key does.
@@ -77,6 +78,15 @@ bool SqliteCredentialRepository::revoke(const core::TokenHash& hash) {
         Query query(connection, revoke_sql);
         query.bind_blob(1, hash);
         return query.run() > 0;
+    });
+}
+
+std::vector<core::TokenHash> SqliteCredentialRepository::revoked() {
+    return context_.run([&](Connection& connection) {
+        Query query(connection, revoked_sql);
+        std::vector<core::TokenHash> hashes;
+        while (query.step()) hashes.push_back(hash_from(query.blob(0)));
+        return hashes;
     });
 }
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jambo::core {
@@ -84,6 +85,8 @@ public:
     [[nodiscard]] virtual std::optional<Credential> find(const TokenHash& hash) = 0;
     /// Returns false if no such credential or it was already revoked.
     virtual bool revoke(const TokenHash& hash) = 0;
+    /// The hashes of every revoked credential, in no particular order.
+    [[nodiscard]] virtual std::vector<TokenHash> revoked() = 0;
 
     virtual void add_staff(const StaffAccount& staff) = 0;
     [[nodiscard]] virtual std::optional<StaffAccount> staff_by_email(const std::string& email_key) = 0;
@@ -175,6 +178,9 @@ public:
     virtual std::int64_t append(const AuditEntry& entry) = 0;
     /// The latest `limit` entries, newest first.
     [[nodiscard]] virtual std::vector<AuditEntry> latest(std::uint32_t limit) = 0;
+    /// The distinct subjects of every entry of `event` ("customer.erased": the erased ulids),
+    /// in no particular order.
+    [[nodiscard]] virtual std::vector<std::string> subjects_of(std::string_view event) = 0;
 };
 
 enum class TransactionMode { read, write };

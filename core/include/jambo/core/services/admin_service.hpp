@@ -14,6 +14,12 @@
 
 namespace jambo::core {
 
+/// What restore_carry_over() made hold again in a restored database.
+struct CarriedOver {
+    std::size_t erased = 0;   ///< customers erased again
+    std::size_t revoked = 0;  ///< tokens revoked again
+};
+
 class AdminService {
 public:
     AdminService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
@@ -29,6 +35,11 @@ public:
     [[nodiscard]] Result<std::string> issue_staff_token(std::string_view email);
     /// Errors: not_found if the token is unknown or already revoked.
     [[nodiscard]] Result<void> revoke_token(std::string_view token);
+    /// After this store was restored from a backup: the erasures and revocations that
+    /// `replaced`, the database the backup replaces, has recorded hold here too. A backup
+    /// predates them; without this, customers erased since come back and revoked tokens work
+    /// again. Each one made again is audited ("restore"); one already in effect is skipped.
+    [[nodiscard]] CarriedOver restore_carry_over(Store& replaced);
 
 private:
     Store& store_;

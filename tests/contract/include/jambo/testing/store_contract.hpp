@@ -422,6 +422,26 @@ JAMBO_STORE_CONTRACT("revoke marks a credential revoked exactly once", "[credent
             [&](core::Transaction& tx) { CHECK((tx.credentials().find(token_hash(10)) == expected)); });
 }
 
+JAMBO_STORE_CONTRACT("revoked lists the hashes of every revoked credential and only those", "[credentials]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    committed(this->store(), [](core::Transaction& tx) {
+        for (std::uint64_t n : {10, 11, 12}) tx.credentials().insert(credential(n, Role::customer, ulid(1)));
+    });
+    reading(this->store(), [](core::Transaction& tx) { CHECK(tx.credentials().revoked().empty()); });
+    committed(this->store(), [](core::Transaction& tx) {
+        REQUIRE(tx.credentials().revoke(token_hash(12)));
+        REQUIRE(tx.credentials().revoke(token_hash(10)));
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        auto hashes = tx.credentials().revoked();
+        std::ranges::sort(hashes);
+        auto expected = std::vector<core::TokenHash>{token_hash(10), token_hash(12)};
+        std::ranges::sort(expected);
+        CHECK(hashes == expected);
+    });
+}
+
 JAMBO_STORE_CONTRACT("staff accounts are found by id and by email in any case and all are listed",
                      "[credentials][staff]") {
     using namespace jambo::contract;
@@ -671,6 +691,22 @@ JAMBO_STORE_CONTRACT("audit entries get increasing ids and latest lists the newe
               core::AuditEntry{ids[3], at(3), "customer.erased", ulid(3).to_string(), "deletion-link"});
         CHECK(tx.audit().latest(100).size() == 5);
         CHECK(tx.audit().latest(0).empty());
+    });
+}
+
+JAMBO_STORE_CONTRACT("subjects_of lists each subject of an event once", "[audit]") {
+    using namespace jambo::contract;
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.audit().append(core::AuditEntry{0, at(0), "customer.erased", ulid(2).to_string(), "staff"});
+        tx.audit().append(core::AuditEntry{0, at(1), "token.issued", ulid(3).to_string(), "customer"});
+        tx.audit().append(core::AuditEntry{0, at(2), "customer.erased", ulid(1).to_string(), "self"});
+        tx.audit().append(core::AuditEntry{0, at(3), "customer.erased", ulid(2).to_string(), "restore"});
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        auto erased = tx.audit().subjects_of("customer.erased");
+        std::ranges::sort(erased);
+        CHECK(erased == std::vector<std::string>{ulid(1).to_string(), ulid(2).to_string()});
+        CHECK(tx.audit().subjects_of("customer.erase").empty());
     });
 }
 
