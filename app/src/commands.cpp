@@ -13,11 +13,11 @@
 #include <jambo/sqlite/sqlite_store.hpp>
 
 #include "mail_setup.hpp"
+#include "restore.hpp"
+#include "serving_lock.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -82,31 +82,6 @@ void log_first_steps(const Config& config, const MailSetup& mail, bool no_staff)
                      config.db);
     }
 }
-
-// One server per database: two would each send every queued mail (their relays do not
-// coordinate). An exclusive flock on the database file (which the store has created), held
-// while the process lives and dropped by the kernel if it dies; the command line's commands
-// do not take it. SQLite locks with fcntl, which flock does not touch; this descriptor must
-// be closed only after the store's connections, as closing any descriptor of the file drops
-// the process's fcntl locks.
-class ServingLock {
-public:
-    explicit ServingLock(const std::string& db) {
-        fd_ = ::open(db.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd_ < 0) return;  // no file behind the name (SQLite's ":memory:"): nothing to share
-        served_elsewhere_ = ::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    }
-    [[nodiscard]] bool served_elsewhere() const { return served_elsewhere_; }
-    ServingLock(const ServingLock&) = delete;
-    ServingLock& operator=(const ServingLock&) = delete;
-    ~ServingLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-
-private:
-    int fd_ = -1;
-    bool served_elsewhere_ = false;
-};
 
 // Shells and systemd start processes with a soft limit of 1,024 open files, under the
 // default connection cap; the hard limit is what the operator allows. The server takes it,
@@ -189,13 +164,15 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     const auto& config = invocation.config;
     const auto& command = invocation.command;
     if (command.kind == CommandKind::serve) return serve(config);
+    if (command.kind == CommandKind::restore) return restore(config, command.file, err);
 
     // Looked at before Infrastructure creates a missing database (see the backup below).
     std::error_code ignored;
     const bool backup_of_nothing = command.kind == CommandKind::backup && !std::filesystem::exists(config.db, ignored);
     Infrastructure infra(config);
     switch (command.kind) {
-        case CommandKind::serve: break;
+        case CommandKind::serve:
+        case CommandKind::restore: break;
         case CommandKind::migrate:
             err << "jambo: " << config.db << " is at schema version " << sqlite::SqliteStore::schema_version() << '\n';
             return 0;

@@ -17,7 +17,7 @@ namespace jambo::app {
 
 namespace {
 
-const std::vector<std::string> subcommand_names = {"serve", "migrate", "staff", "token", "backup"};
+const std::vector<std::string> subcommand_names = {"serve", "migrate", "staff", "token", "backup", "restore"};
 
 std::string one_line(std::string text) {
     std::ranges::replace(text, '\n', ' ');
@@ -344,6 +344,11 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     add_common(*backup, commons, config, raw);
     backup->add_option("FILE", command.file, "Destination file")->required();
 
+    auto* restore = app.add_subcommand(
+        "restore", "Replace the database (server stopped) with a backup; erasures and revocations since it stay");
+    add_common(*restore, commons, config, raw);
+    restore->add_option("FILE", command.file, "The backup to restore")->required();
+
     refuse_empty_values(app);
     // CLI11 reads `--flag=` as the flag with the next argument for its value, which would then
     // be lost as a flag of its own.
@@ -373,6 +378,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     if (issue->parsed()) command.kind = CommandKind::token_issue;
     if (revoke->parsed()) command.kind = CommandKind::token_revoke;
     if (backup->parsed()) command.kind = CommandKind::backup;
+    if (restore->parsed()) command.kind = CommandKind::restore;
     take_chosen_common(commons, config, raw);
     finish(config, raw);
     return invocation;

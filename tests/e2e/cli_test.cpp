@@ -1,7 +1,10 @@
+#include "db_inspect.hpp"
 #include "e2e_support.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 using namespace jambo::testing;
@@ -18,7 +21,9 @@ TEST_CASE("jambo --help - --version - and bad flags", "[e2e]") {
     WorkDir dir;
     auto help = run_jambo(dir, {"--help"});
     CHECK(help.status == 0);
-    for (auto name : {"serve", "migrate", "staff", "token", "backup"}) CHECK(help.out.find(name) != std::string::npos);
+    for (auto name : {"serve", "migrate", "staff", "token", "backup", "restore"}) {
+        CHECK(help.out.find(name) != std::string::npos);
+    }
     auto version = run_jambo(dir, {"--version"});
     CHECK(version.status == 0);
     CHECK(version.out.starts_with("jambo "));
@@ -97,4 +102,69 @@ TEST_CASE("every command creates and migrates a database that does not exist yet
     CHECK(backup.status == 0);
     CHECK(backup.err == "jambo: warning: " + typo + " did not exist; it was created, and the backup is empty\n");
     CHECK(run_jambo(dir, {"backup", (dir.path / "again.db").string(), "--db", typo}).err.empty());
+}
+
+TEST_CASE("restore puts a backup back - and what was erased or revoked since stays so", "[e2e]") {
+    WorkDir dir;
+    const auto backup = (dir.path / "monday.db").string();
+    std::string staff;
+    std::string kept;
+    std::string erased;
+    std::string erased_token;
+    std::string revoked;
+    {
+        JamboServer server(dir);
+        HttpClient client(server.port());
+        staff = run_jambo(dir, {"staff", "add", "--email", "ops@example.org", "--db", dir.db()}).out;
+        staff.pop_back();
+        kept = text(body_of(client.request("POST", "/api/customers", json_headers(),
+                                           boost::json::serialize(new_customer(1))))
+                        .at("body")
+                        .at("ulid"));
+        auto second = body_of(client.request("POST", "/api/customers", json_headers(),
+                                             boost::json::serialize(new_customer(2))));
+        erased = text(second.at("body").at("ulid"));
+        erased_token = text(second.at("token"));
+        revoked = run_jambo(dir, {"token", "issue", "--staff", "ops@example.org", "--db", dir.db()}).out;
+        revoked.pop_back();
+        REQUIRE(run_jambo(dir, {"backup", backup, "--db", dir.db()}).status == 0);
+        // After the backup: an erasure and a revocation.
+        REQUIRE(client.request("DELETE", "/api/customer/" + erased, auth(erased_token)).status == 204);
+        REQUIRE(run_jambo(dir, {"token", "revoke", revoked, "--db", dir.db()}).status == 0);
+
+        auto while_serving = run_jambo(dir, {"restore", backup, "--db", dir.db()});
+        CHECK(while_serving.status == 1);
+        CHECK(while_serving.err == "jambo: database " + dir.db() +
+                                       " is served by a running jambo serve; stop it first (a restore replaces the file "
+                                       "under it)\n");
+        CHECK(server.stop() == 0);
+    }
+    const auto before = sqlite_dump(dir);
+    auto not_a_backup = run_jambo(dir, {"restore", (dir.path / "nothing.db").string(), "--db", dir.db()});
+    CHECK(not_a_backup.status == 1);
+    CHECK(not_a_backup.err == "jambo: backup " + (dir.path / "nothing.db").string() + " is not a file\n");
+    std::ofstream(dir.path / "notes.txt") << "not a database at all, just some text that is long enough to look at\n";
+    auto foreign = run_jambo(dir, {"restore", (dir.path / "notes.txt").string(), "--db", dir.db()});
+    CHECK(foreign.status == 1);
+    CHECK(foreign.err == "jambo: backup " + (dir.path / "notes.txt").string() +
+                             ": the database file is corrupt or not an SQLite database (file is not a database)\n");
+    CHECK(sqlite_dump(dir) == before);  // a refused restore changes nothing
+    CHECK_FALSE(std::filesystem::exists(dir.db() + ".restoring"));
+
+    auto restored = run_jambo(dir, {"restore", backup, "--db", dir.db()});
+    CHECK(restored.status == 0);
+    CHECK(restored.out.empty());
+    CHECK(restored.err == "jambo: " + dir.db() + " restored from " + backup +
+                              "; made again since that backup: 1 erasure(s), 1 token revocation(s)\n");
+    CHECK(std::filesystem::status(dir.db()).permissions() ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    CHECK(client.request("GET", "/api/customer/" + kept, auth(staff)).status == 200);   // the backup's data is back
+    CHECK(client.request("GET", "/api/customer/" + erased, auth(staff)).status == 404);  // the erasure held
+    CHECK(client.request("GET", "/api/customers", auth(erased_token)).status == 401);
+    CHECK(client.request("GET", "/api/customers", auth(revoked)).status == 401);        // so did the revocation
+    CHECK(server.stop() == 0);
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE detail = 'restore';") == 2);
 }

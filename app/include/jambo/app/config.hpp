@@ -48,7 +48,7 @@ struct Config {
     ServeConfig serve;
 };
 
-enum class CommandKind { serve, migrate, staff_add, staff_list, token_issue, token_revoke, backup };
+enum class CommandKind { serve, migrate, staff_add, staff_list, token_issue, token_revoke, backup, restore };
 
 struct Command {
     CommandKind kind = CommandKind::serve;
@@ -56,7 +56,7 @@ struct Command {
     std::string name;      ///< staff add
     std::string customer;  ///< token issue --customer
     std::string token;     ///< token revoke
-    std::string file;      ///< backup
+    std::string file;      ///< backup, restore
 };
 
 struct Invocation {

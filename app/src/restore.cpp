@@ -1,0 +1,143 @@
+#include "restore.hpp"
+
+#include "serving_lock.hpp"
+
+#include <jambo/core/ports/clock.hpp>
+#include <jambo/core/services/admin_service.hpp>
+#include <jambo/core/ulid.hpp>
+#include <jambo/sodium/sodium.hpp>
+#include <jambo/sqlite/sqlite_store.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+
+namespace jambo::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+sqlite::SqliteOptions options_for(const Config& config, const std::string& path) {
+    return sqlite::SqliteOptions{path, config.durability, std::chrono::milliseconds(5000)};
+}
+
+void check_source(const std::string& backup, const std::string& db) {
+    std::error_code ec;
+    if (!fs::is_regular_file(backup, ec)) throw std::invalid_argument("backup " + backup + " is not a file");
+    if (fs::equivalent(backup, db, ec)) throw std::invalid_argument("backup " + backup + " is the database itself");
+    // A copy of the file alone would miss what that -wal holds.
+    if (fs::file_size(backup + "-wal", ec) > 0 && !ec) {
+        throw std::invalid_argument("backup " + backup + " has a -wal file beside it: it is in use, or was not " +
+                                    "closed cleanly; stop what uses it, or run `jambo migrate --db " + backup +
+                                    "` once to fold it in");
+    }
+}
+
+void remove_with_sidecars(const std::string& path) {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ignored);
+}
+
+// Byte for byte, owner-only like every database Jambo creates, and on disk before it is used.
+void copy_file_private(const std::string& from, const std::string& to) {
+    const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) throw std::runtime_error("cannot read backup " + from + ": " + std::strerror(errno));
+    const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0) {
+        const int error = errno;
+        ::close(in);
+        throw std::runtime_error("cannot create " + to + ": " + std::strerror(error));
+    }
+    std::array<char, 1 << 16> chunk{};
+    ssize_t got = 0;
+    bool ok = true;
+    while (ok && (got = ::read(in, chunk.data(), chunk.size())) > 0) {
+        for (ssize_t done = 0; ok && done < got;) {
+            const ssize_t put = ::write(out, chunk.data() + done, static_cast<std::size_t>(got - done));
+            ok = put > 0;
+            done += put > 0 ? put : 0;
+        }
+    }
+    const int error = errno;
+    ok = ok && got == 0 && ::fsync(out) == 0;
+    ::close(in);
+    ::close(out);
+    if (!ok) throw std::runtime_error("cannot copy " + from + " to " + to + ": " + std::strerror(error));
+}
+
+// Refuses another application's file or a newer schema, migrates an older one, and says so
+// of the backup the operator named, not of the copy.
+std::unique_ptr<sqlite::SqliteStore> open_copy(const sqlite::SqliteOptions& options, const std::string& backup) {
+    try {
+        return std::make_unique<sqlite::SqliteStore>(options);
+    } catch (const std::exception& e) {
+        std::string message = e.what();
+        const std::string copy = "database " + options.path;
+        if (message.starts_with(copy)) message.replace(0, copy.size(), "backup " + backup);
+        throw std::runtime_error(message);
+    }
+}
+
+void sync_directory_of(const std::string& path) {
+    const auto dir = fs::absolute(path).parent_path();
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)::fsync(fd);
+    ::close(fd);
+}
+
+}  // namespace
+
+int restore(const Config& config, const std::string& backup, std::ostream& err) {
+    check_source(backup, config.db);
+    core::SystemClock clock;
+    sodium::SodiumRandom random;
+    sodium::Blake2bHasher hasher;
+    core::UlidGenerator ulids{clock, random};
+
+    // The database to replace: created and migrated if missing, as by every command.
+    std::optional<sqlite::SqliteStore> live;
+    live.emplace(options_for(config, config.db));
+    const ServingLock serving(config.db);
+    if (serving.served_elsewhere()) {
+        throw std::runtime_error("database " + config.db + " is served by a running jambo serve; stop it first " +
+                                 "(a restore replaces the file under it)");
+    }
+
+    // Prepared beside it and renamed over it, so the database is either the old file or the
+    // whole restored one.
+    const std::string restoring = config.db + ".restoring";
+    remove_with_sidecars(restoring);
+    core::CarriedOver done;
+    try {
+        copy_file_private(backup, restoring);
+        {
+            auto restored = open_copy(options_for(config, restoring), backup);
+            done = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(*live);
+            restored->checkpoint();
+        }
+        live.reset();
+        // Closed, the old file's WAL is in it; a -wal or -journal left over would be replayed
+        // into the restored one.
+        for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(config.db + suffix);
+        fs::rename(restoring, config.db);
+        sync_directory_of(config.db);
+    } catch (...) {
+        remove_with_sidecars(restoring);
+        throw;
+    }
+    err << "jambo: " << config.db << " restored from " << backup << "; made again since that backup: " << done.erased
+        << " erasure(s), " << done.revoked << " token revocation(s)\n";
+    return 0;
+}
+
+}  // namespace jambo::app
