@@ -62,6 +62,24 @@ TEST_CASE("bodies that are not a JSON object are refused with the contract's 400
     CHECK(reason("{\"a\":1,}").find("Malformed request body: ") != std::string::npos);
 }
 
+TEST_CASE("half a surrogate pair in a JSON string gets DRF's words - wherever it stands", "[http]") {
+    auto reason = [](std::string body) {
+        auto result = http::decode_body(with_body("application/json", std::move(body)), wanted);
+        REQUIRE_FALSE(result);
+        return std::string(boost::json::parse(result.error().body).at("body").as_string());
+    };
+    const std::string d800 = "Malformed request body: Surrogate characters are not allowed: U+D800.";
+    CHECK(reason(R"({"a":"\ud800"})") == d800);
+    CHECK(reason(R"({"a":"\ud800x"})") == d800);
+    CHECK(reason(R"({"a":"\uD800\u0041","b":"y"})") == d800);
+    CHECK(reason(R"({"a":"A\udc00B"})") == "Malformed request body: Surrogate characters are not allowed: U+DC00.");
+    // A whole pair is one character; an escaped backslash before "u" is no escape.
+    CHECK(reason(R"({"a":"\ud83d\ude00","b":"\\ud800",})").find("Surrogate") == std::string::npos);
+    auto pair = http::decode_body(with_body("application/json", R"({"a":"\ud83d\ude00 \\ud800"})"), wanted);
+    REQUIRE(pair);
+    CHECK(pair->at("a").value() == "\xF0\x9F\x98\x80 \\ud800");
+}
+
 TEST_CASE("other content types are refused with 415 - an empty body has no fields", "[http]") {
     auto refused = http::decode_body(with_body("text/plain", "a=1"), wanted);
     REQUIRE_FALSE(refused);
