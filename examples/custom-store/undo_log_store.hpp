@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -188,6 +189,13 @@ public:
         row->second.revoked = true;
         return true;
     }
+    std::vector<TokenHash> revoked() override {
+        std::vector<TokenHash> out;
+        for (const auto& [hash, credential] : t_.credentials) {
+            if (credential.revoked) out.push_back(hash);
+        }
+        return out;
+    }
     void add_staff(const StaffAccount& staff) override {
         log_.save(t_.staff, staff.id);
         t_.staff.insert_or_assign(staff.id, staff);
@@ -293,6 +301,13 @@ public:
         std::vector<AuditEntry> out;
         for (auto row = rows_.rbegin(); row != rows_.rend() && out.size() < limit; ++row) out.push_back(row->second);
         return out;
+    }
+    std::vector<std::string> subjects_of(std::string_view event) override {
+        std::set<std::string> subjects;
+        for (const auto& [id, entry] : rows_) {
+            if (entry.event == event) subjects.insert(entry.subject);
+        }
+        return {subjects.begin(), subjects.end()};
     }
 
 private:
