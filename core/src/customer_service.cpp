@@ -162,12 +162,13 @@ Result<Listing> CustomerService::list(const Credentials& credentials, const Page
 
         CustomerPage page;
         std::uint32_t size = policy_.default_page_size;
-        // As DRF: an unusable page_size falls back to the default, a large one is capped.
+        // As DRF: an unusable page_size falls back to the default, a large one is capped. A
+        // page_size given, usable or not, stays in the links as the size used.
         if (request.page_size) {
             if (const auto given = parse_positive(*request.page_size)) {
                 size = static_cast<std::uint32_t>(std::min<std::uint64_t>(*given, policy_.max_page_size));
-                page.page_size_param = size;
             }
+            page.page_size_param = size;
         }
         page.count = tx.customers().count();
 

@@ -46,7 +46,8 @@ struct CustomerPage {
     std::vector<Customer> customers;
     std::optional<PageCursor> next;
     std::optional<PageCursor> previous;
-    /// Set when the client gave page_size; links then carry it.
+    /// Set when the client gave page_size, to the size used (the default for one that is not
+    /// a positive number, the cap for one above it); links then carry it.
     std::optional<std::uint32_t> page_size_param;
 };
 
