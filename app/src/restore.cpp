@@ -87,6 +87,28 @@ std::unique_ptr<sqlite::SqliteStore> open_copy(const sqlite::SqliteOptions& opti
     }
 }
 
+// Another process with the database open (a sqlite3 shell, a jambo command, a backup in
+// progress) would go on with the file this replaces, and write its -wal beside the restored
+// one. Every connection in WAL mode holds a shared lock on one byte of the -shm file, SQLite's
+// "DMS" byte (offset 128 in unix builds) for as long as it is open; with none of ours open,
+// a write lock on it succeeds only if nobody else holds one.
+void refuse_if_open_elsewhere(const std::string& db) {
+    const std::string shm = db + "-shm";
+    const int fd = ::open(shm.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return;  // no -shm file: no connection has the database open
+    struct flock dms {};
+    dms.l_type = F_WRLCK;
+    dms.l_whence = SEEK_SET;
+    dms.l_start = 128;
+    dms.l_len = 1;
+    const bool in_use = ::fcntl(fd, F_SETLK, &dms) != 0;
+    ::close(fd);
+    if (in_use) {
+        throw std::runtime_error("database " + db + " is open in another process (a sqlite3 shell, a jambo " +
+                                 "command, a backup in progress); close it first");
+    }
+}
+
 void sync_directory_of(const std::string& path) {
     const auto dir = fs::absolute(path).parent_path();
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -126,6 +148,7 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
             restored->checkpoint();
         }
         live.reset();
+        refuse_if_open_elsewhere(config.db);
         // Closed, the old file's WAL is in it; a -wal or -journal left over would be replayed
         // into the restored one.
         for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(config.db + suffix);
