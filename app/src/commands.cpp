@@ -107,9 +107,11 @@ int serve(const Config& config) {
     Infrastructure infra(config);
     serving.emplace(config.db);
     if (serving->served_elsewhere()) {
-        throw std::runtime_error("database " + config.db + " is already served by another jambo serve; stop that one "
-                                 "first (two servers would both send every mail)");
+        throw std::runtime_error("database " + config.db + " is already served by another jambo serve (or a jambo "
+                                 "restore is replacing it); stop that one first (two servers would both send every "
+                                 "mail)");
     }
+    remove_interrupted_restore(config.db);
     if (infra.store.read_only()) {
         throw std::runtime_error("database " + config.db +
                                  " can only be read by this process; the server needs to write it (check its "

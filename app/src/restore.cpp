@@ -8,7 +8,10 @@
 #include <jambo/sodium/sodium.hpp>
 #include <jambo/sqlite/sqlite_store.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -30,10 +33,27 @@ sqlite::SqliteOptions options_for(const Config& config, const std::string& path)
     return sqlite::SqliteOptions{path, config.durability, std::chrono::milliseconds(5000)};
 }
 
+std::string working_copy_of(const std::string& db) { return db + ".restoring"; }
+
+std::string resolved(const std::string& db) {
+    std::error_code ec;
+    return fs::is_symlink(db, ec) ? fs::canonical(db, ec).string() : db;
+}
+
 void check_source(const std::string& backup, const std::string& db) {
     std::error_code ec;
     if (!fs::is_regular_file(backup, ec)) throw std::invalid_argument("backup " + backup + " is not a file");
     if (fs::equivalent(backup, db, ec)) throw std::invalid_argument("backup " + backup + " is the database itself");
+    if (fs::exists(working_copy_of(db), ec) && fs::equivalent(backup, working_copy_of(db), ec)) {
+        throw std::invalid_argument("backup " + backup + " has the name restore gives its working copy; " +
+                                    "rename or move it first");
+    }
+    // An empty file (a backup job that failed) would make an empty database; a backup is never one.
+    if (!sqlite::SqliteStore::is_jambo_file(backup)) {
+        throw std::invalid_argument("backup " + backup + " is not a jambo database (" +
+                                    (fs::file_size(backup, ec) == 0 ? "it is empty" : "not made by jambo backup") +
+                                    "); nothing was changed");
+    }
     // A copy of the file alone would miss what that -wal holds.
     if (fs::file_size(backup + "-wal", ec) > 0 && !ec) {
         throw std::invalid_argument("backup " + backup + " has a -wal file beside it: it is in use, or was not " +
@@ -48,7 +68,7 @@ void remove_with_sidecars(const std::string& path) {
 }
 
 // Byte for byte, owner-only like every database Jambo creates, and on disk before it is used.
-void copy_file_private(const std::string& from, const std::string& to) {
+void copy_file_private(const std::string& from, const std::string& to, const std::string& owner_like) {
     const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) throw std::runtime_error("cannot read backup " + from + ": " + std::strerror(errno));
     const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -57,6 +77,10 @@ void copy_file_private(const std::string& from, const std::string& to) {
         ::close(in);
         throw std::runtime_error("cannot create " + to + ": " + std::strerror(error));
     }
+    // Run as root for a service's database, the copy keeps the service's owner, or the
+    // service could not open what replaced its file.
+    struct stat live {};
+    if (::stat(owner_like.c_str(), &live) == 0) (void)::fchown(out, live.st_uid, live.st_gid);
     std::array<char, 1 << 16> chunk{};
     ssize_t got = 0;
     bool ok = true;
@@ -119,8 +143,23 @@ void sync_directory_of(const std::string& path) {
 
 }  // namespace
 
+void remove_interrupted_restore(const std::string& database) {
+    const std::string copy = working_copy_of(resolved(database));
+    std::error_code ec;
+    if (!fs::exists(copy, ec)) return;
+    remove_with_sidecars(copy);
+    spdlog::warn("removed {}: the working copy of a jambo restore that did not finish (it held the backup's data, "
+                 "erased customers' included)",
+                 copy);
+}
+
 int restore(const Config& config, const std::string& backup, std::ostream& err) {
-    check_source(backup, config.db);
+    // Through a symbolic link the database, its -wal and the working copy are at the target,
+    // which the rename must replace, not the link.
+    std::error_code ec;
+    const std::string db = resolved(config.db);
+    check_source(backup, db);
+    const bool existed = fs::exists(db, ec);
     core::SystemClock clock;
     sodium::SodiumRandom random;
     sodium::Blake2bHasher hasher;
@@ -128,8 +167,8 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
 
     // The database to replace: created and migrated if missing, as by every command.
     std::optional<sqlite::SqliteStore> live;
-    live.emplace(options_for(config, config.db));
-    const ServingLock serving(config.db);
+    live.emplace(options_for(config, db));
+    const ServingLock serving(db);
     if (serving.served_elsewhere()) {
         throw std::runtime_error("database " + config.db + " is served by a running jambo serve; stop it first " +
                                  "(a restore replaces the file under it)");
@@ -137,26 +176,33 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
 
     // Prepared beside it and renamed over it, so the database is either the old file or the
     // whole restored one.
-    const std::string restoring = config.db + ".restoring";
+    const std::string restoring = working_copy_of(db);
     remove_with_sidecars(restoring);
     core::CarriedOver done;
     try {
-        copy_file_private(backup, restoring);
+        copy_file_private(backup, restoring, db);
         {
             auto restored = open_copy(options_for(config, restoring), backup);
+            if (const auto problem = restored->integrity_problem(); !problem.empty()) {
+                throw std::runtime_error("backup " + backup + " is damaged (" + problem + "); nothing was changed");
+            }
             done = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(*live);
             restored->checkpoint();
         }
         live.reset();
-        refuse_if_open_elsewhere(config.db);
+        refuse_if_open_elsewhere(db);
         // Closed, the old file's WAL is in it; a -wal or -journal left over would be replayed
         // into the restored one.
-        for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(config.db + suffix);
-        fs::rename(restoring, config.db);
-        sync_directory_of(config.db);
+        for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(db + suffix);
+        fs::rename(restoring, db);
+        sync_directory_of(db);
     } catch (...) {
         remove_with_sidecars(restoring);
+        if (!existed) remove_with_sidecars(db);  // a mistyped --db is not left behind, empty
         throw;
+    }
+    if (!existed) {
+        err << "jambo: warning: " << config.db << " did not exist, so no erasures or revocations were carried over\n";
     }
     err << "jambo: " << config.db << " restored from " << backup << "; made again since that backup: " << done.erased
         << " erasure(s), " << done.revoked << " token revocation(s)\n";

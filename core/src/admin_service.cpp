@@ -5,6 +5,8 @@
 
 #include "text.hpp"
 
+#include <set>
+
 namespace jambo::core {
 
 AdminService::AdminService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
@@ -74,28 +76,52 @@ Result<void> AdminService::revoke_token(std::string_view token) {
     });
 }
 
+namespace {
+
+bool principal_exists(Transaction& tx, const Principal& principal) {
+    return principal.role == Role::customer ? tx.customers().find(principal.subject).has_value()
+                                            : tx.credentials().staff_by_id(principal.subject).has_value();
+}
+
+}  // namespace
+
 CarriedOver AdminService::restore_carry_over(Store& replaced) {
     std::vector<std::string> erased;
-    std::vector<TokenHash> revoked;
+    std::vector<Credential> revoked;
     {
         auto tx = replaced.begin(TransactionMode::read);
         erased = tx->audit().subjects_of("customer.erased");
-        revoked = tx->credentials().revoked();
+        for (const auto& hash : tx->credentials().revoked()) {
+            if (auto credential = tx->credentials().find(hash)) revoked.push_back(std::move(*credential));
+        }
     }
     CarriedOver done;
     auto tx = store_.begin(TransactionMode::write);
+    const auto known = tx->audit().subjects_of("customer.erased");
+    const std::set<std::string> recorded(known.begin(), known.end());
     for (const auto& subject : erased) {
         const auto ulid = Ulid::parse(subject);
-        if (!ulid || !tx->customers().remove(*ulid)) continue;  // not in the backup, or erased there too
-        tx->audit().append(AuditEntry{0, clock_.now(), "customer.erased", subject, "restore"});
-        ++done.erased;
+        const bool removed = ulid && tx->customers().remove(*ulid);
+        // Recorded even for a customer the backup does not hold: a later restore of a newer
+        // backup, which does, reads it from here.
+        if (removed || !recorded.contains(subject)) {
+            tx->audit().append(AuditEntry{0, clock_.now(), "customer.erased", subject, "restore"});
+        }
+        if (removed) ++done.erased;
     }
-    for (const auto& hash : revoked) {
-        const auto credential = tx->credentials().find(hash);
-        if (!credential || !tx->credentials().revoke(hash)) continue;
-        tx->audit().append(AuditEntry{0, clock_.now(), "token.revoked", credential->principal.subject.to_string(),
+    for (const auto& credential : revoked) {
+        const auto here = tx->credentials().find(credential.hash);
+        if (here) {
+            if (!tx->credentials().revoke(credential.hash)) continue;  // revoked in the backup already
+        } else if (principal_exists(*tx, credential.principal)) {
+            // Issued after the backup: kept as revoked, for a later restore of a newer backup.
+            tx->credentials().insert(credential);
+        } else {
+            continue;  // nor its account: nothing here it could open
+        }
+        tx->audit().append(AuditEntry{0, clock_.now(), "token.revoked", credential.principal.subject.to_string(),
                                       "restore"});
-        ++done.revoked;
+        if (here) ++done.revoked;
     }
     tx->commit();
     return done;

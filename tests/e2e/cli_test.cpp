@@ -148,7 +148,7 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     auto foreign = run_jambo(dir, {"restore", (dir.path / "notes.txt").string(), "--db", dir.db()});
     CHECK(foreign.status == 1);
     CHECK(foreign.err == "jambo: backup " + (dir.path / "notes.txt").string() +
-                             ": the database file is corrupt or not an SQLite database (file is not a database)\n");
+                             " is not a jambo database (not made by jambo backup); nothing was changed\n");
     // A sqlite3 shell with the database open would go on with the replaced file.
     const auto reading = dir.path / "reading";
     const auto done = dir.path / "done";
@@ -189,4 +189,57 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     CHECK(client.request("GET", "/api/customers", auth(revoked)).status == 401);        // so did the revocation
     CHECK(server.stop() == 0);
     CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE detail = 'restore';") == 2);
+}
+
+TEST_CASE("restore refuses an empty or damaged backup - follows a symlinked database - serve clears a cut-short copy",
+          "[e2e]") {
+    WorkDir dir;
+    {
+        JamboServer server(dir);
+        HttpClient client(server.port());
+        for (int n = 0; n < 40; ++n) {
+            REQUIRE(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(n)))
+                        .status == 201);
+        }
+        CHECK(server.stop() == 0);
+    }
+    const auto backup = (dir.path / "good.db").string();
+    REQUIRE(run_jambo(dir, {"backup", backup, "--db", dir.db()}).status == 0);
+    const auto before = sqlite_dump(dir);
+
+    // A failed backup job's empty file would have made an empty database.
+    const auto empty = (dir.path / "empty.db").string();
+    std::ofstream(empty).close();
+    auto refused = run_jambo(dir, {"restore", empty, "--db", dir.db()});
+    CHECK(refused.status == 1);
+    CHECK(refused.err == "jambo: backup " + empty + " is not a jambo database (it is empty); nothing was changed\n");
+
+    // A page of the backup overwritten: SQLite's integrity check finds it before anything changes.
+    const auto damaged = (dir.path / "damaged.db").string();
+    std::filesystem::copy_file(backup, damaged);
+    {
+        std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(4096 + 8);
+        const std::string garbage(2000, '\x5a');
+        file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+    }
+    auto broken = run_jambo(dir, {"restore", damaged, "--db", dir.db()});
+    CHECK(broken.status == 1);
+    CHECK(broken.err.starts_with("jambo: backup " + damaged + " is damaged ("));
+    CHECK(sqlite_dump(dir) == before);
+    CHECK_FALSE(std::filesystem::exists(dir.db() + ".restoring"));
+
+    // Through a symbolic link, the file it points to is restored; the link stays a link.
+    const auto link = (dir.path / "link.db").string();
+    std::filesystem::create_symlink(dir.db(), link);
+    CHECK(run_jambo(dir, {"restore", backup, "--db", link}).status == 0);
+    CHECK(std::filesystem::is_symlink(link));
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM customers;") == 40);
+
+    // A restore killed halfway leaves its working copy, the backup's data; a server removes it.
+    std::filesystem::copy_file(backup, dir.db() + ".restoring");
+    JamboServer server(dir);
+    CHECK_FALSE(std::filesystem::exists(dir.db() + ".restoring"));
+    CHECK(server.log().find("the working copy of a jambo restore that did not finish") != std::string::npos);
+    CHECK(server.stop() == 0);
 }

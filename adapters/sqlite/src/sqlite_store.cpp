@@ -120,6 +120,23 @@ bool create_owner_only(const std::string& path) {
     return true;
 }
 
+enum class FileKind { not_sqlite, other_application, jambo };
+
+// From the first 100 bytes, the SQLite header: its magic string, and the application_id
+// (big-endian at offset 68) that every jambo database and backup carries.
+FileKind file_kind(const std::string& path) {
+    unsigned char header[100] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(header), sizeof header);
+    if (in.gcount() != sizeof header ||
+        std::string_view(reinterpret_cast<const char*>(header), 16) != std::string_view("SQLite format 3\0", 16)) {
+        return FileKind::not_sqlite;
+    }
+    const auto id = std::uint32_t{header[68]} << 24 | std::uint32_t{header[69]} << 16 |
+                    std::uint32_t{header[70]} << 8 | std::uint32_t{header[71]};
+    return id == detail::application_id ? FileKind::jambo : FileKind::other_application;
+}
+
 // A backup's destination must be a file name in an existing directory; said here, before the
 // copy, rather than as a failure to open the source.
 void check_backup_destination(const std::string& destination, const std::string& live) {
@@ -134,9 +151,8 @@ void check_backup_destination(const std::string& destination, const std::string&
     // Replacing an older backup is the point; replacing anything else is a typo's damage: another
     // application's file, or a database in use, whose -wal the copy would delete with its writes.
     if (fs::is_regular_file(destination, error) && fs::file_size(destination, error) > 0) {
-        unsigned char header[100] = {};
-        std::ifstream(destination, std::ios::binary).read(reinterpret_cast<char*>(header), sizeof header);
-        if (std::string_view(reinterpret_cast<const char*>(header), 16) != std::string_view("SQLite format 3\0", 16)) {
+        const auto kind = file_kind(destination);
+        if (kind == FileKind::not_sqlite) {
             throw std::invalid_argument("backup destination " + destination +
                                         " exists and is not an SQLite database; remove it or name another file");
         }
@@ -147,11 +163,7 @@ void check_backup_destination(const std::string& destination, const std::string&
                                             std::string(suffix + 1) + " file beside it), not a backup; name another file");
             }
         }
-        // The header's application_id, big-endian at offset 68: every jambo database and
-        // backup has it.
-        const auto id = std::uint32_t{header[68]} << 24 | std::uint32_t{header[69]} << 16 |
-                        std::uint32_t{header[70]} << 8 | std::uint32_t{header[71]};
-        if (id != detail::application_id) {
+        if (kind != FileKind::jambo) {
             throw std::invalid_argument("backup destination " + destination +
                                         " is another application's SQLite database; remove it or name another file");
         }
@@ -258,5 +270,16 @@ bool SqliteStore::read_only() {
 }
 
 int SqliteStore::schema_version() { return detail::latest_schema_version(); }
+
+bool SqliteStore::is_jambo_file(const std::string& path) { return file_kind(path) == FileKind::jambo; }
+
+std::string SqliteStore::integrity_problem() {
+    return impl_->translating([&]() -> std::string {
+        auto lease = impl_->pool->acquire();
+        detail::Query query(lease.connection(), "PRAGMA integrity_check(1)");
+        const std::string verdict = query.step() ? query.text(0) : "no answer";
+        return verdict == "ok" ? std::string() : verdict;
+    });
+}
 
 }  // namespace jambo::sqlite

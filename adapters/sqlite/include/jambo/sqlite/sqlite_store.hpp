@@ -95,8 +95,15 @@ public:
     /// immutable flag): reads work and every write would fail.
     [[nodiscard]] bool read_only();
 
+    /// SQLite's integrity check of the whole file: empty when it is sound, else its first
+    /// complaint. Reads every page: for a restore, not for a request.
+    [[nodiscard]] std::string integrity_problem();
+
     /// The schema version this build creates and understands.
     [[nodiscard]] static int schema_version();
+    /// Whether `path` is a file whose SQLite header carries Jambo's application_id, as every
+    /// database and backup Jambo writes does (an empty file does not).
+    [[nodiscard]] static bool is_jambo_file(const std::string& path);
 
 private:
     struct Impl;
