@@ -35,14 +35,28 @@ sqlite::SqliteOptions options_for(const Config& config, const std::string& path)
 
 std::string working_copy_of(const std::string& db) { return db + ".restoring"; }
 
+// Where a symbolic link (or a chain of them) points, whether or not the file is there yet: in
+// a disaster recovery the link may be all that is left.
 std::string resolved(const std::string& db) {
+    fs::path path = db;
     std::error_code ec;
-    return fs::is_symlink(db, ec) ? fs::canonical(db, ec).string() : db;
+    if (!fs::is_symlink(path, ec)) return db;
+    for (int hops = 0; hops < 40 && fs::is_symlink(path, ec); ++hops) {
+        const fs::path target = fs::read_symlink(path, ec);
+        if (ec) break;
+        path = target.is_absolute() ? target : path.parent_path() / target;
+    }
+    const auto normal = fs::weakly_canonical(path, ec);
+    return ec ? path.string() : normal.string();
 }
 
 void check_source(const std::string& backup, const std::string& db) {
     std::error_code ec;
+    if (!fs::exists(backup, ec)) throw std::invalid_argument("backup " + backup + " does not exist");
     if (!fs::is_regular_file(backup, ec)) throw std::invalid_argument("backup " + backup + " is not a file");
+    if (::access(backup.c_str(), R_OK) != 0) {
+        throw std::invalid_argument("cannot read backup " + backup + ": " + std::strerror(errno));
+    }
     if (fs::equivalent(backup, db, ec)) throw std::invalid_argument("backup " + backup + " is the database itself");
     if (fs::exists(working_copy_of(db), ec) && fs::equivalent(backup, working_copy_of(db), ec)) {
         throw std::invalid_argument("backup " + backup + " has the name restore gives its working copy; " +
@@ -116,7 +130,7 @@ std::unique_ptr<sqlite::SqliteStore> open_copy(const sqlite::SqliteOptions& opti
 // one. Every connection in WAL mode holds a shared lock on one byte of the -shm file, SQLite's
 // "DMS" byte (offset 128 in unix builds) for as long as it is open; with none of ours open,
 // a write lock on it succeeds only if nobody else holds one.
-void refuse_if_open_elsewhere(const std::string& db) {
+void refuse_if_open_elsewhere(const std::string& db, const std::string& named) {
     const std::string shm = db + "-shm";
     const int fd = ::open(shm.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return;  // no -shm file: no connection has the database open
@@ -128,7 +142,7 @@ void refuse_if_open_elsewhere(const std::string& db) {
     const bool in_use = ::fcntl(fd, F_SETLK, &dms) != 0;
     ::close(fd);
     if (in_use) {
-        throw std::runtime_error("database " + db + " is open in another process (a sqlite3 shell, a jambo " +
+        throw std::runtime_error("database " + named + " is open in another process (a sqlite3 shell, a jambo " +
                                  "command, a backup in progress); close it first");
     }
 }
@@ -167,18 +181,28 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
 
     // The database to replace: created and migrated if missing, as by every command.
     std::optional<sqlite::SqliteStore> live;
-    live.emplace(options_for(config, db));
+    try {
+        live.emplace(options_for(config, db));
+    } catch (const sqlite::SchemaTooNew& e) {
+        throw std::runtime_error(std::string(e.what()) + ". restore cannot read what was erased in it; to go back " +
+                                 "to an older version, see docs/operations.md, Upgrading");
+    }
     const ServingLock serving(db);
     if (serving.served_elsewhere()) {
-        throw std::runtime_error("database " + config.db + " is served by a running jambo serve; stop it first " +
-                                 "(a restore replaces the file under it)");
+        throw std::runtime_error("database " + config.db + " is in use by a running jambo serve or another jambo " +
+                                 "restore; stop it first (a restore replaces the file)");
     }
+    // Held until the copy is ready: a command run meanwhile (a token revoked) waits, or fails
+    // with "database is locked", instead of writing into the file being replaced after what
+    // to carry over was read.
+    auto writers_held = live->begin(core::TransactionMode::write);
 
     // Prepared beside it and renamed over it, so the database is either the old file or the
     // whole restored one.
     const std::string restoring = working_copy_of(db);
     remove_with_sidecars(restoring);
     core::CarriedOver done;
+    std::uint64_t restored_customers = 0;
     try {
         copy_file_private(backup, restoring, db);
         {
@@ -188,9 +212,12 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
             }
             done = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(*live);
             restored->checkpoint();
+            auto count = restored->begin(core::TransactionMode::read);
+            restored_customers = count->customers().count();
         }
+        writers_held.reset();
         live.reset();
-        refuse_if_open_elsewhere(db);
+        refuse_if_open_elsewhere(db, config.db);
         // Closed, the old file's WAL is in it; a -wal or -journal left over would be replayed
         // into the restored one.
         for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(db + suffix);
@@ -204,6 +231,7 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
     if (!existed) {
         err << "jambo: warning: " << config.db << " did not exist, so no erasures or revocations were carried over\n";
     }
+    if (restored_customers == 0) err << "jambo: warning: the backup holds no customers\n";
     err << "jambo: " << config.db << " restored from " << backup << "; made again since that backup: " << done.erased
         << " erasure(s), " << done.revoked << " token revocation(s)\n";
     return 0;

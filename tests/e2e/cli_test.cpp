@@ -136,14 +136,14 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
         auto while_serving = run_jambo(dir, {"restore", backup, "--db", dir.db()});
         CHECK(while_serving.status == 1);
         CHECK(while_serving.err == "jambo: database " + dir.db() +
-                                       " is served by a running jambo serve; stop it first (a restore replaces the file "
-                                       "under it)\n");
+                                       " is in use by a running jambo serve or another jambo restore; stop it first (a "
+                                       "restore replaces the file)\n");
         CHECK(server.stop() == 0);
     }
     const auto before = sqlite_dump(dir);
     auto not_a_backup = run_jambo(dir, {"restore", (dir.path / "nothing.db").string(), "--db", dir.db()});
     CHECK(not_a_backup.status == 1);
-    CHECK(not_a_backup.err == "jambo: backup " + (dir.path / "nothing.db").string() + " is not a file\n");
+    CHECK(not_a_backup.err == "jambo: backup " + (dir.path / "nothing.db").string() + " does not exist\n");
     std::ofstream(dir.path / "notes.txt") << "not a database at all, just some text that is long enough to look at\n";
     auto foreign = run_jambo(dir, {"restore", (dir.path / "notes.txt").string(), "--db", dir.db()});
     CHECK(foreign.status == 1);
