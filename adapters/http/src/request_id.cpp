@@ -19,24 +19,19 @@ bool is_base64url(char c) {
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // The id is logged with every request, and tokens are never logged: an id that holds a bearer
-// token (jmb_...) or a run of 43 base64url characters (a deletion token's length) is not
-// taken. A run of hex digits is (a 64-digit trace id): a random token is all hex about once
-// in 10^20.
+// token (jmb_...) or 43 base64url characters (a deletion token's length) is not taken, even
+// cut into pieces by the '.' and ':' an id may hold. Hex digits alone are (a 64-digit trace
+// id): a random token is all hex about once in 10^20.
 bool could_hold_a_token(std::string_view id) {
     if (id.find("jmb_") != std::string_view::npos) return true;
-    std::size_t run = 0;
+    std::size_t letters = 0;
     bool all_hex = true;
     for (char c : id) {
-        if (!is_base64url(c)) {
-            run = 0;
-            all_hex = true;
-            continue;
-        }
-        ++run;
+        if (!is_base64url(c)) continue;  // '.' or ':', the only others a sane id has
+        ++letters;
         all_hex = all_hex && is_hex(c);
-        if (run >= 43 && !all_hex) return true;
     }
-    return false;
+    return letters >= 43 && !all_hex;
 }
 
 }  // namespace
