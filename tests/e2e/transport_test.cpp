@@ -520,3 +520,33 @@ TEST_CASE("a server started under a low soft open-file limit raises it to the ha
     CHECK(soft != "256");
     CHECK(server.log().find("at most") == std::string::npos);
 }
+
+TEST_CASE("a request still being handled when the shutdown grace ends is named in the log", "[e2e]") {
+    // It gets no answer, so no access log line; the grace warning only counted such requests.
+    WorkDir dir;
+    JamboServer server(dir, {"--shutdown-grace", "1s"});
+    HttpClient client(server.port());
+    REQUIRE(client.request("GET", "/api/status").status == 200);  // the database exists
+    // The sqlite3 shell takes the write lock, says so with a file, and keeps it 4 s.
+    const auto ready = dir.path / "locked";
+    const auto holder = "(printf 'BEGIN IMMEDIATE;\\n.shell touch \"" + ready.string() +
+                        "\"\\n.shell sleep 4\\nCOMMIT;\\n' | sqlite3 '" + dir.db() + "') &";
+    REQUIRE(std::system(holder.c_str()) == 0);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!std::filesystem::exists(ready) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    REQUIRE(std::filesystem::exists(ready));
+    std::thread waiting([&] {
+        HttpClient writer(server.port());
+        try {
+            (void)writer.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(1)));
+        } catch (const std::exception&) {
+            // the connection closes unanswered: what this test is about
+        }
+    });
+    std::this_thread::sleep_for(300ms);  // the registration now waits for the lock
+    CHECK(server.stop() == 0);
+    waiting.join();
+    CHECK(server.log().find("1 requests still being handled") != std::string::npos);
+    CHECK(server.log().find("shutdown: no answer sent to POST /api/customers (still being handled when the grace "
+                            "period ended)") != std::string::npos);
+}

@@ -289,6 +289,16 @@ public:
         read();
     }
 
+    // At the end of the shutdown grace, with the I/O threads stopped: a request still being
+    // handled gets no answer and so no access log line; this line says which it was. Its
+    // method and target are only read, by the thread that handles it too; its id may still be
+    // being chosen there, so it is not named.
+    void report_unanswered() const {
+        if (!counted_in_handling_) return;
+        spdlog::warn("shutdown: no answer sent to {} {} (still being handled when the grace period ended)",
+                     request_.method_text, redact_path(request_.target));
+    }
+
     // Called by the worker's sweep: one timer per thread instead of a timer operation per read.
     void on_sweep(Clock::time_point now) {
         if (state_ == State::closed || now < deadline_) return;
@@ -881,6 +891,11 @@ struct Server::Impl {
             for (auto& worker : workers) worker->ioc.stop();
         }
         for (auto& thread : threads) thread.join();
+        if (cut_short) {
+            for (auto& worker : workers) {
+                for (const auto* connection : worker->connections) connection->report_unanswered();
+            }
+        }
         stop_catching_signals();
         // Handlers still running use what the caller of run() owns (the Api, the store).
         {
