@@ -57,6 +57,24 @@ std::string check_origins(const std::string& text) {
     return {};
 }
 
+// Numbers are decimal, as an operator writes them: CLI11 alone reads 010 as octal 8 and 0x2
+// as hex. Leading zeros go, so 08 is 8; surrounding blanks (an env file's) are allowed.
+CLI::Validator decimal_number() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const auto first = text.find_first_not_of(" \t");
+            const auto last = text.find_last_not_of(" \t");
+            const std::string digits = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+            if (digits.empty() || !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; })) {
+                return "expected a decimal number";
+            }
+            const auto significant = digits.find_first_not_of('0');
+            text = significant == std::string::npos ? "0" : digits.substr(significant);
+            return {};
+        },
+        "");  // the range check after it names the type
+}
+
 std::string check_calling_code(const std::string& text) {
     bool digits = !text.empty() && text.size() <= 3 && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
     return digits && text[0] != '0' ? std::string() : "expected a calling code of 1 to 3 digits";
@@ -169,7 +187,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--listen", s.listen, "Address and port to listen on")
         ->envname("JAMBO_LISTEN")->check(check_listen, "HOST:PORT")->capture_default_str();
     serve.add_option("--threads", s.server.threads, "Worker threads (default: number of cores)")
-        ->envname("JAMBO_THREADS")->check(CLI::Range(1U, 256U))->capture_default_str();
+        ->envname("JAMBO_THREADS")->transform(decimal_number())->check(CLI::Range(1U, 256U))->capture_default_str();
     serve.add_option("--public-url", s.public_url, "Base of the links the server makes")
         ->envname("JAMBO_PUBLIC_URL")->check(check_public_url, "URL")->capture_default_str();
     serve.add_option("--allowed-origins", raw.allowed_origins,
@@ -191,7 +209,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--confirm-on-get", raw.confirm_on_get, "api: an API client's GET of a confirm link deletes; never: only POST deletes")
         ->envname("JAMBO_CONFIRM_ON_GET")->check(CLI::IsMember({"api", "never"}))->capture_default_str();
     serve.add_option("--deletion-requests-per-hour", s.deletion_requests_per_hour, "Per customer")
-        ->envname("JAMBO_DELETION_REQUESTS_PER_HOUR")->check(CLI::Range(1U, 1000U))->capture_default_str();
+        ->envname("JAMBO_DELETION_REQUESTS_PER_HOUR")->transform(decimal_number())->check(CLI::Range(1U, 1000U))->capture_default_str();
     serve.add_option("--default-calling-code", s.default_calling_code, "For 10-digit numbers starting with 0")
         ->envname("JAMBO_DEFAULT_CALLING_CODE")->check(check_calling_code, "DIGITS")->capture_default_str();
     serve.add_option("--header-timeout", raw.header_timeout, "First byte to end of the request header")
@@ -203,11 +221,11 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--shutdown-grace", raw.shutdown_grace, "Time in-flight requests get on SIGTERM")
         ->envname("JAMBO_SHUTDOWN_GRACE")->check(check_duration, "DURATION")->capture_default_str();
     serve.add_option("--max-body-bytes", s.server.max_body_bytes, "Larger bodies get 413")
-        ->envname("JAMBO_MAX_BODY_BYTES")->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->capture_default_str();
+        ->envname("JAMBO_MAX_BODY_BYTES")->transform(decimal_number())->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->capture_default_str();
     serve.add_option("--max-header-bytes", s.server.max_header_bytes, "Larger header sections get 431")
-        ->envname("JAMBO_MAX_HEADER_BYTES")->check(CLI::Range(1024U, 1U << 20))->capture_default_str();
+        ->envname("JAMBO_MAX_HEADER_BYTES")->transform(decimal_number())->check(CLI::Range(1024U, 1U << 20))->capture_default_str();
     serve.add_option("--max-connections", s.server.max_connections, "Concurrent connections; more get 503")
-        ->envname("JAMBO_MAX_CONNECTIONS")->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))->capture_default_str();
+        ->envname("JAMBO_MAX_CONNECTIONS")->transform(decimal_number())->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))->capture_default_str();
 }
 
 void finish(Config& config, const RawSettings& raw) {

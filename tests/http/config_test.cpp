@@ -108,6 +108,21 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
     CHECK(early_exit({}).code == 2);
 }
 
+TEST_CASE("numbers are decimal - 010 is ten threads - hex and octal forms are refused", "[http]") {
+    // CLI11 alone read --threads 010 as octal 8, 0x2 as 2, and said 08 was out of range.
+    CHECK(parsed({"serve", "--threads", "010"}).config.serve.server.threads == 10);
+    CHECK(parsed({"serve", "--threads", "08"}).config.serve.server.threads == 8);
+    CHECK(parsed({"serve", "--max-connections", " 0100 "}).config.serve.server.max_connections == 100);
+    for (const auto& value : {"0x2", "0b11", "2e0", "1_0", "+2", "-1"}) {
+        INFO(value);
+        auto exit = early_exit({"serve", "--threads", value});
+        CHECK(exit.code == 2);
+        CHECK(exit.err.find("expected a decimal number") != std::string::npos);
+    }
+    Env hex("JAMBO_DELETION_REQUESTS_PER_HOUR", "0x10");
+    CHECK(early_exit({}).code == 2);
+}
+
 TEST_CASE("an empty flag value is an error naming the flag - an empty variable counts as unset", "[http]") {
     // `--db ""` used to serve a temporary, unmigrated database: 503 and 500 to every request.
     for (const auto& args : std::vector<std::vector<std::string>>{{"serve", "--db", ""},
