@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -155,6 +156,32 @@ void sync_directory_of(const std::string& path) {
     ::close(fd);
 }
 
+struct Prepared {
+    core::CarriedOver carried;
+    std::uint64_t customers = 0;
+};
+
+// The backup copied beside the database, checked, migrated, and given the erasures and
+// revocations `live` recorded since; closed (its WAL folded in) when this returns.
+Prepared prepare_copy(const Config& config, const std::string& backup, const std::string& copy,
+                      const std::string& db, core::Store& live) {
+    core::SystemClock clock;
+    sodium::SodiumRandom random;
+    sodium::Blake2bHasher hasher;
+    core::UlidGenerator ulids{clock, random};
+    copy_file_private(backup, copy, db);
+    auto restored = open_copy(options_for(config, copy), backup);
+    if (auto problem = restored->integrity_problem(); !problem.empty()) {
+        std::ranges::replace(problem, '\n', ' ');  // SQLite's report has a line per problem
+        throw std::runtime_error("backup " + backup + " is damaged (" + problem + "); nothing was changed");
+    }
+    Prepared prepared;
+    prepared.carried = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(live);
+    restored->checkpoint();
+    prepared.customers = restored->begin(core::TransactionMode::read)->customers().count();
+    return prepared;
+}
+
 }  // namespace
 
 void remove_interrupted_restore(const std::string& database) {
@@ -174,10 +201,6 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
     const std::string db = resolved(config.db);
     check_source(backup, db);
     const bool existed = fs::exists(db, ec);
-    core::SystemClock clock;
-    sodium::SodiumRandom random;
-    sodium::Blake2bHasher hasher;
-    core::UlidGenerator ulids{clock, random};
 
     // The database to replace: created and migrated if missing, as by every command.
     std::optional<sqlite::SqliteStore> live;
@@ -201,20 +224,9 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
     // whole restored one.
     const std::string restoring = working_copy_of(db);
     remove_with_sidecars(restoring);
-    core::CarriedOver done;
-    std::uint64_t restored_customers = 0;
+    Prepared prepared;
     try {
-        copy_file_private(backup, restoring, db);
-        {
-            auto restored = open_copy(options_for(config, restoring), backup);
-            if (const auto problem = restored->integrity_problem(); !problem.empty()) {
-                throw std::runtime_error("backup " + backup + " is damaged (" + problem + "); nothing was changed");
-            }
-            done = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(*live);
-            restored->checkpoint();
-            auto count = restored->begin(core::TransactionMode::read);
-            restored_customers = count->customers().count();
-        }
+        prepared = prepare_copy(config, backup, restoring, db, *live);
         writers_held.reset();
         live.reset();
         refuse_if_open_elsewhere(db, config.db);
@@ -231,9 +243,9 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
     if (!existed) {
         err << "jambo: warning: " << config.db << " did not exist, so no erasures or revocations were carried over\n";
     }
-    if (restored_customers == 0) err << "jambo: warning: the backup holds no customers\n";
-    err << "jambo: " << config.db << " restored from " << backup << "; made again since that backup: " << done.erased
-        << " erasure(s), " << done.revoked << " token revocation(s)\n";
+    if (prepared.customers == 0) err << "jambo: warning: the backup holds no customers\n";
+    err << "jambo: " << config.db << " restored from " << backup << "; made again since that backup: "
+        << prepared.carried.erased << " erasure(s), " << prepared.carried.revoked << " token revocation(s)\n";
     return 0;
 }
 

@@ -226,6 +226,7 @@ TEST_CASE("restore refuses an empty or damaged backup - follows a symlinked data
     auto broken = run_jambo(dir, {"restore", damaged, "--db", dir.db()});
     CHECK(broken.status == 1);
     CHECK(broken.err.starts_with("jambo: backup " + damaged + " is damaged ("));
+    CHECK(lines(broken.err) == 1);
     CHECK(sqlite_dump(dir) == before);
     CHECK_FALSE(std::filesystem::exists(dir.db() + ".restoring"));
 
