@@ -369,10 +369,22 @@ private:
         while (buffer_.size() > 0) {
             if (!header_seen_ && !skip_empty_lines()) break;
             ErrorCode ec;
-            auto used = parser_->put(buffer_.data(), ec);
+            std::size_t used = 0;
+            try {
+                used = parser_->put(buffer_.data(), ec);
+            } catch (const std::exception&) {
+                // Beast's fields hold a name or value of at most 65,535 bytes and throw beyond
+                // that: a header under a --max-header-bytes above 64 KiB, or a trailer.
+                return reject(bhttp::error::header_limit);
+            }
             // A refused request stays in buffer_ whole: its answer reads the id and method there.
             if (ec && ec != bhttp::error::need_more) return reject(ec);
             buffer_.consume(used);
+            // Beast waits for a chunk-size line or a trailer section whole and bounds neither:
+            // what is left unparsed may not outgrow a header section (body bytes never wait).
+            if (ec && header_seen_ && buffer_.size() > options().max_header_bytes) {
+                return reject(bhttp::error::header_limit);
+            }
             if (ec) break;
             if (used == 0 && !parser_->is_done() && header_seen_) break;
             if (!header_seen_ && parser_->is_header_done() && !on_header()) return;
@@ -715,6 +727,7 @@ struct Server::Impl {
     bool stop_requested = false;
     bool hurry = false;  ///< a second signal: close what is left now
     std::size_t running = 0;
+    std::optional<std::string> failure;  ///< why an I/O thread stopped, when no signal asked it to
 
     Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block, AsyncRequestHandler start)
         : accept_retry(make_workers(options, std::move(handler), std::move(may_block), std::move(start))) {
@@ -903,6 +916,10 @@ struct Server::Impl {
             settings.async_idle.wait(async, [this] { return settings.async_pending == 0; });
         }
         settings.pool->stop();
+        // Not a stop anyone asked for: say so to whoever started the server (a supervisor
+        // restarts it on failure, not on a clean exit).
+        std::scoped_lock failed(mutex);
+        if (failure) throw std::runtime_error("an I/O thread stopped (" + *failure + "); the server stopped with it");
     }
 
     void run_worker(Worker& worker) {
@@ -910,6 +927,8 @@ struct Server::Impl {
             worker.ioc.run();
         } catch (const std::exception& e) {
             spdlog::error("worker stopped: {}", e.what());
+            std::scoped_lock lock(mutex);
+            failure = e.what();
         }
         std::scoped_lock lock(mutex);
         --running;

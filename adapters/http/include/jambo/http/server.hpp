@@ -81,7 +81,8 @@ public:
     void catch_signals();
     /// Serves until stop() or a signal; then stops accepting, lets in-flight requests finish
     /// within the grace period, and returns once no handler is running and every Responder it
-    /// handed out is gone (used or dropped), even after the grace period.
+    /// handed out is gone (used or dropped), even after the grace period. If an I/O thread
+    /// died of an exception instead, it stops the same way and then throws std::runtime_error.
     void run();
     /// Thread-safe and idempotent; also safe before run().
     void stop();
