@@ -379,6 +379,7 @@ private:
             }
             // A refused request stays in buffer_ whole: its answer reads the id and method there.
             if (ec && ec != bhttp::error::need_more) return reject(ec);
+            if (!header_seen_ && parser_->is_header_done() && has_obs_fold(used)) return reject(bhttp::error::bad_field);
             buffer_.consume(used);
             // Beast waits for a chunk-size line or a trailer section whole and bounds neither:
             // what is left unparsed may not outgrow a header section (body bytes never wait).
@@ -391,6 +392,14 @@ private:
             if (parser_->is_done()) return dispatch();
         }
         read();
+    }
+
+    // RFC 9112 5.2: a field line folded onto the next (obs-fold) may be refused with 400. Beast
+    // joins the lines instead; a proxy in front may not have, and then the two read different
+    // headers (the same reason two Content-Type fields are refused).
+    bool has_obs_fold(std::size_t header_bytes) const {
+        const std::string_view header(static_cast<const char*>(buffer_.data().data()), header_bytes);
+        return header.find("\n ") != std::string_view::npos || header.find("\n\t") != std::string_view::npos;
     }
 
     // RFC 9112 2.2: empty lines before a request line are ignored (some clients send one after
