@@ -20,15 +20,19 @@ TEST_CASE("SHA-256 and base64 match the standard test vectors", "[http]") {
 
 TEST_CASE("the confirm page is self-contained - escaped - and its style matches the CSP hash", "[http]") {
     core::Customer customer;
-    customer.first_name = "<script>alert(1)</script>";
-    customer.last_name = "O'Brien & Co";
-    customer.email = "a@b.example";
+    customer.ulid = *core::Ulid::parse("01HWJ8WH9X8WBK65EMGY9YKPBS");
+    // A registrant's own text, which the page must not carry onto our origin (outside audit).
+    customer.first_name = "IMPORTANT: visit https://evil.example now";
+    customer.last_name = "<script>alert(1)</script>";
+    customer.email = "o'brien&co@b.example";
     auto page = http::confirm_page(core::ErasurePreview{customer, core::TimePoint{std::chrono::hours(24)}});
     const auto& html = page.body;
     CHECK(page.status == 200);
-    CHECK(html.find("<script") == std::string::npos);
-    CHECK(html.find("&lt;script&gt;") != std::string::npos);
-    CHECK(html.find("O&#39;Brien &amp; Co") != std::string::npos);
+    CHECK(html.find("IMPORTANT") == std::string::npos);
+    CHECK(html.find("script") == std::string::npos);
+    CHECK(html.find("o&#39;brien&amp;co@b.example") != std::string::npos);
+    CHECK(html.find("<dt>Registered</dt><dd>2024-04-28 11:54 UTC") != std::string::npos);  // the ulid's time
+    CHECK(html.find("01HWJ8WH9X8WBK65EMGY9YKPBS") != std::string::npos);
     CHECK(html.find("<form method=\"post\">") != std::string::npos);
     CHECK(html.find("<button type=\"submit\">") != std::string::npos);
     CHECK(html.find("name=\"viewport\"") != std::string::npos);

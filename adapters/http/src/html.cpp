@@ -101,15 +101,14 @@ const std::string& page_security_policy() {
 
 Response confirm_page(const core::ErasurePreview& preview) {
     const auto& customer = preview.customer;
-    std::string name = customer.first_name;
-    if (!customer.middle_name.empty()) name += " " + customer.middle_name;
-    name += " " + customer.last_name;
+    // No name: whoever registered wrote it, and no address is verified at registration, so a
+    // name here would put anyone's text (a phishing line, a URL) on our page, reached from our
+    // genuine mail. The address is the one the mail went to.
+    const core::TimePoint registered{std::chrono::milliseconds(customer.ulid.timestamp_ms())};
     std::string content;
     content += "<p>You asked to delete your customer record. Confirming deletes, permanently:</p>\n<dl>\n";
-    // <bdi>: a name in a right-to-left script (or a record stored before names lost their
-    // bidi controls) cannot reorder the text around it.
-    content += "<dt>Name</dt><dd><bdi>" + html_escape(name) + "</bdi></dd>\n";
     content += "<dt>Email</dt><dd><bdi>" + html_escape(customer.email) + "</bdi></dd>\n";
+    content += "<dt>Registered</dt><dd>" + format_utc(registered) + "</dd>\n";
     content += "<dt>Record</dt><dd>" + customer.ulid.to_string() + "</dd>\n</dl>\n";
     content += "<p>with every access token and pending message tied to it. This cannot be undone.</p>\n";
     content += "<form method=\"post\">\n<button type=\"submit\">Delete my data</button>\n</form>\n";
