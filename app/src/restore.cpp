@@ -176,9 +176,9 @@ Prepared prepare_copy(const Config& config, const std::string& backup, const std
         throw std::runtime_error("backup " + backup + " is damaged (" + problem + "); nothing was changed");
     }
     Prepared prepared;
+    prepared.customers = restored->begin(core::TransactionMode::read)->customers().count();  // as backed up
     prepared.carried = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(live);
     restored->checkpoint();
-    prepared.customers = restored->begin(core::TransactionMode::read)->customers().count();
     return prepared;
 }
 

@@ -121,7 +121,7 @@ CarriedOver AdminService::restore_carry_over(Store& replaced) {
         }
         tx->audit().append(AuditEntry{0, clock_.now(), "token.revoked", credential.principal.subject.to_string(),
                                       "restore"});
-        if (here) ++done.revoked;
+        ++done.revoked;
     }
     tx->commit();
     return done;

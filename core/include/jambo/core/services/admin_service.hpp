@@ -17,7 +17,7 @@ namespace jambo::core {
 /// What restore_carry_over() made hold again in a restored database.
 struct CarriedOver {
     std::size_t erased = 0;   ///< customers erased again
-    std::size_t revoked = 0;  ///< tokens revoked again
+    std::size_t revoked = 0;  ///< tokens revoked again, or recorded as revoked (issued after the backup)
 };
 
 class AdminService {
