@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -113,6 +114,13 @@ int serve(const Config& config) {
     }
     remove_interrupted_restore(config.db);
     if (infra.store.read_only()) {
+        // A read-only mount is the usual cause under systemd (ProtectSystem=strict without the
+        // directory in ReadWritePaths=), where owner and mode are fine.
+        struct statvfs mount {};
+        if (::statvfs(config.db.c_str(), &mount) == 0 && (mount.f_flag & ST_RDONLY) != 0) {
+            throw std::runtime_error("database " + config.db + " is on a read-only mount; the server needs to write it " +
+                                     "(remount it read-write, or with systemd list its directory in ReadWritePaths=)");
+        }
         throw std::runtime_error("database " + config.db +
                                  " can only be read by this process; the server needs to write it (check its "
                                  "owner, mode and directory)");
