@@ -7,10 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -521,10 +521,13 @@ TEST_CASE("a server started under a low soft open-file limit raises it to the ha
     CHECK(server.log().find("at most") == std::string::npos);
 }
 
-TEST_CASE("a request still being handled when the shutdown grace ends is named in the log", "[e2e]") {
+TEST_CASE("a request still being handled when the server stops waiting is named in the log - its client told at once",
+          "[e2e]") {
     // It gets no answer, so no access log line; the grace warning only counted such requests.
+    // Its connection closes when the server stops waiting, not when the process exits.
+    const bool second_signal = GENERATE(false, true);
     WorkDir dir;
-    JamboServer server(dir, {"--shutdown-grace", "1s"});
+    JamboServer server(dir, {"--shutdown-grace", second_signal ? "30s" : "1s"});
     HttpClient client(server.port());
     REQUIRE(client.request("GET", "/api/status").status == 200);  // the database exists
     // The sqlite3 shell takes the write lock, says so with a file, and keeps it 4 s.
@@ -535,6 +538,8 @@ TEST_CASE("a request still being handled when the shutdown grace ends is named i
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!std::filesystem::exists(ready) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
     REQUIRE(std::filesystem::exists(ready));
+    std::atomic<bool> closed = false;
+    std::atomic<bool> server_alive_then = false;
     std::thread waiting([&] {
         HttpClient writer(server.port());
         try {
@@ -542,11 +547,26 @@ TEST_CASE("a request still being handled when the shutdown grace ends is named i
         } catch (const std::exception&) {
             // the connection closes unanswered: what this test is about
         }
+        server_alive_then = ::kill(server.pid(), 0) == 0;
+        closed = true;
     });
     std::this_thread::sleep_for(300ms);  // the registration now waits for the lock
+    if (second_signal) {
+        REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+        std::this_thread::sleep_for(200ms);
+        REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+        while (!closed && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+        CHECK(closed);
+        CHECK(server_alive_then);  // told before the process ended (it still waits for the lock)
+    }
     CHECK(server.stop() == 0);
     waiting.join();
-    CHECK(server.log().find("1 requests still being handled") != std::string::npos);
-    CHECK(server.log().find("shutdown: no answer sent to POST /api/customers (still being handled when the grace "
-                            "period ended)") != std::string::npos);
+    if (second_signal) {
+        CHECK(server.log().find("shutdown: no answer sent to POST /api/customers (still being handled when a second "
+                                "signal came)") != std::string::npos);
+    } else {
+        CHECK(server.log().find("1 requests still being handled") != std::string::npos);
+        CHECK(server.log().find("shutdown: no answer sent to POST /api/customers (still being handled when the grace "
+                                "period ended)") != std::string::npos);
+    }
 }

@@ -289,14 +289,19 @@ public:
         read();
     }
 
-    // At the end of the shutdown grace, with the I/O threads stopped: a request still being
-    // handled gets no answer and so no access log line; this line says which it was. Its
-    // method and target are only read, by the thread that handles it too; its id may still be
-    // being chosen there, so it is not named.
-    void report_unanswered() const {
-        if (!counted_in_handling_) return;
-        spdlog::warn("shutdown: no answer sent to {} {} (still being handled when the grace period ended)",
-                     request_.method_text, redact_path(request_.target));
+    // When the server stops waiting (the grace period over, or a second signal), with the I/O
+    // threads stopped: the client learns at once that no answer comes, instead of when the
+    // process exits (a write may still be waiting for the database lock). A request still
+    // being handled gets no access log line, so a warning says which it was. Its method and
+    // target are only read, by the thread that handles it too; its id may still be being
+    // chosen there, so it is not named.
+    void abandon(std::string_view when) {
+        if (counted_in_handling_) {
+            spdlog::warn("shutdown: no answer sent to {} {} (still being handled when {})", request_.method_text,
+                         redact_path(request_.target), when);
+        }
+        ErrorCode ignored;
+        socket_.close(ignored);
     }
 
     // Called by the worker's sweep: one timer per thread instead of a timer operation per read.
@@ -914,8 +919,9 @@ struct Server::Impl {
         }
         for (auto& thread : threads) thread.join();
         if (cut_short) {
+            const auto when = hurried ? "a second signal came" : "the grace period ended";
             for (auto& worker : workers) {
-                for (const auto* connection : worker->connections) connection->report_unanswered();
+                for (auto* connection : worker->connections) connection->abandon(when);
             }
         }
         stop_catching_signals();
