@@ -151,7 +151,7 @@ int serve(const Config& config) {
         infra.store.checkpoint();
     } catch (const sqlite::CheckpointIncomplete& e) {
         // Every acknowledged write is in the WAL, which the next open applies: a clean stop.
-        spdlog::warn("{}: another process still reads the database (a backup, a sqlite3 shell); what it "
+        spdlog::warn("{}: another process still has the database open (a backup, a sqlite3 shell); what it "
                      "holds stays in {}-wal until the next start",
                      e.what(), config.db);
     }
