@@ -183,9 +183,19 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     switch (command.kind) {
         case CommandKind::serve:
         case CommandKind::restore: break;
-        case CommandKind::migrate:
-            err << "jambo: " << config.db << " is at schema version " << sqlite::SqliteStore::schema_version() << '\n';
+        case CommandKind::migrate: {
+            const int found = infra.store.schema_version_found();
+            const int now = sqlite::SqliteStore::schema_version();
+            err << "jambo: " << config.db;
+            if (found == now) {
+                err << " is at schema version " << now << " (nothing to migrate)\n";
+            } else if (found == 0) {
+                err << " created at schema version " << now << '\n';
+            } else {
+                err << " migrated from schema version " << found << " to " << now << '\n';
+            }
             return 0;
+        }
         case CommandKind::staff_add: {
             auto token = infra.admin().add_staff(command.email, command.name);
             if (!token) return refuse(err, token.error());

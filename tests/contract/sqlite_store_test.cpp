@@ -99,6 +99,7 @@ TEST_CASE("sqlite: a new database is migrated to the current schema and reopens 
         if (start_from_empty_file) std::ofstream{path};
         {
             SqliteStore store({.path = path});
+            CHECK(store.schema_version_found() == 0);
             insert_customers(store, {1, 2});
         }
         {
@@ -107,6 +108,7 @@ TEST_CASE("sqlite: a new database is migrated to the current schema and reopens 
             CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
         }
         SqliteStore reopened({.path = path, .durability = jambo::sqlite::Durability::full});
+        CHECK(reopened.schema_version_found() == SqliteStore::schema_version());
         CHECK(all_customers(reopened) == std::vector{customer(1), customer(2)});
         CHECK(integrity(path) == "ok");
         CHECK(raw(path).execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
@@ -132,6 +134,7 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
     }
     {
         SqliteStore store({.path = path});
+        CHECK(store.schema_version_found() == 3);
         reading(store, [&](jambo::core::Transaction& tx) {
             CHECK(tx.deletion_tokens().issued_since(customer(1).ulid, jambo::core::TimePoint{}).size() == 1);  // still counts
         });

@@ -96,6 +96,9 @@ TEST_CASE("every command creates and migrates a database that does not exist yet
     CHECK(std::filesystem::exists(fresh));
     auto env_db = run_jambo(dir, {"migrate"}, {{"JAMBO_DB", (dir.path / "env.db").string()}});
     CHECK(env_db.status == 0);
+    CHECK(env_db.err.find(" created at schema version ") != std::string::npos);
+    auto again = run_jambo(dir, {"migrate"}, {{"JAMBO_DB", (dir.path / "env.db").string()}});
+    CHECK(again.err.find(" (nothing to migrate)") != std::string::npos);
     CHECK(std::filesystem::exists(dir.path / "env.db"));
     // A backup of a mistyped path succeeds too, but says its copy is empty.
     auto typo = (dir.path / "typo.db").string();

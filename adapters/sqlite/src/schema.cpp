@@ -268,12 +268,14 @@ void refuse_unmarked_tables(Connection& connection) {
 
 }  // namespace
 
-void migrate(Connection& connection) {
+int migrate(Connection& connection) {
     refuse_foreign_or_newer(connection);
     refuse_unmarked_tables(connection);
     ensure_wal(connection);
-    if (read_pragma(connection, "PRAGMA user_version") == latest_schema_version()) return;
+    const int found = read_pragma(connection, "PRAGMA user_version");
+    if (found == latest_schema_version()) return found;
     for (const auto& migration : migrations) apply(connection, migration);
+    return found;
 }
 
 }  // namespace jambo::sqlite::detail

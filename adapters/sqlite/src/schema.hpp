@@ -21,6 +21,7 @@ void refuse_foreign_or_newer(Connection& connection);
 
 /// Switches the file to WAL and applies every missing migration. Safe when several processes
 /// open the same file at once: each migration re-checks the version under the write lock.
-void migrate(Connection& connection);
+/// Returns the version the file had (0: a new file).
+int migrate(Connection& connection);
 
 }  // namespace jambo::sqlite::detail

@@ -36,6 +36,7 @@ using detail::Writer;
 // drop the mutexes of connections an embedder opens and shares between threads, and NOMUTEX
 // already removes them from ours.
 struct SqliteStore::Impl {
+    int found_version = 0;  // the file's schema version before this store migrated it
     explicit Impl(SqliteOptions opts)
         : options(std::move(opts)),
           checkpointer(std::make_shared<Checkpointer>(options)),
@@ -181,9 +182,11 @@ SqliteStore::SqliteStore(SqliteOptions options)
     : impl_((create_owner_only(options.path), std::make_unique<Impl>(std::move(options)))) {
     impl_->translating([&] {
         auto lease = impl_->pool->acquire();
-        detail::migrate(lease.connection());
+        impl_->found_version = detail::migrate(lease.connection());
     });
 }
+
+int SqliteStore::schema_version_found() const { return impl_->found_version; }
 
 SqliteStore::~SqliteStore() = default;
 

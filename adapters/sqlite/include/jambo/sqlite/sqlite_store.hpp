@@ -99,6 +99,9 @@ public:
     /// complaint. Reads every page: for a restore, not for a request.
     [[nodiscard]] std::string integrity_problem();
 
+    /// The schema version the file had when this store opened it, before migrating it (0: the
+    /// file was new).
+    [[nodiscard]] int schema_version_found() const;
     /// The schema version this build creates and understands.
     [[nodiscard]] static int schema_version();
     /// Whether `path` is a file whose SQLite header carries Jambo's application_id, as every
