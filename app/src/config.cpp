@@ -276,6 +276,24 @@ std::vector<std::string> with_default_command(int argc, const char* const* argv)
     return args;
 }
 
+// Where a usage error's reader finds the flags: `jambo --help` lists only the commands, each
+// command's own --help its flags (a bare flag belongs to serve, the default command).
+std::string help_hint(int argc, const char* const* argv) {
+    std::string command;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg.starts_with('-')) continue;
+        const bool known = command.empty() ? std::ranges::find(subcommand_names, arg) != subcommand_names.end()
+                                           : (command == "staff" && (arg == "add" || arg == "list")) ||
+                                                 (command == "token" && (arg == "issue" || arg == "revoke"));
+        if (!known) break;
+        command += command.empty() ? std::string(arg) : " " + std::string(arg);
+        if (command != "staff" && command != "token") break;
+    }
+    if (command.empty() && argc > 1 && argv[1][0] == '-') command = "serve";
+    return command.empty() ? " (see jambo --help)" : " (see jambo " + command + " --help)";
+}
+
 }  // namespace
 
 std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text) {
@@ -374,7 +392,8 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
         const std::string_view arg = argv[i];
         if (arg == "--") break;
         if (arg.starts_with("--") && arg.ends_with('=') && arg.find('=') == arg.size() - 1) {
-            return EarlyExit{2, {}, "jambo: " + std::string(arg) + " has no value after '='; give one, or leave the flag out (see jambo --help)\n"};
+            return EarlyExit{2, {}, "jambo: " + std::string(arg) + " has no value after '='; give one, or leave the flag out" +
+                                        help_hint(argc, argv) + "\n"};
         }
     }
     try {
@@ -386,7 +405,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
         app.exit(e, out, err);
         return EarlyExit{0, out.str(), err.str()};
     } catch (const CLI::ParseError& e) {
-        return EarlyExit{2, {}, "jambo: " + one_line(e.what()) + " (see jambo --help)\n"};
+        return EarlyExit{2, {}, "jambo: " + one_line(e.what()) + help_hint(argc, argv) + "\n"};
     }
 
     if (serve->parsed()) command.kind = CommandKind::serve;

@@ -108,6 +108,16 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
     CHECK(early_exit({}).code == 2);
 }
 
+TEST_CASE("a usage error points to the help that lists the flags concerned", "[http]") {
+    // `jambo --help` lists the commands only; each command's --help lists its flags.
+    CHECK(early_exit({"serve", "--threads", "x"}).err.ends_with("(see jambo serve --help)\n"));
+    CHECK(early_exit({"--threads", "x"}).err.ends_with("(see jambo serve --help)\n"));  // serve is the default
+    CHECK(early_exit({"staff", "add"}).err.ends_with("(see jambo staff add --help)\n"));
+    CHECK(early_exit({"token", "issue", "--customer"}).err.ends_with("(see jambo token issue --help)\n"));
+    CHECK(early_exit({"backup"}).err.ends_with("(see jambo backup --help)\n"));
+    CHECK(early_exit({"frobnicate"}).err.ends_with("(see jambo --help)\n"));
+}
+
 TEST_CASE("numbers are decimal - 010 is ten threads - hex and octal forms are refused", "[http]") {
     // CLI11 alone read --threads 010 as octal 8, 0x2 as 2, and said 08 was out of range.
     CHECK(parsed({"serve", "--threads", "010"}).config.serve.server.threads == 10);
@@ -145,7 +155,8 @@ TEST_CASE("a flag written with = and no value is an error - not the flag taking 
     // CLI11 alone ran with a mail directory called "--smtp-allow-plaintext".
     auto exit = early_exit({"serve", "--mail-dir=", "--smtp-allow-plaintext"});
     CHECK(exit.code == 2);
-    CHECK(exit.err == "jambo: --mail-dir= has no value after '='; give one, or leave the flag out (see jambo --help)\n");
+    CHECK(exit.err ==
+          "jambo: --mail-dir= has no value after '='; give one, or leave the flag out (see jambo serve --help)\n");
     CHECK(parsed({"serve", "--mail-dir=m", "--smtp-allow-plaintext"}).config.serve.mail_dir == "m");
 }
 
