@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <arpa/inet.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <charconv>
@@ -276,6 +277,17 @@ std::vector<std::string> with_default_command(int argc, const char* const* argv)
     return args;
 }
 
+// The cores this process may run on: its CPU affinity (taskset, systemd's CPUAffinity=), which
+// std::thread::hardware_concurrency() ignores.
+unsigned usable_cores() {
+    cpu_set_t cores;
+    CPU_ZERO(&cores);
+    if (::sched_getaffinity(0, sizeof cores, &cores) == 0 && CPU_COUNT(&cores) > 0) {
+        return static_cast<unsigned>(CPU_COUNT(&cores));
+    }
+    return std::max(1U, std::thread::hardware_concurrency());
+}
+
 // Where a usage error's reader finds the flags: `jambo --help` lists only the commands, each
 // command's own --help its flags (a bare flag belongs to serve, the default command).
 std::string help_hint(int argc, const char* const* argv) {
@@ -338,7 +350,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     Invocation invocation;
     auto& config = invocation.config;
     auto& command = invocation.command;
-    config.serve.server.threads = std::max(1U, std::thread::hardware_concurrency());
+    config.serve.server.threads = usable_cores();
     RawSettings raw;
     std::list<CommonOptions> commons;  // a list: add_option keeps pointers into each element
 

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <sched.h>
+
 using namespace jambo;
 using testing::Env;
 using testing::parse;
@@ -106,6 +108,24 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
     }
     Env bad("JAMBO_THREADS", "many");
     CHECK(early_exit({}).code == 2);
+}
+
+TEST_CASE("the default thread count is the cores the process may run on - its CPU affinity", "[http]") {
+    cpu_set_t before;
+    REQUIRE(::sched_getaffinity(0, sizeof before, &before) == 0);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (CPU_ISSET(cpu, &before)) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    }
+    REQUIRE(::sched_setaffinity(0, sizeof one, &one) == 0);  // as `taskset -c N` would
+    const auto threads = parsed({"serve"}).config.serve.server.threads;
+    REQUIRE(::sched_setaffinity(0, sizeof before, &before) == 0);
+    CHECK(threads == 1);
+    CHECK(parsed({"serve"}).config.serve.server.threads == static_cast<unsigned>(CPU_COUNT(&before)));
 }
 
 TEST_CASE("a usage error points to the help that lists the flags concerned", "[http]") {
