@@ -404,7 +404,12 @@ private:
     // headers (the same reason two Content-Type fields are refused).
     bool has_obs_fold(std::size_t header_bytes) const {
         const std::string_view header(static_cast<const char*>(buffer_.data().data()), header_bytes);
-        return header.find("\n ") != std::string_view::npos || header.find("\n\t") != std::string_view::npos;
+        // One pass from line end to line end (memchr), on every request.
+        for (auto end = header.find('\n'); end != std::string_view::npos && end + 1 < header.size();
+             end = header.find('\n', end + 1)) {
+            if (header[end + 1] == ' ' || header[end + 1] == '\t') return true;
+        }
+        return false;
     }
 
     // RFC 9112 2.2: empty lines before a request line are ignored (some clients send one after
