@@ -424,21 +424,16 @@ TEST_CASE("sqlite: an erased customer's rows leave the WAL once another process'
     insert_customers(store, {10, 20, 30});
     auto canary = customer(205);
     canary.email = "Erased.Canary.a41c@example.org";
-    const auto write = [&](const std::function<void(jambo::core::Transaction&)>& work) {
-        store.run_write([&](jambo::core::Transaction& tx) {
-            work(tx);
-            return true;
-        });
-    };
-    write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(canary).has_value()); });
+    committed(store, [&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(canary).has_value()); });
     // Another process reads, as a backup or a sqlite3 shell does, and keeps the WAL meanwhile.
     auto reader = raw(path);
     reader.exec("BEGIN");
     REQUIRE(reader.execAndGet("SELECT count(*) FROM customers").getInt() == 4);
-    write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().remove(canary.ulid)); });
+    committed(store, [&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().remove(canary.ulid)); });
     std::uint64_t next = 1000;
     for (int i = 0; i < 5; ++i) {  // writes go on; the truncation cannot happen yet
-        write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(customer(next++)).has_value()); });
+        committed(store,
+                  [&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(customer(next++)).has_value()); });
     }
     REQUIRE(file_bytes(path + "-wal").find(canary.email) != std::string::npos);
     reader.exec("COMMIT");
@@ -446,7 +441,8 @@ TEST_CASE("sqlite: an erased customer's rows leave the WAL once another process'
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (file_bytes(path + "-wal").find(canary.email) != std::string::npos &&
            std::chrono::steady_clock::now() < deadline) {
-        write([&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(customer(next++)).has_value()); });
+        committed(store,
+                  [&](jambo::core::Transaction& tx) { REQUIRE(tx.customers().insert(customer(next++)).has_value()); });
         std::this_thread::sleep_for(20ms);
     }
     CHECK(file_bytes(path + "-wal").find(canary.email) == std::string::npos);

@@ -153,26 +153,13 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     CHECK(foreign.err == "jambo: backup " + (dir.path / "notes.txt").string() +
                              " is not a jambo database (not made by jambo backup); nothing was changed\n");
     // A sqlite3 shell with the database open would go on with the replaced file.
-    const auto reading = dir.path / "reading";
-    const auto done = dir.path / "done";
-    const auto shell = "(printf 'SELECT count(*) FROM customers;\\n.shell touch \"" + reading.string() +
-                       "\"\\n.shell sleep 3\\n.shell touch \"" + done.string() + "\"\\n' | sqlite3 '" + dir.db() +
-                       "' > /dev/null) &";
-    REQUIRE(std::system(shell.c_str()) == 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!std::filesystem::exists(reading) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    REQUIRE(std::filesystem::exists(reading));
+    const SqliteShell shell(dir, "SELECT count(*) FROM customers;", 3);
     auto while_open = run_jambo(dir, {"restore", backup, "--db", dir.db()});
     CHECK(while_open.status == 1);
     CHECK(while_open.err == "jambo: database " + dir.db() +
                                 " is open in another process (a sqlite3 shell, a jambo command, a backup in progress); "
                                 "close it first\n");
-    while (!std::filesystem::exists(done) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    REQUIRE(std::filesystem::exists(done));
+    REQUIRE(shell.wait_until_done());
     CHECK(sqlite_dump(dir) == before);  // a refused restore changes nothing
     CHECK_FALSE(std::filesystem::exists(dir.db() + ".restoring"));
 

@@ -4,11 +4,15 @@
 
 #include "jambo_process.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace jambo::testing {
 
@@ -25,6 +29,39 @@ inline std::string sqlite(const WorkDir& dir, const std::string& sql) {
     while (auto got = std::fread(chunk, 1, sizeof chunk, pipe.get())) out.append(chunk, got);
     return out;
 }
+
+/// Another process on the database: the sqlite3 shell runs `before` (say `BEGIN IMMEDIATE;` to
+/// take the write lock, or a SELECT to keep a read open), holds what it took for `seconds`,
+/// then runs `after` and ends. Returned once `before` has run; wait_until_done() waits for
+/// the end.
+class SqliteShell {
+public:
+    SqliteShell(const WorkDir& dir, const std::string& before, int seconds, const std::string& after = "") {
+        static int counter = 0;
+        const auto stem = dir.path / ("shell-" + std::to_string(counter++));
+        ready_ = stem.string() + ".ready";
+        done_ = stem.string() + ".done";
+        auto script = stem.string() + ".sql";
+        std::ofstream(script) << before << "\n.shell touch '" << ready_ << "'\n.shell sleep " << seconds << "\n"
+                              << after << "\n.shell touch '" << done_ << "'\n";
+        const auto command = "(sqlite3 '" + dir.db() + "' < '" + script + "' > /dev/null 2>&1) &";
+        if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot start sqlite3");
+        if (!wait_for(ready_)) throw std::runtime_error("sqlite3 did not run: " + before);
+    }
+    [[nodiscard]] bool wait_until_done() const { return wait_for(done_); }
+
+private:
+    std::string ready_;
+    std::string done_;
+
+    static bool wait_for(const std::string& file) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (!std::filesystem::exists(file) && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return std::filesystem::exists(file);
+    }
+};
 
 /// One number from a query like SELECT count(*) ...
 inline long long sqlite_number(const WorkDir& dir, const std::string& sql) {

@@ -283,23 +283,10 @@ TEST_CASE("a stop while another process reads the database exits 0 - says so - a
     HttpClient client(server.port());
     REQUIRE(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(4))).status ==
             201);
-    const auto reading = dir.path / "reading";
-    const auto done = dir.path / "done";
-    const auto reader = "(printf 'BEGIN;\\nSELECT count(*) FROM customers;\\n.shell touch \"" + reading.string() +
-                        "\"\\n.shell sleep 7\\nCOMMIT;\\n.shell touch \"" + done.string() + "\"\\n' | sqlite3 '" +
-                        dir.db() + "' > /dev/null) &";
-    REQUIRE(std::system(reader.c_str()) == 0);
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!std::filesystem::exists(reading) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(20ms);
-    }
-    REQUIRE(std::filesystem::exists(reading));
+    const SqliteShell reader(dir, "BEGIN;\nSELECT count(*) FROM customers;", 7, "COMMIT;");
     CHECK(server.stop() == 0);
     CHECK(server.log().find("another process still has the database open") != std::string::npos);
     CHECK(server.log().find("stopped cleanly") != std::string::npos);
-    while (!std::filesystem::exists(done) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(20ms);
-    }
-    REQUIRE(std::filesystem::exists(done));
+    REQUIRE(reader.wait_until_done());
     CHECK(sqlite_number(dir, "SELECT count(*) FROM customers;") == 1);
 }

@@ -1,3 +1,4 @@
+#include "db_inspect.hpp"
 #include "e2e_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -447,14 +448,7 @@ TEST_CASE("a write that waits for the database past the request timeout is answe
     JamboServer server(dir, {"--request-timeout", "1s"});
     HttpClient client(server.port());
     REQUIRE(client.request("GET", "/api/status").status == 200);  // the database exists
-    // The sqlite3 shell takes the write lock, says so with a file, and keeps it 2 s.
-    const auto ready = dir.path / "locked";
-    const auto holder = "(printf 'BEGIN IMMEDIATE;\\n.shell touch \"" + ready.string() +
-                        "\"\\n.shell sleep 2\\nCOMMIT;\\n' | sqlite3 '" + dir.db() + "') &";
-    REQUIRE(std::system(holder.c_str()) == 0);
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!std::filesystem::exists(ready) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
-    REQUIRE(std::filesystem::exists(ready));
+    const SqliteShell holder(dir, "BEGIN IMMEDIATE;", 2, "COMMIT;");  // the write lock, for 2 s
     const auto start = std::chrono::steady_clock::now();
     auto created = client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(1)));
     CHECK(created.status == 201);
@@ -530,14 +524,8 @@ TEST_CASE("a request still being handled when the server stops waiting is named 
     JamboServer server(dir, {"--shutdown-grace", second_signal ? "30s" : "1s"});
     HttpClient client(server.port());
     REQUIRE(client.request("GET", "/api/status").status == 200);  // the database exists
-    // The sqlite3 shell takes the write lock, says so with a file, and keeps it 4 s.
-    const auto ready = dir.path / "locked";
-    const auto holder = "(printf 'BEGIN IMMEDIATE;\\n.shell touch \"" + ready.string() +
-                        "\"\\n.shell sleep 4\\nCOMMIT;\\n' | sqlite3 '" + dir.db() + "') &";
-    REQUIRE(std::system(holder.c_str()) == 0);
+    const SqliteShell holder(dir, "BEGIN IMMEDIATE;", 4, "COMMIT;");  // the write lock, for 4 s
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!std::filesystem::exists(ready) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
-    REQUIRE(std::filesystem::exists(ready));
     std::atomic<bool> closed = false;
     std::atomic<bool> server_alive_then = false;
     std::thread waiting([&] {
