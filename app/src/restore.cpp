@@ -79,7 +79,7 @@ void check_source(const std::string& backup, const std::string& db) {
 
 void remove_with_sidecars(const std::string& path) {
     std::error_code ignored;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ignored);
+    for (const auto& file : sqlite::SqliteStore::files_of(path)) fs::remove(file, ignored);
 }
 
 // Byte for byte, owner-only like every database Jambo creates, and on disk before it is used.
@@ -127,22 +127,9 @@ std::unique_ptr<sqlite::SqliteStore> open_copy(const sqlite::SqliteOptions& opti
 }
 
 // Another process with the database open (a sqlite3 shell, a jambo command, a backup in
-// progress) would go on with the file this replaces, and write its -wal beside the restored
-// one. Every connection in WAL mode holds a shared lock on one byte of the -shm file, SQLite's
-// "DMS" byte (offset 128 in unix builds) for as long as it is open; with none of ours open,
-// a write lock on it succeeds only if nobody else holds one.
+// progress) would go on with the file this replaces, and write its -wal beside the restored one.
 void refuse_if_open_elsewhere(const std::string& db, const std::string& named) {
-    const std::string shm = db + "-shm";
-    const int fd = ::open(shm.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return;  // no -shm file: no connection has the database open
-    struct flock dms {};
-    dms.l_type = F_WRLCK;
-    dms.l_whence = SEEK_SET;
-    dms.l_start = 128;
-    dms.l_len = 1;
-    const bool in_use = ::fcntl(fd, F_SETLK, &dms) != 0;
-    ::close(fd);
-    if (in_use) {
+    if (sqlite::SqliteStore::open_in_another_process(db)) {
         throw std::runtime_error("database " + named + " is open in another process (a sqlite3 shell, a jambo " +
                                  "command, a backup in progress); close it first");
     }
@@ -232,7 +219,8 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
         refuse_if_open_elsewhere(db, config.db);
         // Closed, the old file's WAL is in it; a -wal or -journal left over would be replayed
         // into the restored one.
-        for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(db + suffix);
+        const auto files = sqlite::SqliteStore::files_of(db);
+        for (auto sidecar = files.begin() + 1; sidecar != files.end(); ++sidecar) fs::remove(*sidecar);
         fs::rename(restoring, db);
         sync_directory_of(db);
     } catch (...) {

@@ -103,6 +103,14 @@ std::optional<std::string_view> raw_field_value(std::string_view raw, std::strin
     return std::nullopt;
 }
 
+// The headers every answer of the Api carries, on the answers the server makes without it:
+// refusals of what could not be parsed, 503s past the cap or without a thread.
+void add_own_headers(Response& response, std::string_view request_id) {
+    response.headers.add("X-Request-Id", std::string(request_id));
+    response.headers.add("Cache-Control", "no-store");
+    response.headers.add("X-Content-Type-Options", "nosniff");
+}
+
 // Handlers that may block (a write waits for its group commit) run here, off the I/O
 // threads, so one slow commit never stalls the reads multiplexed on the same io_context.
 // Threads start on demand up to the limit; each blocked thread is one request that can join
@@ -489,9 +497,7 @@ private:
             if (!request_line_read(message)) head = raw.starts_with("HEAD ");
         }
         request_.request_id = choose_request_id(sent_id);
-        response.headers.add("X-Request-Id", request_.request_id);
-        response.headers.add("Cache-Control", "no-store");
-        response.headers.add("X-Content-Type-Options", "nosniff");  // as the Api's answers
+        add_own_headers(response, request_.request_id);
         keep_alive_ = false;
         if (state_ == State::idle) begin_request();
         reply(response, Framing{false, head, 11});
@@ -559,9 +565,7 @@ private:
     Response busy_answer() {
         auto response = server_busy();
         if (request_.request_id.empty()) request_.request_id = choose_request_id(request_.headers.find("X-Request-Id"));
-        response.headers.add("X-Request-Id", request_.request_id);
-        response.headers.add("Cache-Control", "no-store");
-        response.headers.add("X-Content-Type-Options", "nosniff");
+        add_own_headers(response, request_.request_id);
         return response;
     }
 
@@ -833,9 +837,7 @@ struct Server::Impl {
 
     static void refuse(Socket& socket) {
         auto response = server_busy();
-        response.headers.add("X-Request-Id", new_request_id());
-        response.headers.add("Cache-Control", "no-store");
-        response.headers.add("X-Content-Type-Options", "nosniff");
+        add_own_headers(response, new_request_id());
         std::string busy;
         serialize(response, Framing{false, false, 11}, busy);
         ErrorCode ignored;

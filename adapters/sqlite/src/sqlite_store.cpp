@@ -276,6 +276,27 @@ int SqliteStore::schema_version() { return detail::latest_schema_version(); }
 
 bool SqliteStore::is_jambo_file(const std::string& path) { return file_kind(path) == FileKind::jambo; }
 
+std::vector<std::string> SqliteStore::files_of(const std::string& path) {
+    std::vector<std::string> files{path};
+    for (const char* suffix : sidecars) files.push_back(path + suffix);
+    return files;
+}
+
+bool SqliteStore::open_in_another_process(const std::string& path) {
+    const std::string shm = path + "-shm";
+    const int fd = ::open(shm.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;  // no -shm file: no connection has the database open
+    // SQLite's "DMS" byte of the unix VFS (offset 128): held shared by every open connection.
+    struct flock dms {};
+    dms.l_type = F_WRLCK;
+    dms.l_whence = SEEK_SET;
+    dms.l_start = 128;
+    dms.l_len = 1;
+    const bool in_use = ::fcntl(fd, F_SETLK, &dms) != 0;
+    ::close(fd);
+    return in_use;
+}
+
 std::string SqliteStore::integrity_problem() {
     return impl_->translating([&]() -> std::string {
         auto lease = impl_->pool->acquire();

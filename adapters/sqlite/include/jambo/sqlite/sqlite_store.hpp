@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace jambo::sqlite {
 
@@ -107,6 +108,14 @@ public:
     /// Whether `path` is a file whose SQLite header carries Jambo's application_id, as every
     /// database and backup Jambo writes does (an empty file does not).
     [[nodiscard]] static bool is_jambo_file(const std::string& path);
+    /// The files SQLite keeps for the database at `path`: the file itself, then its -wal,
+    /// -shm and -journal, for whoever moves or removes a database whole.
+    [[nodiscard]] static std::vector<std::string> files_of(const std::string& path);
+    /// Whether another process has the database at `path` open. Only meaningful while this
+    /// process has no connection to it: the check takes and drops a lock on the -shm file
+    /// (every WAL connection holds one byte of it shared while open), and closing that file
+    /// drops every lock this process holds on it.
+    [[nodiscard]] static bool open_in_another_process(const std::string& path);
 
 private:
     struct Impl;
