@@ -3,6 +3,7 @@
 #include <jambo/core/services/unit_of_work.hpp>
 
 #include <algorithm>
+#include <array>
 
 namespace jambo::core {
 
@@ -19,6 +20,20 @@ std::string describe(std::chrono::seconds ttl) {
     if (count % 3600 == 0) return plural(count / 3600, "hour");
     if (count % 60 == 0) return plural(count / 60, "minute");
     return plural(count, "second");
+}
+
+// How long until fewer than `allowed` of these times (oldest first, all in the window) are
+// in the window; zero when there is room now.
+TimePoint::duration wait_for_room(const std::vector<TimePoint>& times, std::uint32_t allowed, TimePoint now) {
+    if (times.size() < allowed) return TimePoint::duration::zero();
+    if (allowed == 0) return rate_window;
+    return times[times.size() - allowed] + rate_window - now;
+}
+
+std::string random_key(RandomSource& random) {
+    std::array<std::uint8_t, 32> bytes{};
+    random.fill(bytes);
+    return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace
@@ -47,7 +62,8 @@ ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& r
       hasher_(hasher),
       policy_(normalised(std::move(policy))),
       public_origin_(origin_of_url(policy_.public_url)),
-      authenticator_(hasher) {}
+      authenticator_(hasher),
+      address_key_(random_key(random)) {}
 
 Result<std::string> ErasureService::link_base(const std::optional<std::string>& origin) const {
     if (!origin || origin->empty()) return policy_.public_url;
@@ -91,18 +107,24 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         const auto base = link_base(origin);
         if (!base) return std::unexpected(base.error());
 
+        // Counted per record and per address: addresses are not verified, and someone putting
+        // another person's address on record after record must not get three mails into that
+        // mailbox for each.
         const TimePoint now = clock_.now();
-        const auto recent = tx.deletion_tokens().issued_since(ulid, now - rate_window + std::chrono::milliseconds{1});
-        if (recent.size() >= policy_.deletion_requests_per_hour) {
-            // Retry-After: until the oldest request in the window is an hour old, rounded up.
-            const auto wait = recent.front() + rate_window - now;
+        const TimePoint window_start = now - rate_window + std::chrono::milliseconds{1};
+        const TokenHash address = address_digest(customer->email_key());
+        auto& tokens = tx.deletion_tokens();
+        const auto allowed = policy_.deletion_requests_per_hour;
+        const auto wait = std::max(wait_for_room(tokens.issued_since(ulid, window_start), allowed, now),
+                                   wait_for_room(tokens.mailed_since(address, window_start), allowed, now));
+        if (wait > TimePoint::duration::zero()) {
             return std::unexpected(Error::rate_limited(std::chrono::ceil<std::chrono::seconds>(wait)));
         }
 
         Secret token = make_deletion_token(random_);
-        tx.deletion_tokens().insert(DeletionTokenRecord{hasher_.hash(token.text), ulid,
-                                                        email_digest(token.text, customer->email_key()), now,
-                                                        now + policy_.deletion_token_ttl, false});
+        tokens.insert(DeletionTokenRecord{hasher_.hash(token.text), ulid, email_digest(token.text, customer->email_key()),
+                                          now, now + policy_.deletion_token_ttl, false});
+        tokens.note_mailed(address, now);
         const std::string link = *base + "/api/customer/" + token.text + "/delete/confirm";
         DeletionMail mail = compose_deletion_mail(link, policy_.deletion_token_ttl);
         tx.outbox().enqueue(OutboxMessage{0, ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,
@@ -119,6 +141,12 @@ TokenHash ErasureService::email_digest(std::string_view deletion_token, std::str
     bound += '\n';
     bound += email_key;
     return hasher_.hash(bound);
+}
+
+TokenHash ErasureService::address_digest(std::string_view email_key) const {
+    // A keyed hash (the key is a fixed-length prefix): the token hasher is BLAKE2b, which
+    // has no length extension.
+    return hasher_.hash(address_key_ + std::string(email_key));
 }
 
 Result<DeletionTokenRecord> ErasureService::usable_token(Transaction& tx, std::string_view text) const {

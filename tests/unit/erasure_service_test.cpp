@@ -1,6 +1,8 @@
 #include "unit_support.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <latch>
 #include <thread>
 
@@ -349,6 +351,58 @@ TEST_CASE("the hourly limit is per customer", "[core][erasure][rate]") {
     for (int i = 0; i < 3; ++i) REQUIRE(request(w, me).has_value());
     REQUIRE(error_kind(request(w, me)) == ErrorKind::rate_limited);
     CHECK(request(w, other).has_value());
+}
+
+TEST_CASE("the hourly limit follows an address from record to record", "[core][erasure][rate]") {
+    // Addresses are not verified at registration: one person's address put on record after
+    // record must not open three more mails into that mailbox each time.
+    World w;
+    const auto first = w.add_customer(1);
+    const std::string address = first.customer.email;
+    REQUIRE(request(w, first).has_value());  // t0
+    w.clock.advance(10min);
+    REQUIRE(request(w, first).has_value());
+    w.clock.advance(10min);
+    REQUIRE(request(w, first).has_value());
+    CustomerDraft move_off;
+    move_off.email = text("elsewhere@example.org");
+    REQUIRE(w.customers.update_self(bearer(first.token), move_off, DraftMode::partial).has_value());
+
+    auto second_draft = draft(2);
+    second_draft.email = text(address);
+    auto second = w.customers.register_customer(second_draft);
+    REQUIRE(second.has_value());
+    w.clock.advance(5min);  // t0 + 25 min
+    auto refused = request(w, *second);
+    REQUIRE(error_kind(refused) == ErrorKind::rate_limited);
+    CHECK(refused.error().retry_after == std::chrono::seconds{35 * 60});
+    CHECK(mails_for(w, *second) == 0);
+    // The first record is still at its own three, at its new address too.
+    CHECK(error_kind(request(w, first)) == ErrorKind::rate_limited);
+
+    w.clock.advance(35min);  // t0 + 60 min: the oldest has left the window
+    CHECK(request(w, *second).has_value());
+    CHECK(error_kind(request(w, *second)) == ErrorKind::rate_limited);
+}
+
+TEST_CASE("the address limit does not mix up addresses that differ only in case", "[core][erasure][rate]") {
+    World w;
+    const auto first = w.add_customer(1);
+    for (int i = 0; i < 3; ++i) REQUIRE(request(w, first).has_value());
+    CustomerDraft move_off;
+    move_off.email = text("elsewhere@example.org");
+    REQUIRE(w.customers.update_self(bearer(first.token), move_off, DraftMode::partial).has_value());
+    // The same mailbox spelled in capitals is the same address (emails are unique case-insensitively).
+    auto second_draft = draft(2);
+    std::string shouted = first.customer.email;
+    std::ranges::transform(shouted, shouted.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    second_draft.email = text(shouted);
+    auto second = w.customers.register_customer(second_draft);
+    REQUIRE(second.has_value());
+    CHECK(error_kind(request(w, *second)) == ErrorKind::rate_limited);
+    // Another address is not held back by it.
+    const auto third = w.add_customer(3);
+    CHECK(request(w, third).has_value());
 }
 
 TEST_CASE("the hourly allowance comes from the policy", "[core][erasure][rate]") {

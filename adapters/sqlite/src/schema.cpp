@@ -191,8 +191,23 @@ ALTER TABLE deletion_tokens RENAME COLUMN email_key TO email_digest;
 UPDATE deletion_tokens SET email_digest = zeroblob(32);
 )sql";
 
+// Version 5: a note of each deletion mail's address, as a digest keyed with a secret that
+// lives only in the server's memory, so the hourly limit counts per address as well as per
+// record: otherwise someone registering record after record with another person's address
+// (moving each one off it, or deleting it) could send that person three genuine mails per
+// record. Notes belong to no customer, so erasing one leaves them; to a reader of the file
+// they say nothing about an address (nor to the server after a restart: a new key), and they
+// are purged with expired tokens (after an hour, or the link lifetime if that is longer).
+constexpr const char* schema_v5 = R"sql(
+CREATE TABLE deletion_mail_notes (
+    address_digest BLOB NOT NULL CHECK (length(address_digest) = 32),
+    at             INTEGER NOT NULL
+);
+CREATE INDEX deletion_mail_notes_address ON deletion_mail_notes (address_digest, at);
+)sql";
+
 constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3},
-                                Migration{4, schema_v4}};
+                                Migration{4, schema_v4}, Migration{5, schema_v5}};
 
 int read_pragma(Connection& connection, const char* pragma) {
     return connection.database().execAndGet(pragma).getInt();

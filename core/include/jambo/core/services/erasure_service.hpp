@@ -74,11 +74,15 @@ private:
     const std::optional<std::string> public_origin_;  ///< the public URL's scheme, host and port
     Authenticator authenticator_;
     std::function<void()> notify_;
+    /// Random for each ErasureService and never stored: the address digests on disk cannot
+    /// be checked against a guessed address (nor, after a restart, counted).
+    std::string address_key_;
 
     [[nodiscard]] Result<Customer> requester(Transaction& tx, const Credentials& credentials,
                                              std::string_view ulid) const;
     [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
     [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
+    [[nodiscard]] TokenHash address_digest(std::string_view email_key) const;
     [[nodiscard]] Result<std::string> link_base(const std::optional<std::string>& origin) const;
 };
 
