@@ -125,6 +125,7 @@ void CustomerService::register_customer(const CustomerDraft& draft, Completion<R
     auto work = [this, customer = std::move(checked.customer), token = std::move(token.text),
                  token_hash](Transaction& tx) mutable -> Result<Registration> {
         // The ulid is taken inside the write lock so ulid order is commit order.
+        follow_stored_ulids(tx);
         customer.ulid = ulids_.next();
         if (auto inserted = tx.customers().insert(customer); !inserted) {
             return std::unexpected(collision_error(tx.customers(), customer, std::nullopt, inserted.error()));
@@ -133,6 +134,19 @@ void CustomerService::register_customer(const CustomerDraft& draft, Completion<R
         return Registration{customer, token};
     };
     submit_transaction(store_, std::move(work), std::move(then));
+}
+
+// The list is in ulid order, which the contract calls creation order: after a restart with
+// the clock behind the newest stored ulid (corrected by NTP, a VM restored), new customers
+// must still sort after it. Once per service; later ones follow the generator's own last.
+void CustomerService::follow_stored_ulids(Transaction& tx) {
+    if (ulids_follow_store_.load(std::memory_order_acquire)) return;
+    auto& customers = tx.customers();
+    if (const auto count = customers.count(); count > 0) {
+        const auto newest = customers.page(count - 1, 1);
+        if (!newest.empty()) ulids_.follow(newest.front().ulid);
+    }
+    ulids_follow_store_.store(true, std::memory_order_release);
 }
 
 Result<Customer> CustomerService::get(const Credentials& credentials, std::string_view ulid_text) {

@@ -22,11 +22,10 @@ std::string describe(std::chrono::seconds ttl) {
     return plural(count, "second");
 }
 
-// How long until fewer than `allowed` of these times (oldest first, all in the window) are
-// in the window; zero when there is room now.
+// How long until fewer than `allowed` (at least 1: the policy is normalised) of these times,
+// oldest first and all in the window, are still in it; zero when there is room now.
 TimePoint::duration wait_for_room(const std::vector<TimePoint>& times, std::uint32_t allowed, TimePoint now) {
     if (times.size() < allowed) return TimePoint::duration::zero();
-    if (allowed == 0) return rate_window;
     return times[times.size() - allowed] + rate_window - now;
 }
 
@@ -151,7 +150,9 @@ TokenHash ErasureService::address_digest(std::string_view email_key) const {
 
 Result<DeletionTokenRecord> ErasureService::usable_token(Transaction& tx, std::string_view text) const {
     if (!is_well_formed_deletion_token(text)) return std::unexpected(Error::not_found(messages::no_token_matches));
-    auto record = tx.deletion_tokens().find(hasher_.hash(text));
+    const auto hash = hasher_.hash(text);
+    auto record = tx.deletion_tokens().find(hash);
+    if (!record && tx.deletion_tokens().was_purged(hash)) return std::unexpected(Error::gone(messages::link_expired));
     if (!record || record->used) return std::unexpected(Error::not_found(messages::no_token_matches));
     // The link was mailed to one address; after an address change it erases nothing.
     const auto customer = tx.customers().find(record->customer);

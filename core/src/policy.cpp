@@ -3,10 +3,20 @@
 #include "text.hpp"
 
 #include <charconv>
+#include <stdexcept>
 
 namespace jambo::core {
 
 Policy normalised(Policy policy) {
+    // Each of these would fail every request it decides (a division by a page size of zero),
+    // so an embedder hears of it when building the service, not from a customer.
+    const auto require = [](bool ok, const char* what) {
+        if (!ok) throw std::invalid_argument(std::string("jambo::core::Policy: ") + what);
+    };
+    require(policy.default_page_size > 0, "default_page_size must be at least 1");
+    require(policy.max_page_size > 0, "max_page_size must be at least 1");
+    require(policy.deletion_requests_per_hour > 0, "deletion_requests_per_hour must be at least 1");
+    require(policy.deletion_token_ttl > std::chrono::seconds::zero(), "deletion_token_ttl must be positive");
     while (policy.public_url.ends_with('/')) policy.public_url.pop_back();
     for (auto& origin : policy.allowed_origins) {
         if (auto normal = normalise_origin(origin)) origin = std::move(*normal);

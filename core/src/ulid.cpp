@@ -83,6 +83,11 @@ std::uint64_t Ulid::timestamp_ms() const {
 
 UlidGenerator::UlidGenerator(const Clock& clock, RandomSource& random) : clock_(clock), random_(random) {}
 
+void UlidGenerator::follow(const Ulid& earlier) {
+    std::scoped_lock lock(mutex_);
+    if (!last_ || *last_ < earlier) last_ = earlier;
+}
+
 Ulid UlidGenerator::next() {
     const auto now = clock_.now().time_since_epoch().count();
     std::uint64_t ms = now < 0 ? 0 : static_cast<std::uint64_t>(now);

@@ -228,6 +228,26 @@ TEST_CASE("a temporary failure keeps the message - with the attempt and the erro
     CHECK(audit(store).empty());
 }
 
+TEST_CASE("after the wall clock steps back a message waiting for its retry is tried within the longest wait",
+          "[smtp]") {
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    FailingTransport transport;
+    smtp::RelayOptions options;
+    options.retry.first = 2s;
+    options.retry.max = 8s;
+    smtp::OutboxRelay relay(store, clock, transport, options);
+    enqueue(store, clock, "body");
+    REQUIRE(relay.deliver_due() == 1);  // failed: due again in 1-2 s
+    CHECK(relay.deliver_due() == 0);    // not yet
+    clock.advance(-1h);                 // NTP corrects a clock that ran an hour fast
+    CHECK(relay.deliver_due() == 1);    // not an hour later: its due time cannot be right
+    CHECK(transport.calls == 2);
+    CHECK(relay.deliver_due() == 0);    // rescheduled from the corrected clock
+    clock.advance(8s);
+    CHECK(relay.deliver_due() == 1);
+}
+
 TEST_CASE("a permanent failure stops at once - audited with the reply code - not the address", "[smtp]") {
     testing::FixedClock clock;
     memory::MemoryStore store;

@@ -734,3 +734,21 @@ TEST_CASE("deleting a customer leaves an audit entry with its ulid and no person
         }
     }
 }
+
+TEST_CASE("after a restart with the clock behind the newest customer new ones still list after it",
+          "[core][customers][ulid]") {
+    World w;
+    w.clock.advance(std::chrono::hours{24});  // a run whose clock was a day ahead
+    const auto ahead = w.add_customer(1);
+    w.clock.advance(-std::chrono::hours{24});  // the clock corrected, the server restarted
+    core::UlidGenerator restarted_ulids{w.clock, w.random};
+    core::CustomerService restarted{w.store, w.clock, w.random, w.hasher, restarted_ulids, w.policy};
+    auto later = restarted.register_customer(draft(2));
+    REQUIRE(later.has_value());
+    CHECK(later->customer.ulid > ahead.customer.ulid);
+    auto listed = restarted.list(bearer(w.add_staff()), core::PageRequest{});
+    REQUIRE(listed.has_value());
+    const auto& page = std::get<core::CustomerPage>(*listed);
+    REQUIRE(page.customers.size() == 2);
+    CHECK(page.customers.back().ulid == later->customer.ulid);
+}

@@ -73,3 +73,21 @@ TEST_CASE("a duration that is empty, zero, negative or has an unknown unit is re
         CHECK_FALSE(parse_duration(bad).has_value());
     }
 }
+
+TEST_CASE("a policy no request could work with is refused when the service is built, naming the field",
+          "[core][policy]") {
+    using Catch::Matchers::Contains;
+    const auto with = [](auto change) {
+        Policy p;
+        change(p);
+        return p;
+    };
+    CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.default_page_size = 0; })), Contains("default_page_size"));
+    CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.max_page_size = 0; })), Contains("max_page_size"));
+    CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.deletion_requests_per_hour = 0; })),
+                      Contains("deletion_requests_per_hour"));
+    CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.deletion_token_ttl = std::chrono::seconds{-5}; })),
+                      Contains("deletion_token_ttl"));
+    CHECK_THROWS_AS(jambo::unit::World(with([](Policy& p) { p.max_page_size = 0; })), std::invalid_argument);
+    CHECK_NOTHROW(normalised(with([](Policy& p) { p.max_page_size = 1; })));
+}

@@ -142,3 +142,21 @@ TEST_CASE("ULIDs made on several threads at once are unique and ordered per thre
     CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
     CHECK(all.size() == threads * per_thread);
 }
+
+TEST_CASE("a generator that follows an earlier run's ULID sorts after it even with its clock behind",
+          "[core][ulid]") {
+    FixedClock clock;
+    SequenceRandom random;
+    UlidGenerator earlier_run(clock, random);
+    clock.advance(24h);  // that run's clock was a day ahead
+    const auto stored = earlier_run.next();
+
+    clock.advance(-24h);  // corrected before this run
+    UlidGenerator this_run(clock, random);
+    this_run.follow(stored);
+    const auto first = this_run.next();
+    CHECK(first > stored);
+    CHECK(this_run.next() > first);
+    this_run.follow(Ulid{});  // following an older one changes nothing
+    CHECK(this_run.next() > first);
+}

@@ -109,17 +109,27 @@ void OutboxRelay::wait_for_work() {
         auto tx = store_.begin(core::TransactionMode::read);
         next_due = tx->outbox().next_due();
     }
-    auto now = clock_.now();
-    auto wake_at = std::min(next_due.value_or(now + longest_sleep), next_housekeeping_);
-    auto sleep = std::clamp<std::chrono::milliseconds>(wake_at - now, std::chrono::milliseconds(0), longest_sleep);
+    const auto now = clock_.now();
+    std::chrono::milliseconds sleep = longest_sleep;
+    if (next_due) sleep = stranded(*next_due, now) ? std::chrono::milliseconds(0) : *next_due - now;
+    const auto to_housekeeping =
+        std::chrono::ceil<std::chrono::milliseconds>(next_housekeeping_ - std::chrono::steady_clock::now());
+    sleep = std::clamp<std::chrono::milliseconds>(std::min(sleep, to_housekeeping), std::chrono::milliseconds(0),
+                                                  longest_sleep);
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, sleep, [this] { return stopping_ || pending_; });
 }
 
+// No retry is scheduled further ahead than the longest wait: a message due later than that
+// was scheduled before the wall clock stepped back (NTP, a restored VM) and would otherwise
+// wait for the size of the step.
+bool OutboxRelay::stranded(core::TimePoint due, core::TimePoint now) const { return due > now + options_.retry.max; }
+
+// On the steady clock, so that a step of the wall clock neither stalls nor hurries it.
 void OutboxRelay::housekeeping_if_due() {
-    if (clock_.now() < next_housekeeping_) return;
+    if (std::chrono::steady_clock::now() < next_housekeeping_) return;
     housekeeping();
-    next_housekeeping_ = clock_.now() + options_.housekeeping_every;
+    next_housekeeping_ = std::chrono::steady_clock::now() + options_.housekeeping_every;
 }
 
 void OutboxRelay::housekeeping() {
@@ -162,7 +172,11 @@ std::size_t OutboxRelay::deliver_due() {
         std::vector<core::OutboxMessage> next;
         {
             auto tx = store_.begin(core::TransactionMode::read);
-            next = tx->outbox().due(clock_.now(), 1);
+            const auto now = clock_.now();
+            next = tx->outbox().due(now, 1);
+            if (const auto at = tx->outbox().next_due(); next.empty() && at && stranded(*at, now)) {
+                next = tx->outbox().due(*at, 1);
+            }
         }
         if (next.empty()) break;
         handle(next.front());

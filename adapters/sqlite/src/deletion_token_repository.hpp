@@ -19,6 +19,7 @@ public:
     [[nodiscard]] std::vector<core::TimePoint> mailed_since(const core::TokenHash& address,
                                                             core::TimePoint since) override;
     std::uint64_t purge_expired(core::TimePoint cutoff) override;
+    [[nodiscard]] bool was_purged(const core::TokenHash& hash) override;
 
 private:
     TxContext& context_;

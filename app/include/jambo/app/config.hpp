@@ -2,6 +2,7 @@
 /// The `jambo` command line (contract sections 7 and 8): every setting as a flag and an
 /// environment variable, flags winning; the subcommands; values checked before anything runs.
 
+#include <jambo/core/version.hpp>
 #include <jambo/http/api.hpp>
 #include <jambo/http/server.hpp>
 #include <jambo/sqlite/sqlite_store.hpp>
@@ -80,6 +81,6 @@ struct EarlyExit {
 /// "90s", "10m", "2h", "1d", "1500ms" or plain seconds; must be > 0.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_millis(std::string_view text);
 
-inline constexpr std::string_view version = "0.1.0";
+using core::version;  // jambo/core/version.hpp
 
 }  // namespace jambo::app

@@ -12,7 +12,7 @@ namespace jambo::core {
 
 struct Policy {
     std::string public_url = "http://localhost:8000";  ///< normalised: no trailing '/'
-    std::vector<std::string> allowed_origins;         ///< normalised; empty means public_url's origin
+    std::vector<std::string> allowed_origins{};       ///< normalised; empty means public_url's origin
     std::string default_calling_code = "254";
     std::chrono::seconds deletion_token_ttl{3600};
     std::uint32_t deletion_requests_per_hour = 3;
@@ -23,7 +23,9 @@ struct Policy {
 /// The policy with public_url and allowed_origins in the form the use cases build links with
 /// and compare against: the URL without trailing '/', each origin as normalise_origin gives it
 /// (one that is not an origin is kept as written, and no request can match it). The services
-/// apply it to the Policy they are given, so an embedder may write either form.
+/// apply it to the Policy they are given, so an embedder may write either form. Throws
+/// std::invalid_argument, naming the field, for a page size, an hourly allowance or a link
+/// lifetime of zero (or below): no request could be answered with them.
 [[nodiscard]] Policy normalised(Policy policy);
 
 /// Normalises an origin for comparison and for building links: scheme and host lower-cased,

@@ -45,6 +45,9 @@ class UlidGenerator {
 public:
     UlidGenerator(const Clock& clock, RandomSource& random);
     [[nodiscard]] Ulid next();
+    /// Every later ULID sorts after `earlier` (one made by an earlier run, whose clock may
+    /// have been ahead of this one's), as if this generator had made it.
+    void follow(const Ulid& earlier);
 
 private:
     const Clock& clock_;

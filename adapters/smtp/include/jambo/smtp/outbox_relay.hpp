@@ -69,7 +69,8 @@ public:
     /// (delivered, rescheduled or abandoned). For tests and for the thread itself.
     std::size_t deliver_due();
     /// Logs the queue's depth and oldest age if it is not empty, and purges deletion tokens
-    /// that expired more than max(ttl, 1 h) ago. For tests and for the thread itself.
+    /// that expired more than max(ttl, 1 h) ago (keeping their hashes, so their links say
+    /// "expired"), and older notes of mailed addresses. For tests and for the thread itself.
     void housekeeping();
 
 private:
@@ -78,7 +79,7 @@ private:
     MailTransport& transport_;
     RelayOptions options_;
     std::mt19937_64 jitter_{std::random_device{}()};
-    core::TimePoint next_housekeeping_{};
+    std::chrono::steady_clock::time_point next_housekeeping_{};
     /// Messages handed to the transport whose removal from the outbox could not be committed
     /// yet: id -> where they went. Only the relay's thread touches it. A restart forgets it,
     /// so such a message is sent once more then, never every time the store refuses a write.
@@ -93,6 +94,7 @@ private:
     void loop();
     void run_once();
     void wait_for_work();
+    [[nodiscard]] bool stranded(core::TimePoint due, core::TimePoint now) const;
     [[nodiscard]] bool stop_requested();
     void housekeeping_if_due();
     void report_queue();

@@ -80,6 +80,9 @@ class CredentialRepository {
 public:
     virtual ~CredentialRepository() = default;
 
+    /// Stores a new credential. The use cases never give one whose customer or staff account
+    /// is missing, nor a hash that is stored: the SQLite and in-memory stores throw then
+    /// (std::runtime_error), as keys would; a store need not check.
     virtual void insert(const Credential& credential) = 0;
     /// The credential with this hash, revoked or not.
     [[nodiscard]] virtual std::optional<Credential> find(const TokenHash& hash) = 0;
@@ -88,9 +91,13 @@ public:
     /// The hashes of every revoked credential, in no particular order.
     [[nodiscard]] virtual std::vector<TokenHash> revoked() = 0;
 
+    /// Stores a new staff account. AdminService looks the email up first (staff_by_email);
+    /// the SQLite and in-memory stores also throw on a taken id or email, as keys would.
     virtual void add_staff(const StaffAccount& staff) = 0;
+    /// `email_key` is the lower-cased address.
     [[nodiscard]] virtual std::optional<StaffAccount> staff_by_email(const std::string& email_key) = 0;
     [[nodiscard]] virtual std::optional<StaffAccount> staff_by_id(const Ulid& id) = 0;
+    /// Every staff account, in no particular order.
     [[nodiscard]] virtual std::vector<StaffAccount> all_staff() = 0;
 };
 
@@ -113,7 +120,10 @@ class DeletionTokenRepository {
 public:
     virtual ~DeletionTokenRepository() = default;
 
+    /// Stores a new token, of a customer that exists, with a hash not stored (the use cases
+    /// see to both; the SQLite and in-memory stores throw otherwise, as keys would).
     virtual void insert(const DeletionTokenRecord& record) = 0;
+    /// The token with this hash, used or not, expired or not (until purged).
     [[nodiscard]] virtual std::optional<DeletionTokenRecord> find(const TokenHash& hash) = 0;
     /// Marks the token used; returns false if it is unknown or was already used, so of two
     /// concurrent confirmations exactly one gets true.
@@ -127,8 +137,11 @@ public:
     /// Times of the notes for this address at or after `since`, oldest first.
     [[nodiscard]] virtual std::vector<TimePoint> mailed_since(const TokenHash& address, TimePoint since) = 0;
     /// Drops tokens that expired before `cutoff`, and notes made before it; returns how many
-    /// tokens.
+    /// tokens. A dropped token's hash is kept for good (tied to no one), for was_purged.
     virtual std::uint64_t purge_expired(TimePoint cutoff) = 0;
+    /// Whether purge_expired dropped a token with this hash: its link expired, and still says
+    /// so (contract: an expired link is 410) rather than that it is unknown.
+    [[nodiscard]] virtual bool was_purged(const TokenHash& hash) = 0;
 };
 
 /// A message waiting to be delivered. `body` holds a secret link until it is delivered or
@@ -153,7 +166,7 @@ public:
 
     /// Stores the message and returns its id (ids increase in enqueue order).
     virtual std::int64_t enqueue(const OutboxMessage& message) = 0;
-    /// Messages whose next attempt is due at `now`, earliest due first, then by id.
+    /// Messages whose next attempt is at or before `now`, earliest due first, then by id.
     [[nodiscard]] virtual std::vector<OutboxMessage> due(TimePoint now, std::uint32_t limit) = 0;
     /// Records a failed attempt. Returns false if the message is gone (its customer deleted).
     virtual bool reschedule(std::int64_t id, TimePoint next_attempt_at, std::uint32_t attempts,
@@ -182,6 +195,8 @@ class AuditLog {
 public:
     virtual ~AuditLog() = default;
 
+    /// Stores the entry (its id ignored) and returns the id given to it; ids increase in
+    /// append order and are never reused.
     virtual std::int64_t append(const AuditEntry& entry) = 0;
     /// The latest `limit` entries, newest first.
     [[nodiscard]] virtual std::vector<AuditEntry> latest(std::uint32_t limit) = 0;
@@ -207,6 +222,9 @@ public:
     [[nodiscard]] virtual AuditLog& audit() = 0;
 
     /// Makes every change durable and visible. Throws on failure (then nothing was applied).
+    /// On a read transaction it must succeed and just end it: the use cases commit every
+    /// transaction they finish without an error, reads too. Committing twice is a
+    /// std::logic_error.
     virtual void commit() = 0;
 };
 

@@ -13,6 +13,7 @@
 #include <jambo/core/services/unit_of_work.hpp>
 #include <jambo/core/ulid.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,9 +31,9 @@ struct Registration {
 
 /// The query of a list request, as the client wrote it.
 struct PageRequest {
-    std::optional<std::string> page;
-    std::optional<std::string> page_size;
-    std::optional<std::string> after;
+    std::optional<std::string> page{};
+    std::optional<std::string> page_size{};
+    std::optional<std::string> after{};
 };
 
 /// Where a neighbouring page is: a page number (1 means "no page parameter") or a keyset cursor.
@@ -109,8 +110,10 @@ private:
     UlidGenerator& ulids_;
     const Policy policy_;
     Authenticator authenticator_;
+    std::atomic<bool> ulids_follow_store_{false};
 
     [[nodiscard]] ValidationSettings validation_settings() const;
+    void follow_stored_ulids(Transaction& tx);
     [[nodiscard]] Result<Customer> own_record(Transaction& tx, const Credentials& credentials) const;
     [[nodiscard]] Result<Customer> staff_target(Transaction& tx, const Credentials& credentials,
                                                 std::string_view ulid) const;

@@ -44,6 +44,7 @@ struct Observed {
     std::vector<std::optional<core::DeletionTokenRecord>> deletion_tokens;
     std::vector<core::TimePoint> issued;
     std::vector<core::TimePoint> mailed;
+    std::vector<bool> purged;
     std::vector<core::OutboxMessage> outbox;
     std::uint64_t depth = 0;
     std::optional<core::TimePoint> oldest;
@@ -60,6 +61,7 @@ inline Observed observe(core::Store& store, const std::vector<std::uint64_t>& ha
         for (const auto n : hashes) {
             seen.credentials.push_back(tx.credentials().find(token_hash(n)));
             seen.deletion_tokens.push_back(tx.deletion_tokens().find(token_hash(n)));
+            seen.purged.push_back(tx.deletion_tokens().was_purged(token_hash(n)));
             const auto mailed = tx.deletion_tokens().mailed_since(token_hash(n), at(-1'000'000));
             seen.mailed.insert(seen.mailed.end(), mailed.begin(), mailed.end());
         }
@@ -85,6 +87,7 @@ inline void require_same(const Observed& before, const Observed& after) {
     CHECK((after.deletion_tokens == before.deletion_tokens));
     CHECK(after.issued == before.issued);
     CHECK(after.mailed == before.mailed);
+    CHECK(after.purged == before.purged);
     CHECK(after.outbox == before.outbox);
     CHECK(after.depth == before.depth);
     CHECK(after.oldest == before.oldest);
@@ -542,9 +545,13 @@ JAMBO_STORE_CONTRACT("purge_expired drops tokens that expired before the cutoff 
         tx.deletion_tokens().insert(deletion_token(2, customer(1), at(0), 200ms));
         tx.deletion_tokens().insert(deletion_token(3, customer(1), at(0), 300ms));
     });
+    reading(this->store(), [](core::Transaction& tx) { CHECK_FALSE(tx.deletion_tokens().was_purged(token_hash(1))); });
     committed(this->store(),
               [](core::Transaction& tx) { CHECK(tx.deletion_tokens().purge_expired(at(200)) == 1); });
     reading(this->store(), [](core::Transaction& tx) {
+        CHECK(tx.deletion_tokens().was_purged(token_hash(1)));
+        CHECK_FALSE(tx.deletion_tokens().was_purged(token_hash(2)));
+        CHECK_FALSE(tx.deletion_tokens().was_purged(token_hash(9)));
         CHECK_FALSE(tx.deletion_tokens().find(token_hash(1)).has_value());
         CHECK(tx.deletion_tokens().find(token_hash(2)).has_value());
         CHECK(tx.deletion_tokens().find(token_hash(3)).has_value());
@@ -781,6 +788,22 @@ JAMBO_STORE_CONTRACT("a write transaction destroyed without commit leaves every 
         REQUIRE(tx->outbox().remove(mail));
     }
     require_same(before, observe(this->store(), hashes, owners));
+}
+
+JAMBO_STORE_CONTRACT("a read transaction ends with commit() as the use cases end it - a second commit is a logic_error",
+                     "[transactions]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1});
+    {
+        auto tx = this->store().begin(TransactionMode::read);
+        CHECK(tx->customers().count() == 1);
+        CHECK_NOTHROW(tx->commit());
+        CHECK_THROWS_AS(tx->commit(), std::logic_error);
+    }
+    auto write = this->store().begin(TransactionMode::write);
+    REQUIRE(write->customers().insert(customer(2)).has_value());
+    write->commit();
+    CHECK_THROWS_AS(write->commit(), std::logic_error);
 }
 
 JAMBO_STORE_CONTRACT("a write attempted in a read transaction does not survive it", "[transactions]") {

@@ -136,11 +136,18 @@ auto committed(core::Store& store, Work&& work) {
     }
 }
 
-/// Runs `work` in a read transaction.
+/// Runs `work` in a read transaction and commits it, as the use cases end every read.
 template <typename Work>
 auto reading(core::Store& store, Work&& work) {
     auto tx = store.begin(core::TransactionMode::read);
-    return work(*tx);
+    if constexpr (std::is_void_v<std::invoke_result_t<Work&, core::Transaction&>>) {
+        work(*tx);
+        tx->commit();
+    } else {
+        auto result = work(*tx);
+        tx->commit();
+        return result;
+    }
 }
 
 inline void insert_customers(core::Store& store, const std::vector<std::uint64_t>& numbers) {
