@@ -77,7 +77,6 @@ smtp::RelayOptions relay_options(const ServeConfig& settings) {
     options.retry.first = settings.mail_retry_first;
     options.retry.max = settings.mail_retry_max;
     options.retry.give_up_after = settings.mail_retry_for;
-    options.deletion_token_ttl = settings.deletion_token_ttl;
     return options;
 }
 

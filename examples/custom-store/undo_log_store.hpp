@@ -42,7 +42,6 @@ struct Tables {
     std::map<Ulid, StaffAccount> staff;
     std::map<TokenHash, DeletionTokenRecord> deletion_tokens;
     std::map<std::int64_t, MailNote> mail_notes;
-    std::map<TokenHash, bool> purged_tokens;  // a set, in the shape save() undoes
     std::map<std::int64_t, OutboxMessage> outbox;
     std::map<std::int64_t, AuditEntry> audit;
     // Like a database sequence: a rolled-back transaction does not give its ids back, so an
@@ -263,17 +262,12 @@ public:
         std::ranges::sort(out);
         return out;
     }
+    std::uint64_t forget_mailed(TimePoint cutoff) override {
+        return log_.erase_if(log_.tables.mail_notes, [&](const MailNote& note) { return note.at < cutoff; });
+    }
     std::uint64_t purge_expired(TimePoint cutoff) override {
-        log_.erase_if(log_.tables.mail_notes, [&](const MailNote& note) { return note.at < cutoff; });
-        auto& purged = log_.tables.purged_tokens;
-        for (const auto& [hash, token] : rows_) {
-            if (token.expires_at >= cutoff) continue;
-            log_.save(purged, hash);
-            purged.insert_or_assign(hash, true);
-        }
         return log_.erase_if(rows_, [&](const DeletionTokenRecord& token) { return token.expires_at < cutoff; });
     }
-    bool was_purged(const TokenHash& hash) override { return log_.tables.purged_tokens.contains(hash); }
 
 private:
     UndoLog& log_;

@@ -139,26 +139,6 @@ TEST_CASE("an expired link is 410 and deletes nothing", "[http]") {
     CHECK(customer_count(f) == 1);
 }
 
-TEST_CASE("an expired link still answers 410 after housekeeping dropped its token", "[http]") {
-    ApiFixture f;
-    auto [ulid, token] = f.add_customer(1);
-    REQUIRE(request_deletion(f, ulid, token).status == 200);
-    auto link = confirm_path(f.latest_deletion_token());
-    f.clock.advance(std::chrono::hours(3));
-    {
-        auto tx = f.store.inner.begin(core::TransactionMode::write);
-        REQUIRE(tx->deletion_tokens().purge_expired(f.clock.now()) == 1);
-        tx->commit();
-    }
-    auto expired = f.call(Method::post, link);
-    CHECK(expired.status == 410);
-    CHECK(expired.body == R"({"statusCode":410,"body":"This deletion link has expired; request a new one."})");
-    CHECK(f.call(Method::get, link, {}, {{"Accept", browser_accept}}).status == 410);
-    CHECK(customer_count(f) == 1);
-    auto never_issued = confirm_path(std::string(43, 'A'));
-    CHECK(f.call(Method::post, never_issued).status == 404);
-}
-
 TEST_CASE("with confirm-on-get never - a GET only describes and POST deletes", "[http]") {
     ApiFixture f(http::ApiOptions{http::ConfirmOnGet::never});
     auto [ulid, token] = f.add_customer(1);

@@ -417,7 +417,8 @@ TEST_CASE("stopping interrupts the delivery in hand - and leaves the message que
     CHECK(audit(store).empty());
 }
 
-TEST_CASE("housekeeping purges deletion tokens only once they expired max(ttl - 1 h) ago", "[smtp]") {
+TEST_CASE("housekeeping purges expired deletion tokens after 30 days - and notes of mailed addresses after an hour",
+          "[smtp]") {
     testing::FixedClock clock;
     memory::MemoryStore store;
     FailingTransport transport;
@@ -427,13 +428,17 @@ TEST_CASE("housekeeping purges deletion tokens only once they expired max(ttl - 
         hash.fill(tag);
         return core::DeletionTokenRecord{hash, owner, "someone@example.org", expires_at - 10min, expires_at, false};
     };
+    core::TokenHash address{};
+    address.fill(9);
     {
         auto tx = store.begin(core::TransactionMode::write);
         ensure_owner(*tx);
-        tx->deletion_tokens().insert(token(1, now - 3h));     // long gone
-        tx->deletion_tokens().insert(token(2, now - 90min));  // expired 1.5 h ago
-        tx->deletion_tokens().insert(token(3, now - 30min));  // within the last hour: the rate limit counts it
+        tx->deletion_tokens().insert(token(1, now - 24h * 31));  // long gone
+        tx->deletion_tokens().insert(token(2, now - 24h * 29));  // its link still says "expired"
+        tx->deletion_tokens().insert(token(3, now - 30min));
         tx->deletion_tokens().insert(token(4, now + 10min));  // still valid
+        tx->deletion_tokens().note_mailed(address, now - 61min);
+        tx->deletion_tokens().note_mailed(address, now - 59min);  // the rate limit counts it
         tx->commit();
     }
     auto remaining = [&] {
@@ -446,15 +451,20 @@ TEST_CASE("housekeeping purges deletion tokens only once they expired max(ttl - 
         }
         return tags;
     };
-    SECTION("a ttl under an hour keeps an hour") {
-        smtp::OutboxRelay relay(store, clock, transport, smtp::RelayOptions{.deletion_token_ttl = 10min});
-        relay.housekeeping();
-        CHECK(remaining() == std::vector<int>{3, 4});
-    }
-    SECTION("a longer ttl keeps that long") {
-        smtp::OutboxRelay relay(store, clock, transport, smtp::RelayOptions{.deletion_token_ttl = 2h});
+    auto notes = [&] {
+        auto tx = store.begin(core::TransactionMode::read);
+        return tx->deletion_tokens().mailed_since(address, now - 24h).size();
+    };
+    SECTION("by default") {
+        smtp::OutboxRelay relay(store, clock, transport, {});
         relay.housekeeping();
         CHECK(remaining() == std::vector<int>{2, 3, 4});
+        CHECK(notes() == 1);
+    }
+    SECTION("an embedder's shorter time, but an hour at least") {
+        smtp::OutboxRelay relay(store, clock, transport, smtp::RelayOptions{.expired_links_kept = 10min});
+        relay.housekeeping();
+        CHECK(remaining() == std::vector<int>{3, 4});
     }
 }
 

@@ -35,7 +35,6 @@ struct State {
     std::map<Ulid, StaffAccount> staff;
     std::map<TokenHash, DeletionTokenRecord> deletion_tokens;
     std::multimap<TokenHash, TimePoint> mailed;  ///< deletion mails by address digest
-    std::set<TokenHash> purged_tokens;
     std::map<std::int64_t, OutboxMessage> outbox;
     std::vector<AuditEntry> audit;
     std::int64_t next_outbox_id = 1;
@@ -233,16 +232,14 @@ public:
         std::ranges::sort(out);
         return out;
     }
+    std::uint64_t forget_mailed(TimePoint cutoff) override {
+        require(writable_);
+        return std::erase_if(s_.mailed, [&](const auto& kv) { return kv.second < cutoff; });
+    }
     std::uint64_t purge_expired(TimePoint cutoff) override {
         require(writable_);
-        std::erase_if(s_.mailed, [&](const auto& kv) { return kv.second < cutoff; });
-        return std::erase_if(s_.deletion_tokens, [&](const auto& kv) {
-            const bool expired = kv.second.expires_at < cutoff;
-            if (expired) s_.purged_tokens.insert(kv.first);
-            return expired;
-        });
+        return std::erase_if(s_.deletion_tokens, [&](const auto& kv) { return kv.second.expires_at < cutoff; });
     }
-    bool was_purged(const TokenHash& hash) override { return s_.purged_tokens.contains(hash); }
 
 private:
     State& s_;

@@ -156,9 +156,10 @@ void OutboxRelay::report_queue() {
 }
 
 void OutboxRelay::purge_deletion_tokens() {
-    auto keep = std::max<std::chrono::seconds>(options_.deletion_token_ttl, rate_limit_window);
+    auto keep = std::max<std::chrono::seconds>(options_.expired_links_kept, rate_limit_window);
     auto tx = store_.begin(core::TransactionMode::write);
     auto purged = tx->deletion_tokens().purge_expired(clock_.now() - keep);
+    tx->deletion_tokens().forget_mailed(clock_.now() - rate_limit_window);
     tx->commit();
     if (purged > 0) spdlog::info("purged {} expired deletion tokens", purged);
 }

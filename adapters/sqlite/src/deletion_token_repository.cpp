@@ -25,9 +25,6 @@ constexpr std::string_view note_mailed_sql = "INSERT INTO deletion_mail_notes (a
 constexpr std::string_view mailed_since_sql =
     "SELECT at FROM deletion_mail_notes WHERE address_digest = ?1 AND at >= ?2 ORDER BY at";
 constexpr std::string_view purge_notes_sql = "DELETE FROM deletion_mail_notes WHERE at < ?1";
-constexpr std::string_view keep_purged_sql =
-    "INSERT OR IGNORE INTO purged_deletion_tokens (hash) SELECT hash FROM deletion_tokens WHERE expires_at < ?1";
-constexpr std::string_view was_purged_sql = "SELECT 1 FROM purged_deletion_tokens WHERE hash = ?1";
 
 }  // namespace
 
@@ -96,25 +93,19 @@ std::vector<core::TimePoint> SqliteDeletionTokenRepository::mailed_since(const c
     });
 }
 
-std::uint64_t SqliteDeletionTokenRepository::purge_expired(core::TimePoint cutoff) {
+std::uint64_t SqliteDeletionTokenRepository::forget_mailed(core::TimePoint cutoff) {
     return context_.run_write([&](Connection& connection) {
-        Query notes(connection, purge_notes_sql);
-        notes.bind_int(1, to_millis(cutoff));
-        notes.run();
-        Query keep(connection, keep_purged_sql);
-        keep.bind_int(1, to_millis(cutoff));
-        keep.run();
-        Query query(connection, purge_sql);
+        Query query(connection, purge_notes_sql);
         query.bind_int(1, to_millis(cutoff));
         return static_cast<std::uint64_t>(query.run());
     });
 }
 
-bool SqliteDeletionTokenRepository::was_purged(const core::TokenHash& hash) {
-    return context_.run([&](Connection& connection) {
-        Query query(connection, was_purged_sql);
-        query.bind_blob(1, hash);
-        return query.step();
+std::uint64_t SqliteDeletionTokenRepository::purge_expired(core::TimePoint cutoff) {
+    return context_.run_write([&](Connection& connection) {
+        Query query(connection, purge_sql);
+        query.bind_int(1, to_millis(cutoff));
+        return static_cast<std::uint64_t>(query.run());
     });
 }
 

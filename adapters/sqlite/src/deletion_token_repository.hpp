@@ -18,8 +18,8 @@ public:
     void note_mailed(const core::TokenHash& address, core::TimePoint at) override;
     [[nodiscard]] std::vector<core::TimePoint> mailed_since(const core::TokenHash& address,
                                                             core::TimePoint since) override;
+    std::uint64_t forget_mailed(core::TimePoint cutoff) override;
     std::uint64_t purge_expired(core::TimePoint cutoff) override;
-    [[nodiscard]] bool was_purged(const core::TokenHash& hash) override;
 
 private:
     TxContext& context_;

@@ -197,7 +197,7 @@ UPDATE deletion_tokens SET email_digest = zeroblob(32);
 // (moving each one off it, or deleting it) could send that person three genuine mails per
 // record. Notes belong to no customer, so erasing one leaves them; to a reader of the file
 // they say nothing about an address (nor to the server after a restart: a new key), and they
-// are purged with expired tokens (after an hour, or the link lifetime if that is longer).
+// are forgotten by housekeeping after the hour.
 constexpr const char* schema_v5 = R"sql(
 CREATE TABLE deletion_mail_notes (
     address_digest BLOB NOT NULL CHECK (length(address_digest) = 32),
@@ -206,17 +206,8 @@ CREATE TABLE deletion_mail_notes (
 CREATE INDEX deletion_mail_notes_address ON deletion_mail_notes (address_digest, at);
 )sql";
 
-// Version 6: the hash of each purged deletion token, so that its link still answers "expired"
-// (410, contract §4) instead of "unknown" once housekeeping has dropped the token. A hash of a
-// random secret tied to no customer: about 40 bytes per deletion request, kept for good.
-constexpr const char* schema_v6 = R"sql(
-CREATE TABLE purged_deletion_tokens (
-    hash BLOB PRIMARY KEY NOT NULL CHECK (length(hash) = 32)
-) WITHOUT ROWID;
-)sql";
-
 constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3},
-                                Migration{4, schema_v4}, Migration{5, schema_v5}, Migration{6, schema_v6}};
+                                Migration{4, schema_v4}, Migration{5, schema_v5}};
 
 int read_pragma(Connection& connection, const char* pragma) {
     return connection.database().execAndGet(pragma).getInt();

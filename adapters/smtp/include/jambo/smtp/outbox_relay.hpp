@@ -41,12 +41,12 @@ struct RelayOptions {
     RetryPolicy retry{};
     /// After a store failure, before trying again.
     std::chrono::milliseconds error_pause{std::chrono::seconds{2}};
-    /// How often the queue is reported to the log (while not empty) and spent deletion
-    /// tokens are purged.
+    /// How often the queue is reported to the log (while not empty), expired deletion tokens
+    /// are purged and the notes of mailed addresses older than an hour forgotten.
     std::chrono::milliseconds housekeeping_every{std::chrono::minutes{1}};
-    /// Deletion tokens are kept at least this long, and an hour at least (the rate limit
-    /// counts the last hour's tokens).
-    std::chrono::seconds deletion_token_ttl{std::chrono::hours{1}};
+    /// How long an expired deletion token is kept, so that its link says "expired" (410)
+    /// rather than "unknown" (404); an hour at least (the rate limit counts the last hour's).
+    std::chrono::seconds expired_links_kept{std::chrono::days{30}};
 };
 
 class OutboxRelay {
@@ -68,9 +68,9 @@ public:
     /// Delivers every message due now, on the calling thread; returns how many were handled
     /// (delivered, rescheduled or abandoned). For tests and for the thread itself.
     std::size_t deliver_due();
-    /// Logs the queue's depth and oldest age if it is not empty, and purges deletion tokens
-    /// that expired more than max(ttl, 1 h) ago (keeping their hashes, so their links say
-    /// "expired"), and older notes of mailed addresses. For tests and for the thread itself.
+    /// Logs the queue's depth and oldest age if it is not empty, purges deletion tokens that
+    /// expired more than expired_links_kept ago and forgets the notes of mailed addresses made
+    /// over an hour ago. For tests and for the thread itself.
     void housekeeping();
 
 private:

@@ -136,12 +136,10 @@ public:
     virtual void note_mailed(const TokenHash& address, TimePoint at) = 0;
     /// Times of the notes for this address at or after `since`, oldest first.
     [[nodiscard]] virtual std::vector<TimePoint> mailed_since(const TokenHash& address, TimePoint since) = 0;
-    /// Drops tokens that expired before `cutoff`, and notes made before it; returns how many
-    /// tokens. A dropped token's hash is kept for good (tied to no one), for was_purged.
+    /// Drops the notes made before `cutoff`; returns how many.
+    virtual std::uint64_t forget_mailed(TimePoint cutoff) = 0;
+    /// Drops tokens that expired before `cutoff`; returns how many.
     virtual std::uint64_t purge_expired(TimePoint cutoff) = 0;
-    /// Whether purge_expired dropped a token with this hash: its link expired, and still says
-    /// so (contract: an expired link is 410) rather than that it is unknown.
-    [[nodiscard]] virtual bool was_purged(const TokenHash& hash) = 0;
 };
 
 /// A message waiting to be delivered. `body` holds a secret link until it is delivered or
