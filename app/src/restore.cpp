@@ -233,11 +233,7 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
     }
     if (prepared.customers == 0) err << "jambo: warning: the backup holds no customers\n";
     err << "jambo: " << config.db << " restored from " << backup << "; made again since that backup: "
-        << prepared.carried.erased << " erasure(s), " << prepared.carried.revoked << " token revocation(s)";
-    if (prepared.carried.mail_handled > 0) {
-        err << "; left out " << prepared.carried.mail_handled << " queued mail(s) sent or given up since";
-    }
-    err << '\n';
+        << prepared.carried.erased << " erasure(s), " << prepared.carried.revoked << " token revocation(s)\n";
     return 0;
 }
 

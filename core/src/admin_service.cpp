@@ -5,8 +5,6 @@
 
 #include "text.hpp"
 
-#include <cstdint>
-#include <limits>
 #include <set>
 
 namespace jambo::core {
@@ -90,18 +88,12 @@ bool principal_exists(Transaction& tx, const Principal& principal) {
 CarriedOver AdminService::restore_carry_over(Store& replaced) {
     std::vector<std::string> erased;
     std::vector<Credential> revoked;
-    std::set<std::int64_t> still_queued;
-    std::int64_t last_mail = 0;
     {
         auto tx = replaced.begin(TransactionMode::read);
         erased = tx->audit().subjects_of("customer.erased");
         for (const auto& hash : tx->credentials().revoked()) {
             if (auto credential = tx->credentials().find(hash)) revoked.push_back(std::move(*credential));
         }
-        for (const auto& message : tx->outbox().due(TimePoint::max(), std::numeric_limits<std::uint32_t>::max())) {
-            still_queued.insert(message.id);
-        }
-        last_mail = tx->outbox().last_id();
     }
     CarriedOver done;
     auto tx = store_.begin(TransactionMode::write);
@@ -130,13 +122,6 @@ CarriedOver AdminService::restore_carry_over(Store& replaced) {
         tx->audit().append(AuditEntry{0, clock_.now(), "token.revoked", credential.principal.subject.to_string(),
                                       "restore"});
         ++done.revoked;
-    }
-    // Mail the backup has queued that the replaced database knew and no longer queues went
-    // out (or was given up) since: sending it again would mail a customer twice.
-    for (const auto& message : tx->outbox().due(TimePoint::max(), std::numeric_limits<std::uint32_t>::max())) {
-        if (message.id <= last_mail && !still_queued.contains(message.id) && tx->outbox().remove(message.id)) {
-            ++done.mail_handled;
-        }
     }
     tx->commit();
     return done;

@@ -300,8 +300,6 @@ public:
     }
     bool remove(std::int64_t id) override { return log_.erase(rows_, id); }
     std::uint64_t depth() override { return rows_.size(); }
-    // Outbox and audit share one sequence here: the highest id given to anything is high enough.
-    std::int64_t last_id() override { return log_.tables.last_id; }
     std::optional<TimePoint> oldest() override { return earliest(&OutboxMessage::created_at); }
     std::optional<TimePoint> next_due() override { return earliest(&OutboxMessage::next_attempt_at); }
 

@@ -182,35 +182,6 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE detail = 'restore';") == 2);
 }
 
-
-TEST_CASE("restore leaves out the mail the replaced database sent since the backup", "[e2e]") {
-    WorkDir dir;
-    const auto backup = (dir.path / "queued.db").string();
-    {
-        // Nothing listens on port 1: the deletion mail stays queued, retried.
-        JamboServer server(dir, {"--smtp-url", "smtp://127.0.0.1:1"});
-        HttpClient client(server.port());
-        auto created = body_of(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(3))));
-        REQUIRE(client.request("POST", "/api/customer/" + text(created.at("body").at("ulid")) + "/delete/request",
-                               auth(text(created.at("token"))))
-                    .status == 200);
-        REQUIRE(run_jambo(dir, {"backup", backup, "--db", dir.db()}).status == 0);
-        CHECK(server.stop() == 0);
-    }
-    {
-        JamboServer server(dir);  // mail to files now: the queued mail goes out
-        wait_for_mail(dir.mail_dir(), 1);
-        CHECK(server.stop() == 0);
-    }
-    REQUIRE(sqlite(dir, "SELECT count(*) FROM outbox;") == "0\n");
-    auto restored = run_jambo(dir, {"restore", backup, "--db", dir.db()});
-    CHECK(restored.status == 0);
-    CHECK(restored.err == "jambo: " + dir.db() + " restored from " + backup +
-                              "; made again since that backup: 0 erasure(s), 0 token revocation(s); left out 1 queued "
-                              "mail(s) sent or given up since\n");
-    CHECK(sqlite(dir, "SELECT count(*) FROM outbox;") == "0\n");  // the customer is not mailed twice
-    CHECK(sqlite(dir, "SELECT count(*) FROM customers;") == "1\n");
-}
 TEST_CASE("restore refuses an empty or damaged backup - follows a symlinked database - serve clears a cut-short copy",
           "[e2e]") {
     WorkDir dir;

@@ -181,34 +181,3 @@ TEST_CASE("restores in a row keep every erasure and revocation - also through a 
     CHECK_FALSE(tuesday.authenticate(bearer(*clerk_token)).has_value());
     CHECK(tuesday.authenticate(bearer(boss)).has_value());
 }
-
-TEST_CASE("after a restore - mail the replaced database sent since the backup is not sent again", "[core][admin]") {
-    const auto queue = [](jambo::core::Store& store, int count) {
-        auto tx = store.begin(TransactionMode::write);
-        for (int i = 0; i < count; ++i) {
-            OutboxMessage message;
-            message.recipient = "someone" + std::to_string(i) + "@example.org";
-            message.subject = "Confirm the deletion of your data";
-            message.body = "link " + std::to_string(i);
-            tx->outbox().enqueue(message);
-        }
-        tx->commit();
-    };
-    World restored;  // the backup: mail 1 to 5 queued when it was made
-    queue(restored.store, 5);
-    jambo::memory::MemoryStore replaced;  // since then it queued 1 to 4 and sent 1, 2 and 4
-    queue(replaced, 4);
-    {
-        auto tx = replaced.begin(TransactionMode::write);
-        for (const std::int64_t id : {1, 2, 4}) REQUIRE(tx->outbox().remove(id));
-        tx->commit();
-    }
-
-    const auto done = restored.admin.restore_carry_over(replaced);
-    CHECK(done.mail_handled == 3);
-    auto tx = restored.store.begin(TransactionMode::read);
-    std::vector<std::int64_t> left;
-    for (const auto& message : tx->outbox().due(jambo::core::TimePoint::max(), 100)) left.push_back(message.id);
-    // 3 is still queued there; 5 it never knew of, so it may not have gone out.
-    CHECK(left == std::vector<std::int64_t>{3, 5});
-}

@@ -284,7 +284,6 @@ public:
         return s_.outbox.erase(id) == 1;
     }
     std::uint64_t depth() override { return s_.outbox.size(); }
-    std::int64_t last_id() override { return s_.next_outbox_id - 1; }
     std::optional<TimePoint> oldest() override { return earliest(&OutboxMessage::created_at); }
     std::optional<TimePoint> next_due() override { return earliest(&OutboxMessage::next_attempt_at); }
 

@@ -24,8 +24,6 @@ constexpr std::string_view depth_sql = "SELECT value FROM counters WHERE name = 
 // min() over an indexed column reads one end of the index.
 constexpr std::string_view oldest_sql = "SELECT min(created_at) FROM outbox";
 constexpr std::string_view next_due_sql = "SELECT min(next_attempt_at) FROM outbox";
-// AUTOINCREMENT keeps the highest id ever used here, removed rows included.
-constexpr std::string_view last_id_sql = "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'";
 
 core::OutboxMessage read_message(const Query& query) {
     core::OutboxMessage message;
@@ -112,13 +110,6 @@ std::optional<core::TimePoint> SqliteOutbox::oldest() {
 
 std::optional<core::TimePoint> SqliteOutbox::next_due() {
     return context_.run([](Connection& connection) { return optional_time(connection, next_due_sql); });
-}
-
-std::int64_t SqliteOutbox::last_id() {
-    return context_.run([](Connection& connection) {
-        Query query(connection, last_id_sql);
-        return query.step() ? query.integer(0) : 0;
-    });
 }
 
 }  // namespace jambo::sqlite::detail

@@ -18,7 +18,6 @@ public:
                     const std::string& last_error) override;
     bool remove(std::int64_t id) override;
     [[nodiscard]] std::uint64_t depth() override;
-    [[nodiscard]] std::int64_t last_id() override;
     [[nodiscard]] std::optional<core::TimePoint> oldest() override;
     [[nodiscard]] std::optional<core::TimePoint> next_due() override;
 

@@ -176,10 +176,6 @@ public:
     [[nodiscard]] virtual std::optional<TimePoint> oldest() = 0;
     /// When the earliest queued message is due; lets a relay sleep instead of polling.
     [[nodiscard]] virtual std::optional<TimePoint> next_due() = 0;
-    /// The highest id of a message ever committed here (0 if none), removed ones included: a
-    /// message of an older copy of the store with an id up to it that is no longer queued
-    /// here was handled since (delivered, given up, or gone with its customer).
-    [[nodiscard]] virtual std::int64_t last_id() = 0;
 };
 
 /// Security-relevant facts, never personal data: what happened, to which ulid, when, how.

@@ -18,7 +18,6 @@ namespace jambo::core {
 struct CarriedOver {
     std::size_t erased = 0;   ///< customers erased again
     std::size_t revoked = 0;  ///< tokens revoked again, or recorded as revoked (issued after the backup)
-    std::size_t mail_handled = 0;  ///< queued mail left out: delivered or given up since the backup
 };
 
 class AdminService {

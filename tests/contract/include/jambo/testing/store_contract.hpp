@@ -598,23 +598,6 @@ JAMBO_STORE_CONTRACT("of two threads consuming one deletion token at once exactl
 
 // ------------------------------------------------------------------------------------- outbox
 
-JAMBO_STORE_CONTRACT("last_id is the highest message id ever committed - removed messages included",
-                     "[outbox]") {
-    using namespace jambo::contract;
-    reading(this->store(), [](core::Transaction& tx) { CHECK(tx.outbox().last_id() == 0); });
-    std::int64_t first = 0;
-    std::int64_t second = 0;
-    committed(this->store(), [&](core::Transaction& tx) {
-        first = tx.outbox().enqueue(message(std::nullopt, "a@example.org", at(0), at(0)));
-        second = tx.outbox().enqueue(message(std::nullopt, "b@example.org", at(0), at(0)));
-    });
-    committed(this->store(), [&](core::Transaction& tx) { REQUIRE(tx.outbox().remove(second)); });
-    reading(this->store(), [&](core::Transaction& tx) {
-        CHECK(tx.outbox().last_id() == second);
-        CHECK(tx.outbox().last_id() > first);
-    });
-}
-
 JAMBO_STORE_CONTRACT("enqueue assigns increasing ids that are never reused", "[outbox]") {
     using namespace jambo::contract;
     const auto enqueue = [&] {
