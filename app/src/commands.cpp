@@ -105,6 +105,7 @@ int serve(const Config& config) {
         settings.server, [&api](http::Request& request) { return api->handle(request); }, &http::Api::may_block,
         [&api](http::Request& request, const http::Responder& respond) { return api->handle_async(request, respond); });
     std::optional<ServingLock> serving;  // declared first: closed after the store's connections
+    refuse_migration_in_use(config.db);
     Infrastructure infra(config);
     serving.emplace(config.db);
     if (serving->served_elsewhere()) {
@@ -124,6 +125,11 @@ int serve(const Config& config) {
         throw std::runtime_error("database " + config.db +
                                  " can only be read by this process; the server needs to write it (check its "
                                  "owner, mode and directory)");
+    }
+    if (const int found = infra.store.schema_version_found(); found != 0 && found != sqlite::SqliteStore::schema_version()) {
+        // Worth a line: old deletion links may stop working, and an older jambo no longer opens it.
+        spdlog::info("database {} migrated from schema version {} to {}", config.db, found,
+                     sqlite::SqliteStore::schema_version());
     }
     auto policy = policy_of(settings);
     core::CustomerService customers(infra.store, infra.clock, infra.random, infra.hasher, infra.ulids, policy);
@@ -179,6 +185,7 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     // Looked at before Infrastructure creates a missing database (see the backup below).
     std::error_code ignored;
     const bool backup_of_nothing = command.kind == CommandKind::backup && !std::filesystem::exists(config.db, ignored);
+    refuse_migration_in_use(config.db);
     Infrastructure infra(config);
     switch (command.kind) {
         case CommandKind::serve:

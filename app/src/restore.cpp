@@ -190,6 +190,7 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
     const bool existed = fs::exists(db, ec);
 
     // The database to replace: created and migrated if missing, as by every command.
+    refuse_migration_in_use(db);
     std::optional<sqlite::SqliteStore> live;
     try {
         live.emplace(options_for(config, db));

@@ -1,11 +1,14 @@
 #pragma once
 // The lock that keeps a database to one server, which `restore` takes too.
 
+#include <jambo/sqlite/sqlite_store.hpp>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 
 namespace jambo::app {
@@ -34,5 +37,20 @@ private:
     int fd_ = -1;
     bool served_elsewhere_ = false;
 };
+
+// A database that needs migrating must not be migrated under a process that has it open: an
+// older jambo serve would fail every write (500) until restarted, and a backup taken "before
+// the upgrade" would already be the new version. Every command (serve too) asks before it
+// opens the store, which migrates.
+inline void refuse_migration_in_use(const std::string& db) {
+    const auto found = sqlite::SqliteStore::schema_version_of(db);
+    if (!found || *found >= sqlite::SqliteStore::schema_version()) return;
+    if (!sqlite::SqliteStore::open_in_another_process(db)) return;
+    throw std::runtime_error("database " + db + " is at schema version " + std::to_string(*found) +
+                             " and open in another process (an older jambo serve?); this version would migrate it " +
+                             "to " + std::to_string(sqlite::SqliteStore::schema_version()) +
+                             " under that process: stop it first, then run this command again (docs/operations.md, "
+                             "Upgrading)");
+}
 
 }  // namespace jambo::app

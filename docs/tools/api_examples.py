@@ -244,7 +244,9 @@ def walk(jambo, work, port, s):
           "customer's or a staff token is `403`:")
     x.call("POST", f"/api/customer/{ulid}/delete/request")
     x.call("POST", f"/api/customer/{ulid}/delete/request", token=tricia_token)
-    x.say("More than three accepted requests in an hour: `429`, with `Retry-After` in seconds.")
+    x.say("More than three accepted requests in an hour for the customer, or deletion mails to its address from "
+          "any record (while the server runs): `429`, with `Retry-After` in seconds until a request would be "
+          "accepted.")
     for _ in range(2):
         x.call("POST", f"/api/customer/{ulid}/delete/request", token=token)
         x.out.pop()
@@ -259,7 +261,8 @@ def walk(jambo, work, port, s):
           "with `JAMBO_CONFIRM_ON_GET=never`):")
     x.call("POST", link)
     x.say("The record, its tokens, its other links and its queued mail are gone; the link cannot be "
-          "used again. An expired link answers `410` with `\"This deletion link has expired; request a new one.\"`.")
+          "used again. An expired link answers `410` with `\"This deletion link has expired; request a new one.\"` "
+          "for 30 days after it expired, and `404` after that.")
     x.call("POST", link)
     x.call("GET", f"/api/customer/{ulid}", token=token)
 

@@ -29,19 +29,11 @@ using namespace jambo::core;
 
 // Every table, keyed by what the port looks rows up by. A std::map keeps the customers in
 // ulid order, which page() and after() promise.
-// Where a deletion mail went, as the erasure service's keyed digest of the address.
-struct MailNote {
-    std::int64_t id = 0;
-    TokenHash address;
-    TimePoint at;
-};
-
 struct Tables {
     std::map<Ulid, Customer> customers;
     std::map<TokenHash, Credential> credentials;
     std::map<Ulid, StaffAccount> staff;
     std::map<TokenHash, DeletionTokenRecord> deletion_tokens;
-    std::map<std::int64_t, MailNote> mail_notes;
     std::map<std::int64_t, OutboxMessage> outbox;
     std::map<std::int64_t, AuditEntry> audit;
     // Like a database sequence: a rolled-back transaction does not give its ids back, so an
@@ -250,20 +242,6 @@ public:
         }
         std::ranges::sort(out);
         return out;
-    }
-    void note_mailed(const TokenHash& address, TimePoint at) override {
-        log_.append(log_.tables.mail_notes, MailNote{0, address, at});
-    }
-    std::vector<TimePoint> mailed_since(const TokenHash& address, TimePoint since) override {
-        std::vector<TimePoint> out;
-        for (const auto& [id, note] : log_.tables.mail_notes) {
-            if (note.address == address && note.at >= since) out.push_back(note.at);
-        }
-        std::ranges::sort(out);
-        return out;
-    }
-    std::uint64_t forget_mailed(TimePoint cutoff) override {
-        return log_.erase_if(log_.tables.mail_notes, [&](const MailNote& note) { return note.at < cutoff; });
     }
     std::uint64_t purge_expired(TimePoint cutoff) override {
         return log_.erase_if(rows_, [&](const DeletionTokenRecord& token) { return token.expires_at < cutoff; });

@@ -115,7 +115,7 @@ TEST_CASE("sqlite: a new database is migrated to the current schema and reopens 
     }
 }
 
-TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with digests and overwrites them",
+TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with digests - overwrites them - drops their mail",
           "[contract][sqlite][erasure]") {
     TempDir dir;
     const auto path = dir.file("jambo.db");
@@ -127,10 +127,13 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
     {
         // The version 3 shape: the address itself, beside a link's hash.
         auto db = raw(path);
-        db.exec("DROP TABLE deletion_mail_notes");
         db.exec("ALTER TABLE deletion_tokens RENAME COLUMN email_digest TO email_key");
         db.exec("INSERT INTO deletion_tokens (hash, customer, email_key, created_at, expires_at, used) "
                 "SELECT randomblob(32), ulid, '" + old_address + "', 1, 2, 0 FROM customers");
+        // Its mail, still queued: the link in it will answer 404 once migrated.
+        db.exec("INSERT INTO outbox (customer, recipient, subject, body, created_at, next_attempt_at) "
+                "SELECT ulid, '" + old_address + "', 'Confirm the deletion of your data', "
+                "'https://x.example/api/customer/AAAA/delete/confirm', 1, 1 FROM customers");
         db.exec("PRAGMA user_version = 3");
     }
     {
@@ -138,42 +141,15 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
         CHECK(store.schema_version_found() == 3);
         reading(store, [&](jambo::core::Transaction& tx) {
             CHECK(tx.deletion_tokens().issued_since(customer(1).ulid, jambo::core::TimePoint{}).size() == 1);  // still counts
+            CHECK(tx.outbox().depth() == 0);  // not sent with a dead link
         });
         store.checkpoint();
     }
     auto db = raw(path);
-    CHECK(db.execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 4);
     CHECK(db.execAndGet("SELECT count(*) FROM deletion_tokens WHERE email_digest = zeroblob(32)").getInt() == 1);
     CHECK(file_bytes(path).find(old_address) == std::string::npos);
     CHECK(file_bytes(path + "-wal").find(old_address) == std::string::npos);
-}
-
-TEST_CASE("sqlite: version 5 adds the notes of mailed addresses and keeps everything else",
-          "[contract][sqlite][erasure]") {
-    TempDir dir;
-    const auto path = dir.file("jambo.db");
-    const auto address = token_hash(5'000'001);
-    {
-        SqliteStore store({.path = path});
-        insert_customers(store, {1});
-        committed(store, [&](jambo::core::Transaction& tx) {
-            tx.deletion_tokens().insert(deletion_token(7, customer(1), at(5)));
-        });
-    }
-    {
-        auto db = raw(path);  // the version 4 shape
-        db.exec("DROP TABLE deletion_mail_notes");
-        db.exec("PRAGMA user_version = 4");
-    }
-    SqliteStore store({.path = path});
-    CHECK(store.schema_version_found() == 4);
-    committed(store, [&](jambo::core::Transaction& tx) { tx.deletion_tokens().note_mailed(address, at(6)); });
-    reading(store, [&](jambo::core::Transaction& tx) {
-        CHECK(tx.deletion_tokens().issued_since(customer(1).ulid, at(0)) == std::vector{at(5)});
-        CHECK(tx.deletion_tokens().mailed_since(address, at(0)) == std::vector{at(6)});
-    });
-
-    CHECK(raw(path).execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
 }
 
 TEST_CASE("sqlite: a database written by a newer schema is refused and left alone", "[contract][sqlite]") {

@@ -109,6 +109,35 @@ TEST_CASE("every command creates and migrates a database that does not exist yet
     CHECK(run_jambo(dir, {"backup", (dir.path / "again.db").string(), "--db", typo}).err.empty());
 }
 
+TEST_CASE("a database an older server has open is not migrated under it - serve logs a migration", "[e2e]") {
+    WorkDir dir;
+    REQUIRE(run_jambo(dir, {"migrate", "--db", dir.db()}).status == 0);
+    // The version 3 shape, as an older jambo left it.
+    REQUIRE(sqlite_write(dir, "ALTER TABLE deletion_tokens RENAME COLUMN email_digest TO email_key; "
+                              "PRAGMA user_version = 3;"));
+    {
+        const SqliteShell older_server(dir, "SELECT count(*) FROM customers;", 3);
+        for (const auto& command : {std::vector<std::string>{"backup", (dir.path / "b.db").string()},
+                                     std::vector<std::string>{"staff", "list"}, std::vector<std::string>{"migrate"}}) {
+            auto args = command;
+            args.insert(args.end(), {"--db", dir.db()});
+            auto refused = run_jambo(dir, args);
+            INFO(command.front());
+            CHECK(refused.status == 1);
+            CHECK(refused.err == "jambo: database " + dir.db() +
+                                     " is at schema version 3 and open in another process (an older jambo serve?); this "
+                                     "version would migrate it to 4 under that process: stop it first, then run this "
+                                     "command again (docs/operations.md, Upgrading)\n");
+        }
+        CHECK(sqlite(dir, "PRAGMA user_version;") == "3\n");
+        REQUIRE(older_server.wait_until_done());
+    }
+    JamboServer server(dir);
+    CHECK(server.log().find("database " + dir.db() + " migrated from schema version 3 to 4") != std::string::npos);
+    CHECK(server.stop() == 0);
+    CHECK(sqlite(dir, "PRAGMA user_version;") == "4\n");
+}
+
 TEST_CASE("restore puts a backup back - and what was erased or revoked since stays so", "[e2e]") {
     WorkDir dir;
     const auto backup = (dir.path / "monday.db").string();

@@ -30,6 +30,13 @@ inline std::string sqlite(const WorkDir& dir, const std::string& sql) {
     return out;
 }
 
+/// Runs `sql` (no double quotes in it) on the database with the sqlite3 shell, writing, as
+/// another program would; true when it succeeded.
+inline bool sqlite_write(const WorkDir& dir, const std::string& sql) {
+    const auto command = "sqlite3 -batch -bail '" + dir.db() + "' \"" + sql + "\" > /dev/null 2>&1";
+    return std::system(command.c_str()) == 0;
+}
+
 /// Another process on the database: the sqlite3 shell runs `before` (say `BEGIN IMMEDIATE;` to
 /// take the write lock, or a SELECT to keep a read open), holds what it took for `seconds`,
 /// then runs `after` and ends. Returned once `before` has run; wait_until_done() waits for

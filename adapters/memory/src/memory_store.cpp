@@ -34,7 +34,6 @@ struct State {
     std::map<TokenHash, Credential> credentials;
     std::map<Ulid, StaffAccount> staff;
     std::map<TokenHash, DeletionTokenRecord> deletion_tokens;
-    std::multimap<TokenHash, TimePoint> mailed;  ///< deletion mails by address digest
     std::map<std::int64_t, OutboxMessage> outbox;
     std::vector<AuditEntry> audit;
     std::int64_t next_outbox_id = 1;
@@ -219,22 +218,6 @@ public:
         }
         std::ranges::sort(out);
         return out;
-    }
-    void note_mailed(const TokenHash& address, TimePoint at) override {
-        require(writable_);
-        s_.mailed.emplace(address, at);
-    }
-    std::vector<TimePoint> mailed_since(const TokenHash& address, TimePoint since) override {
-        std::vector<TimePoint> out;
-        for (auto [it, end] = s_.mailed.equal_range(address); it != end; ++it) {
-            if (it->second >= since) out.push_back(it->second);
-        }
-        std::ranges::sort(out);
-        return out;
-    }
-    std::uint64_t forget_mailed(TimePoint cutoff) override {
-        require(writable_);
-        return std::erase_if(s_.mailed, [&](const auto& kv) { return kv.second < cutoff; });
     }
     std::uint64_t purge_expired(TimePoint cutoff) override {
         require(writable_);

@@ -5,7 +5,9 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 
 namespace jambo::smtp {
 
@@ -111,7 +113,7 @@ void OutboxRelay::wait_for_work() {
     }
     const auto now = clock_.now();
     std::chrono::milliseconds sleep = longest_sleep;
-    if (next_due) sleep = stranded(*next_due, now) ? std::chrono::milliseconds(0) : *next_due - now;
+    if (next_due) sleep = *next_due - now;
     const auto to_housekeeping =
         std::chrono::ceil<std::chrono::milliseconds>(next_housekeeping_ - std::chrono::steady_clock::now());
     sleep = std::clamp<std::chrono::milliseconds>(std::min(sleep, to_housekeeping), std::chrono::milliseconds(0),
@@ -120,10 +122,27 @@ void OutboxRelay::wait_for_work() {
     wake_.wait_for(lock, sleep, [this] { return stopping_ || pending_; });
 }
 
-// No retry is scheduled further ahead than the longest wait: a message due later than that
-// was scheduled before the wall clock stepped back (NTP, a restored VM) and would otherwise
-// wait for the size of the step.
-bool OutboxRelay::stranded(core::TimePoint due, core::TimePoint now) const { return due > now + options_.retry.max; }
+// No retry is scheduled further ahead than the longest wait: messages due later than that
+// were scheduled before the wall clock stepped back (NTP, a restored VM) and would otherwise
+// wait for the size of the step. They are all made due now, in one write.
+void OutboxRelay::bring_forward_stranded(core::TimePoint now) {
+    const auto stranded = [&](const core::OutboxMessage& message) {
+        return message.next_attempt_at > now + options_.retry.max;
+    };
+    const auto everything = core::TimePoint::max();
+    const auto all = std::numeric_limits<std::uint32_t>::max();
+    {
+        auto tx = store_.begin(core::TransactionMode::read);
+        if (!tx->outbox().next_due() || std::ranges::none_of(tx->outbox().due(everything, all), stranded)) return;
+    }
+    auto tx = store_.begin(core::TransactionMode::write);
+    std::size_t moved = 0;
+    for (const auto& message : tx->outbox().due(everything, all)) {
+        if (stranded(message)) moved += tx->outbox().reschedule(message.id, now, message.attempts, message.last_error) ? 1 : 0;
+    }
+    tx->commit();
+    if (moved > 0) spdlog::warn("mail relay: the clock is behind {} queued message(s); retrying them now", moved);
+}
 
 // On the steady clock, so that a step of the wall clock neither stalls nor hurries it.
 void OutboxRelay::housekeeping_if_due() {
@@ -159,7 +178,6 @@ void OutboxRelay::purge_deletion_tokens() {
     auto keep = std::max<std::chrono::seconds>(options_.expired_links_kept, rate_limit_window);
     auto tx = store_.begin(core::TransactionMode::write);
     auto purged = tx->deletion_tokens().purge_expired(clock_.now() - keep);
-    tx->deletion_tokens().forget_mailed(clock_.now() - rate_limit_window);
     tx->commit();
     if (purged > 0) spdlog::info("purged {} expired deletion tokens", purged);
 }
@@ -168,16 +186,15 @@ std::size_t OutboxRelay::deliver_due() {
     // One message at a time, read just before it is sent: an erasure takes the customer's
     // queued mail with it, and a batch read earlier would still send that mail, perhaps long
     // after, behind slow deliveries (contract: erasure deletes the queued mail).
+    const auto now = clock_.now();
+    if (!clock_seen_ || now < *clock_seen_) bring_forward_stranded(now);  // at start, and after a step back
+    clock_seen_ = now;
     std::size_t handled = 0;
     while (handled < options_.batch && !stop_requested()) {
         std::vector<core::OutboxMessage> next;
         {
             auto tx = store_.begin(core::TransactionMode::read);
-            const auto now = clock_.now();
-            next = tx->outbox().due(now, 1);
-            if (const auto at = tx->outbox().next_due(); next.empty() && at && stranded(*at, now)) {
-                next = tx->outbox().due(*at, 1);
-            }
+            next = tx->outbox().due(clock_.now(), 1);
         }
         if (next.empty()) break;
         handle(next.front());

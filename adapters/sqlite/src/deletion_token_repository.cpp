@@ -21,10 +21,6 @@ constexpr std::string_view consume_sql = "UPDATE deletion_tokens SET used = 1 WH
 constexpr std::string_view issued_since_sql =
     "SELECT created_at FROM deletion_tokens WHERE customer = ?1 AND created_at >= ?2 ORDER BY created_at";
 constexpr std::string_view purge_sql = "DELETE FROM deletion_tokens WHERE expires_at < ?1";
-constexpr std::string_view note_mailed_sql = "INSERT INTO deletion_mail_notes (address_digest, at) VALUES (?1, ?2)";
-constexpr std::string_view mailed_since_sql =
-    "SELECT at FROM deletion_mail_notes WHERE address_digest = ?1 AND at >= ?2 ORDER BY at";
-constexpr std::string_view purge_notes_sql = "DELETE FROM deletion_mail_notes WHERE at < ?1";
 
 }  // namespace
 
@@ -71,33 +67,6 @@ std::vector<core::TimePoint> SqliteDeletionTokenRepository::issued_since(const c
         std::vector<core::TimePoint> times;
         while (query.step()) times.push_back(from_millis(query.integer(0)));
         return times;
-    });
-}
-
-void SqliteDeletionTokenRepository::note_mailed(const core::TokenHash& address, core::TimePoint at) {
-    context_.run_write([&](Connection& connection) {
-        Query query(connection, note_mailed_sql);
-        query.bind_blob(1, address).bind_int(2, to_millis(at));
-        query.run();
-    });
-}
-
-std::vector<core::TimePoint> SqliteDeletionTokenRepository::mailed_since(const core::TokenHash& address,
-                                                                         core::TimePoint since) {
-    return context_.run([&](Connection& connection) {
-        Query query(connection, mailed_since_sql);
-        query.bind_blob(1, address).bind_int(2, to_millis(since));
-        std::vector<core::TimePoint> times;
-        while (query.step()) times.push_back(from_millis(query.integer(0)));
-        return times;
-    });
-}
-
-std::uint64_t SqliteDeletionTokenRepository::forget_mailed(core::TimePoint cutoff) {
-    return context_.run_write([&](Connection& connection) {
-        Query query(connection, purge_notes_sql);
-        query.bind_int(1, to_millis(cutoff));
-        return static_cast<std::uint64_t>(query.run());
     });
 }
 

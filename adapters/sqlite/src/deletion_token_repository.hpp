@@ -15,10 +15,6 @@ public:
     bool consume(const core::TokenHash& hash) override;
     [[nodiscard]] std::vector<core::TimePoint> issued_since(const core::Ulid& customer,
                                                             core::TimePoint since) override;
-    void note_mailed(const core::TokenHash& address, core::TimePoint at) override;
-    [[nodiscard]] std::vector<core::TimePoint> mailed_since(const core::TokenHash& address,
-                                                            core::TimePoint since) override;
-    std::uint64_t forget_mailed(core::TimePoint cutoff) override;
     std::uint64_t purge_expired(core::TimePoint cutoff) override;
 
 private:

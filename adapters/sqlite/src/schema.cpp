@@ -186,28 +186,21 @@ CREATE INDEX credentials_staff ON credentials (staff) WHERE staff IS NOT NULL;
 // made before cannot be given one (their secret is not kept), so they get a digest nothing
 // matches: their links answer 404, their requests still count towards the hourly limit, and
 // the old addresses are overwritten (secure_delete) at once.
+// Their mails still queued would go out with links that answer 404: they are dropped too
+// (the customer asks again).
 constexpr const char* schema_v4 = R"sql(
 ALTER TABLE deletion_tokens RENAME COLUMN email_key TO email_digest;
 UPDATE deletion_tokens SET email_digest = zeroblob(32);
+DELETE FROM outbox WHERE body LIKE '%/delete/confirm%';
 )sql";
 
-// Version 5: a note of each deletion mail's address, as a digest keyed with a secret that
-// lives only in the server's memory, so the hourly limit counts per address as well as per
-// record: otherwise someone registering record after record with another person's address
-// (moving each one off it, or deleting it) could send that person three genuine mails per
-// record. Notes belong to no customer, so erasing one leaves them; to a reader of the file
-// they say nothing about an address (nor to the server after a restart: a new key), and they
-// are forgotten by housekeeping after the hour.
-constexpr const char* schema_v5 = R"sql(
-CREATE TABLE deletion_mail_notes (
-    address_digest BLOB NOT NULL CHECK (length(address_digest) = 32),
-    at             INTEGER NOT NULL
-);
-CREATE INDEX deletion_mail_notes_address ON deletion_mail_notes (address_digest, at);
-)sql";
-
+// Versions 5 and 6 were written by builds of main on 2026-11-30 and dropped within hours,
+// never released (a table of address notes for the deletion limit, which now lives in memory,
+// and one of purged link hashes, replaced by keeping expired links 30 days). This build refuses
+// such a file as newer. The next migration is number 7, and drops deletion_mail_notes and
+// purged_deletion_tokens if they exist.
 constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3},
-                                Migration{4, schema_v4}, Migration{5, schema_v5}};
+                                Migration{4, schema_v4}};
 
 int read_pragma(Connection& connection, const char* pragma) {
     return connection.database().execAndGet(pragma).getInt();

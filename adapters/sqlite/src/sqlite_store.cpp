@@ -276,6 +276,17 @@ int SqliteStore::schema_version() { return detail::latest_schema_version(); }
 
 bool SqliteStore::is_jambo_file(const std::string& path) { return file_kind(path) == FileKind::jambo; }
 
+std::optional<int> SqliteStore::schema_version_of(const std::string& path) {
+    if (!is_jambo_file(path)) return std::nullopt;
+    try {
+        // Through SQLite, not the header's bytes: a migration may still be in the WAL.
+        SQLite::Database database(path, SQLite::OPEN_READONLY);
+        return database.execAndGet("PRAGMA user_version").getInt();
+    } catch (const SQLite::Exception&) {
+        return std::nullopt;  // opening it as a store says what is wrong
+    }
+}
+
 std::vector<std::string> SqliteStore::files_of(const std::string& path) {
     std::vector<std::string> files{path};
     for (const char* suffix : sidecars) files.push_back(path + suffix);

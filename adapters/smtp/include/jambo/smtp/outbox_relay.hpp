@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -41,8 +42,8 @@ struct RelayOptions {
     RetryPolicy retry{};
     /// After a store failure, before trying again.
     std::chrono::milliseconds error_pause{std::chrono::seconds{2}};
-    /// How often the queue is reported to the log (while not empty), expired deletion tokens
-    /// are purged and the notes of mailed addresses older than an hour forgotten.
+    /// How often the queue is reported to the log (while not empty) and expired deletion
+    /// tokens are purged.
     std::chrono::milliseconds housekeeping_every{std::chrono::minutes{1}};
     /// How long an expired deletion token is kept, so that its link says "expired" (410)
     /// rather than "unknown" (404); an hour at least (the rate limit counts the last hour's).
@@ -68,9 +69,8 @@ public:
     /// Delivers every message due now, on the calling thread; returns how many were handled
     /// (delivered, rescheduled or abandoned). For tests and for the thread itself.
     std::size_t deliver_due();
-    /// Logs the queue's depth and oldest age if it is not empty, purges deletion tokens that
-    /// expired more than expired_links_kept ago and forgets the notes of mailed addresses made
-    /// over an hour ago. For tests and for the thread itself.
+    /// Logs the queue's depth and oldest age if it is not empty and purges deletion tokens
+    /// that expired more than expired_links_kept ago. For tests and for the thread itself.
     void housekeeping();
 
 private:
@@ -80,6 +80,7 @@ private:
     RelayOptions options_;
     std::mt19937_64 jitter_{std::random_device{}()};
     std::chrono::steady_clock::time_point next_housekeeping_{};
+    std::optional<core::TimePoint> clock_seen_;  ///< the wall clock at the last delivery round
     /// Messages handed to the transport whose removal from the outbox could not be committed
     /// yet: id -> where they went. Only the relay's thread touches it. A restart forgets it,
     /// so such a message is sent once more then, never every time the store refuses a write.
@@ -94,7 +95,7 @@ private:
     void loop();
     void run_once();
     void wait_for_work();
-    [[nodiscard]] bool stranded(core::TimePoint due, core::TimePoint now) const;
+    void bring_forward_stranded(core::TimePoint now);
     [[nodiscard]] bool stop_requested();
     void housekeeping_if_due();
     void report_queue();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -108,6 +109,10 @@ public:
     /// Whether `path` is a file whose SQLite header carries Jambo's application_id, as every
     /// database and backup Jambo writes does (an empty file does not).
     [[nodiscard]] static bool is_jambo_file(const std::string& path);
+    /// The schema version of the jambo database at `path`, read without changing it; nullopt
+    /// when there is none (no file, not a jambo file, not readable). Opens and closes a
+    /// connection: call it before open_in_another_process, not after.
+    [[nodiscard]] static std::optional<int> schema_version_of(const std::string& path);
     /// The files SQLite keeps for the database at `path`: the file itself, then its -wal,
     /// -shm and -journal, for whoever moves or removes a database whole.
     [[nodiscard]] static std::vector<std::string> files_of(const std::string& path);

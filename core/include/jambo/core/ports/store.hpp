@@ -130,14 +130,6 @@ public:
     virtual bool consume(const TokenHash& hash) = 0;
     /// Creation times of this customer's tokens made at or after `since`, oldest first.
     [[nodiscard]] virtual std::vector<TimePoint> issued_since(const Ulid& customer, TimePoint since) = 0;
-    /// Notes that a deletion mail went to the address with this digest (a keyed hash, opaque
-    /// to a store). Notes belong to no customer: they outlive its erasure, so that the hourly
-    /// limit per address holds against someone who erases a record and registers it again.
-    virtual void note_mailed(const TokenHash& address, TimePoint at) = 0;
-    /// Times of the notes for this address at or after `since`, oldest first.
-    [[nodiscard]] virtual std::vector<TimePoint> mailed_since(const TokenHash& address, TimePoint since) = 0;
-    /// Drops the notes made before `cutoff`; returns how many.
-    virtual std::uint64_t forget_mailed(TimePoint cutoff) = 0;
     /// Drops tokens that expired before `cutoff`; returns how many.
     virtual std::uint64_t purge_expired(TimePoint cutoff) = 0;
 };

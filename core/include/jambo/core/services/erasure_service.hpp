@@ -11,9 +11,12 @@
 #include <jambo/core/services/authenticator.hpp>
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jambo::core {
 
@@ -47,8 +50,10 @@ public:
 
     /// Customer token of that customer only. Errors: bad_request "Customer Not Found or is
     /// Invalid" (no or bad token), forbidden (staff, other customer), bad_request "Origin not
-    /// allowed.", rate_limited (more than the hourly allowance; refused requests don't count).
-    /// On success the token and the mail are committed in one transaction.
+    /// allowed.", rate_limited (more than the hourly allowance for this customer, or for its
+    /// address from any record while this service runs; refused requests don't count). On
+    /// success the token and the mail are committed in one transaction. Use one ErasureService
+    /// per store for the life of the process: the count per address lives in it.
     [[nodiscard]] Result<void> request_deletion(const Credentials& credentials, std::string_view ulid,
                                                 const std::optional<std::string>& origin);
 
@@ -74,15 +79,22 @@ private:
     const std::optional<std::string> public_origin_;  ///< the public URL's scheme, host and port
     Authenticator authenticator_;
     std::function<void()> notify_;
-    /// Random for each ErasureService and never stored: the address digests on disk cannot
-    /// be checked against a guessed address (nor, after a restart, counted).
+    /// The hourly limit per address (see request_deletion): the last hour's deletion mails by
+    /// a digest of the address keyed with address_key_, random for each service and never
+    /// stored. Kept in memory only: nothing on disk links records that shared an address, and
+    /// a memory dump holds no erased customer's address. It starts empty with each service.
     std::string address_key_;
+    std::mutex mailed_mutex_;
+    std::map<TokenHash, std::vector<TimePoint>> mailed_;
+    std::size_t requests_since_sweep_ = 0;
 
     [[nodiscard]] Result<Customer> requester(Transaction& tx, const Credentials& credentials,
                                              std::string_view ulid) const;
     [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
     [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
     [[nodiscard]] TokenHash address_digest(std::string_view email_key) const;
+    /// This address's mail times in the window, pruned; the caller holds mailed_mutex_.
+    [[nodiscard]] std::vector<TimePoint>& recent_mail_to(const TokenHash& address, TimePoint window_start);
     [[nodiscard]] Result<std::string> link_base(const std::optional<std::string>& origin) const;
 };
 

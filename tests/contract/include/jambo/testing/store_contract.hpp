@@ -48,7 +48,6 @@ struct Observed {
     std::vector<core::StaffAccount> staff;
     std::vector<std::optional<core::DeletionTokenRecord>> deletion_tokens;
     std::vector<core::TimePoint> issued;
-    std::vector<core::TimePoint> mailed;
     std::vector<core::OutboxMessage> outbox;
     std::uint64_t depth = 0;
     std::optional<core::TimePoint> oldest;
@@ -65,8 +64,6 @@ inline Observed observe(core::Store& store, const std::vector<std::uint64_t>& ha
         for (const auto n : hashes) {
             seen.credentials.push_back(tx.credentials().find(token_hash(n)));
             seen.deletion_tokens.push_back(tx.deletion_tokens().find(token_hash(n)));
-            const auto mailed = tx.deletion_tokens().mailed_since(token_hash(n), at(-1'000'000));
-            seen.mailed.insert(seen.mailed.end(), mailed.begin(), mailed.end());
         }
         seen.staff = tx.credentials().all_staff();
         for (const auto n : owners) {
@@ -89,7 +86,6 @@ inline void require_same(const Observed& before, const Observed& after) {
     CHECK((after.staff == before.staff));
     CHECK((after.deletion_tokens == before.deletion_tokens));
     CHECK(after.issued == before.issued);
-    CHECK(after.mailed == before.mailed);
     CHECK(after.outbox == before.outbox);
     CHECK(after.depth == before.depth);
     CHECK(after.oldest == before.oldest);
@@ -511,33 +507,6 @@ JAMBO_STORE_CONTRACT("issued_since lists one customer's token times from a momen
     });
 }
 
-JAMBO_STORE_CONTRACT("mailed_since lists the notes of one address from a moment on - they outlive the customer",
-                     "[deletion_tokens]") {
-    using namespace jambo::contract;
-    const auto here = token_hash(5'000'001);
-    const auto there = token_hash(5'000'002);
-    insert_customers(this->store(), {1});
-    committed(this->store(), [&](core::Transaction& tx) {
-        tx.deletion_tokens().note_mailed(here, at(300));
-        tx.deletion_tokens().note_mailed(here, at(100));
-        tx.deletion_tokens().note_mailed(there, at(200));
-        tx.deletion_tokens().note_mailed(here, at(100));  // two mails in one millisecond are two
-    });
-    committed(this->store(), [](core::Transaction& tx) { CHECK(tx.customers().remove(ulid(1))); });
-    reading(this->store(), [&](core::Transaction& tx) {
-        auto& tokens = tx.deletion_tokens();
-        CHECK(tokens.mailed_since(here, at(0)) == std::vector{at(100), at(100), at(300)});
-        CHECK(tokens.mailed_since(here, at(101)) == std::vector{at(300)});
-        CHECK(tokens.mailed_since(there, at(0)) == std::vector{at(200)});
-        CHECK(tokens.mailed_since(token_hash(5'000'003), at(0)).empty());
-    });
-    committed(this->store(), [](core::Transaction& tx) { CHECK(tx.deletion_tokens().forget_mailed(at(200)) == 2); });
-    reading(this->store(), [&](core::Transaction& tx) {
-        CHECK(tx.deletion_tokens().mailed_since(here, at(0)) == std::vector{at(300)});
-        CHECK(tx.deletion_tokens().mailed_since(there, at(0)) == std::vector{at(200)});
-    });
-}
-
 JAMBO_STORE_CONTRACT("purge_expired drops tokens that expired before the cutoff and counts them",
                      "[deletion_tokens]") {
     using namespace jambo::contract;
@@ -759,7 +728,6 @@ JAMBO_STORE_CONTRACT("a write transaction destroyed without commit leaves every 
         tx.credentials().insert(credential(22, Role::staff, staff(1).id));
         tx.deletion_tokens().insert(deletion_token(21, customer(2), at(0)));
         tx.deletion_tokens().insert(deletion_token(23, customer(1), at(0)));
-        tx.deletion_tokens().note_mailed(token_hash(20), at(0));
         mail = tx.outbox().enqueue(message(ulid(1), customer(1).email, at(0), at(10)));
         tx.audit().append(core::AuditEntry{0, at(0), "token.issued", ulid(1).to_string(), "customer"});
     });
@@ -778,12 +746,10 @@ JAMBO_STORE_CONTRACT("a write transaction destroyed without commit leaves every 
         tx->credentials().add_staff(staff(2));
         tx->deletion_tokens().insert(deletion_token(31, customer(3), at(5)));
         REQUIRE(tx->deletion_tokens().consume(token_hash(23)));
-        tx->deletion_tokens().note_mailed(token_hash(21), at(5));
         REQUIRE(tx->outbox().reschedule(mail, at(99), 3, "timeout"));
         tx->outbox().enqueue(message(ulid(3), customer(3).email, at(1), at(1)));
         tx->audit().append(core::AuditEntry{0, at(1), "customer.erased", ulid(2).to_string(), "staff"});
         REQUIRE(tx->deletion_tokens().purge_expired(at(100'000'000)) >= 1);
-        REQUIRE(tx->deletion_tokens().forget_mailed(at(100'000'000)) >= 1);
         REQUIRE(tx->outbox().remove(mail));
     }
     require_same(before, observe(this->store(), hashes, owners));
