@@ -95,12 +95,20 @@ Ulid UlidGenerator::next() {
     std::scoped_lock lock(mutex_);
     Ulid::Bytes bytes{};
     if (last_ && ms <= last_->timestamp_ms()) {
-        // Same millisecond, or the clock stepped back: increment the previous ULID as a
-        // 128-bit number. A carry out of the random part moves the timestamp on by one
-        // millisecond, which keeps order and uniqueness.
+        // Same millisecond, or the clock is behind the last ULID: add a random 1 to 2^32 to
+        // the previous one as a 128-bit number. Random, not 1, so that the ULIDs made while the
+        // clock is behind do not count the registrations for anyone who sees two, and two
+        // generators that follow the same stored ULID do not make the same ones. A carry out
+        // of the random part moves the timestamp on, which keeps order and uniqueness.
         bytes = last_->bytes();
-        for (std::size_t i = bytes.size(); i-- > 0;) {
-            if (++bytes[i] != 0) break;
+        std::array<std::uint8_t, 4> step{};
+        random_.fill(step);
+        std::uint64_t carry = 1;
+        for (std::size_t k = 0; k < step.size(); ++k) carry += std::uint64_t{step[k]} << (8 * k);
+        for (std::size_t i = bytes.size(); i-- > 0 && carry != 0;) {
+            carry += bytes[i];
+            bytes[i] = static_cast<std::uint8_t>(carry & 0xFF);
+            carry >>= 8;
         }
     } else {
         ms &= 0xFFFF'FFFF'FFFFULL;

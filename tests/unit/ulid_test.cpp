@@ -160,3 +160,23 @@ TEST_CASE("a generator that follows an earlier run's ULID sorts after it even wi
     this_run.follow(Ulid{});  // following an older one changes nothing
     CHECK(this_run.next() > first);
 }
+
+TEST_CASE("two generators that follow the same stored ULID with the clock behind do not make the same ones",
+          "[core][ulid]") {
+    FixedClock clock;
+    SequenceRandom random;
+    UlidGenerator earlier_run(clock, random);
+    clock.advance(1h);
+    const auto stored = earlier_run.next();
+    clock.advance(-1h);
+    UlidGenerator one(clock, random);
+    UlidGenerator other(clock, random);
+    one.follow(stored);
+    const auto a = one.next();
+    other.follow(a);  // it read the newest stored ULID a moment later
+    const auto b = other.next();
+    const auto c = one.next();
+    CHECK(a < b);
+    CHECK(a < c);
+    CHECK(b != c);  // with a step of 1 they were equal
+}

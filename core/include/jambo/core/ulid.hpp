@@ -39,8 +39,8 @@ private:
 };
 
 /// Thread-safe, monotonic generator: ULIDs made in the same millisecond (or while the clock
-/// stands still or steps back) increment the previous random part; if that overflows, the
-/// timestamp borrows one millisecond so order and uniqueness survive.
+/// stands still or steps back) add a random 1 to 2^32 to the previous random part; if that
+/// overflows, the timestamp moves on a millisecond, so order and uniqueness survive.
 class UlidGenerator {
 public:
     UlidGenerator(const Clock& clock, RandomSource& random);

@@ -1,7 +1,8 @@
 #pragma once
 /// The background sender: takes due messages from the store's outbox, delivers them through
 /// a MailTransport, removes them and records the fact (no personal data) in the audit log.
-/// Between deliveries it reports the queue once a period and purges spent deletion tokens.
+/// Between deliveries it reports the queue once a period and purges deletion tokens that
+/// expired long ago (RelayOptions::expired_links_kept).
 
 #include <jambo/core/ports/clock.hpp>
 #include <jambo/core/ports/store.hpp>
