@@ -1152,3 +1152,19 @@ TEST_CASE("sqlite: group commits journal their savepoints in memory, not in temp
     CHECK(got == -1);
     CHECK(read_error == EAGAIN);
 }
+
+// Run alone (ctest runs each case in a process of its own), this is SQLite's first use here.
+TEST_CASE("sqlite: reading a schema version first still leaves SQLite configured as the store needs",
+          "[contract][sqlite]") {
+    TempDir dir;
+    const auto path = dir.file("other.db");
+    // A jambo file made by another program, so that nothing in this process has used SQLite.
+    REQUIRE(std::system(("sqlite3 '" + path + "' 'PRAGMA application_id = 1246577231; PRAGMA user_version = 3; "
+                         "CREATE TABLE t (x);' > /dev/null 2>&1")
+                            .c_str()) == 0);
+    CHECK(SqliteStore::schema_version_of(path) == 3);
+    SqliteStore store({.path = dir.file("jambo.db")});
+    insert_customers(store, {1, 2, 3});
+    // The allocation statistic is off (its global mutex costs every request): it reads 0.
+    CHECK(sqlite3_memory_used() == 0);
+}

@@ -13,6 +13,13 @@ namespace {
 
 constexpr int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
+int busy_timeout_ms(const SqliteOptions& options) {
+    const auto ms = options.busy_timeout.count();
+    return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
+}
+
+}  // namespace
+
 // SQLite counts every allocation in a process-wide statistic guarded by a global mutex:
 // about a fifth of the lock operations a read request makes. Turning the statistic off
 // only empties sqlite3_memory_used() and the soft heap limit, which Jambo does not use.
@@ -30,13 +37,6 @@ void configure_sqlite_once() {
         sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1 << 20);
     });
 }
-
-int busy_timeout_ms(const SqliteOptions& options) {
-    const auto ms = options.busy_timeout.count();
-    return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : static_cast<int>(ms);
-}
-
-}  // namespace
 
 Connection::Connection(const SqliteOptions& options)
     : db_((configure_sqlite_once(), options.path), open_flags, busy_timeout_ms(options)) {

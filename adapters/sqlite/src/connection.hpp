@@ -21,6 +21,10 @@ struct sqlite3_stmt;
 
 namespace jambo::sqlite::detail {
 
+/// SQLite's process-wide settings (connection.cpp), which must come before anything in this
+/// process uses SQLite: every connection of ours calls it, and so must any other first use.
+void configure_sqlite_once();
+
 /// A connection opened in multi-thread mode (SQLITE_OPEN_NOMUTEX): it is used by one thread
 /// at a time, so SQLite's per-connection mutexes would only cost. Statements are prepared on
 /// first use and kept until the connection closes.

@@ -279,7 +279,9 @@ bool SqliteStore::is_jambo_file(const std::string& path) { return file_kind(path
 std::optional<int> SqliteStore::schema_version_of(const std::string& path) {
     if (!is_jambo_file(path)) return std::nullopt;
     try {
-        // Through SQLite, not the header's bytes: a migration may still be in the WAL.
+        // Through SQLite, not the header's bytes: a migration may still be in the WAL. Maybe
+        // SQLite's first use in this process: its settings must come first.
+        detail::configure_sqlite_once();
         SQLite::Database database(path, SQLite::OPEN_READONLY);
         return database.execAndGet("PRAGMA user_version").getInt();
     } catch (const SQLite::Exception&) {
