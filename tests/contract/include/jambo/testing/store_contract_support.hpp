@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace jambo::contract {
@@ -122,10 +123,11 @@ inline core::OutboxMessage message(std::optional<core::Ulid> customer, std::stri
     return out;
 }
 
-/// Runs `work` in a write transaction and commits it; returns what `work` returns.
+/// Runs `work` in a transaction of `mode` and commits it, as the use cases end every
+/// transaction, reads too; returns what `work` returns.
 template <typename Work>
-auto committed(core::Store& store, Work&& work) {
-    auto tx = store.begin(core::TransactionMode::write);
+auto in_committed(core::Store& store, core::TransactionMode mode, Work&& work) {
+    auto tx = store.begin(mode);
     if constexpr (std::is_void_v<std::invoke_result_t<Work&, core::Transaction&>>) {
         work(*tx);
         tx->commit();
@@ -136,18 +138,14 @@ auto committed(core::Store& store, Work&& work) {
     }
 }
 
-/// Runs `work` in a read transaction and commits it, as the use cases end every read.
+template <typename Work>
+auto committed(core::Store& store, Work&& work) {
+    return in_committed(store, core::TransactionMode::write, std::forward<Work>(work));
+}
+
 template <typename Work>
 auto reading(core::Store& store, Work&& work) {
-    auto tx = store.begin(core::TransactionMode::read);
-    if constexpr (std::is_void_v<std::invoke_result_t<Work&, core::Transaction&>>) {
-        work(*tx);
-        tx->commit();
-    } else {
-        auto result = work(*tx);
-        tx->commit();
-        return result;
-    }
+    return in_committed(store, core::TransactionMode::read, std::forward<Work>(work));
 }
 
 inline void insert_customers(core::Store& store, const std::vector<std::uint64_t>& numbers) {
