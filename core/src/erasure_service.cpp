@@ -162,8 +162,8 @@ std::vector<TimePoint>& ErasureService::recent_mail_to(const TokenHash& address,
 }
 
 TokenHash ErasureService::address_digest(std::string_view email_key) const {
-    // A keyed hash (the key is a fixed-length prefix): the token hasher is BLAKE2b, which
-    // has no length extension.
+    // Keyed with a secret of this service (a fixed-length prefix), so that a memory dump does
+    // not tell which addresses were mailed; it never leaves memory.
     return hasher_.hash(address_key_ + std::string(email_key));
 }
 
