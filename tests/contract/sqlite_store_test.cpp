@@ -141,7 +141,15 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
         CHECK(store.schema_version_found() == 3);
         reading(store, [&](jambo::core::Transaction& tx) {
             CHECK(tx.deletion_tokens().issued_since(customer(1).ulid, jambo::core::TimePoint{}).size() == 1);  // still counts
-            CHECK(tx.outbox().depth() == 0);  // not sent with a dead link
+            CHECK(tx.outbox().depth() == 0);  // not sent with a dead link, and recorded so
+            const auto audit = tx.audit().latest(10);
+            REQUIRE(audit.size() == 1);
+            CHECK(audit.front().event == "mail.abandoned");
+            CHECK(audit.front().subject == customer(1).ulid.to_string());
+            CHECK(audit.front().detail == "migration: its link stopped working");
+            const auto age = std::chrono::system_clock::now() - audit.front().at;
+            CHECK(age >= std::chrono::seconds{0});
+            CHECK(age < std::chrono::minutes{5});
         });
         store.checkpoint();
     }

@@ -187,10 +187,14 @@ CREATE INDEX credentials_staff ON credentials (staff) WHERE staff IS NOT NULL;
 // matches: their links answer 404, their requests still count towards the hourly limit, and
 // the old addresses are overwritten (secure_delete) at once.
 // Their mails still queued would go out with links that answer 404: they are dropped too
-// (the customer asks again).
+// (the customer asks again), each recorded as the relay records mail it gives up.
 constexpr const char* schema_v4 = R"sql(
 ALTER TABLE deletion_tokens RENAME COLUMN email_key TO email_digest;
 UPDATE deletion_tokens SET email_digest = zeroblob(32);
+INSERT INTO audit_log (at, event, subject, detail)
+    SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'mail.abandoned', coalesce(customer, ''),
+           'migration: its link stopped working'
+      FROM outbox WHERE body LIKE '%/delete/confirm%';
 DELETE FROM outbox WHERE body LIKE '%/delete/confirm%';
 )sql";
 
