@@ -165,6 +165,9 @@ TEST_CASE("a browser sees a page with a POST button - GET never deletes - the PO
     CHECK(page.headers.find("Content-Security-Policy").value().starts_with("default-src 'none'"));
     CHECK(page.body.find("<form method=\"post\">") != std::string::npos);
     CHECK(page.body.find("<dd><bdi>customer0001@example.org</bdi></dd>") != std::string::npos);
+    // What goes is the whole record, as the mail says, not only what the page shows of it.
+    CHECK(page.body.find("your name, date of birth, nationality, email address and phone number") !=
+          std::string::npos);
     CHECK(page.body.find("<script") == std::string::npos);
     CHECK(customer_count(f) == 1);
 
@@ -178,6 +181,9 @@ TEST_CASE("a browser sees a page with a POST button - GET never deletes - the PO
     auto again = f.call(Method::get, link, {}, {{"Accept", browser_accept}});
     CHECK(again.status == 404);
     CHECK(again.headers.find("Content-Type") == "text/html; charset=utf-8");
+    // Opened again a moment later, the page must not read as if the erasure had not happened.
+    CHECK(again.body.find("If you confirmed with it before, your data was deleted then.") != std::string::npos);
+    CHECK(again.body.find("Nothing was deleted.") == std::string::npos);
 }
 
 TEST_CASE("HEAD of the link never deletes - for API clients and browsers alike", "[http]") {

@@ -65,8 +65,12 @@ Response page(unsigned status, std::string_view title, std::string_view content)
 std::string_view error_advice(core::ErrorKind kind) {
     switch (kind) {
         case core::ErrorKind::not_found:
-            return "This link is not valid: it has been used already, or it was copied incompletely. "
-                   "Nothing was deleted.";
+            // Also after this link erased the record a moment ago: the page must not read as if
+            // the erasure had not happened.
+            return "This link cannot be used (any more). If you confirmed with it before, your data was "
+                   "deleted then. A link also stops working when its record is deleted or the email "
+                   "address it was sent to changes, and it must be opened whole. Opening it now deleted "
+                   "nothing.";
         case core::ErrorKind::gone:
             return "For your safety deletion links work for a limited time only. Nothing was deleted; "
                    "please request a new link.";
@@ -106,11 +110,13 @@ Response confirm_page(const core::ErasurePreview& preview) {
     // genuine mail. The address is the one the mail went to.
     const core::TimePoint registered{std::chrono::milliseconds(customer.ulid.timestamp_ms())};
     std::string content;
-    content += "<p>You asked to delete your customer record. Confirming deletes, permanently:</p>\n<dl>\n";
+    content += "<p>We received a request to delete your customer record. Confirming deletes the whole "
+               "record, permanently: your name, date of birth, nationality, email address and phone "
+               "number. The record:</p>\n<dl>\n";
     content += "<dt>Email</dt><dd><bdi>" + html_escape(customer.email) + "</bdi></dd>\n";
     content += "<dt>Registered</dt><dd>" + format_utc(registered) + "</dd>\n";
     content += "<dt>Record</dt><dd>" + customer.ulid.to_string() + "</dd>\n</dl>\n";
-    content += "<p>with every access token and pending message tied to it. This cannot be undone.</p>\n";
+    content += "<p>Every access token and pending message tied to it goes too. This cannot be undone.</p>\n";
     content += "<form method=\"post\">\n<button type=\"submit\">Delete my data</button>\n</form>\n";
     content += "<p class=\"note\">This link works until " + format_utc(preview.expires_at) +
                ". If you did not ask for this, close this page: nothing will be deleted.</p>\n";
