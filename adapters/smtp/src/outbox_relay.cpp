@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <vector>
 
 namespace jambo::smtp {
 
@@ -126,19 +127,20 @@ void OutboxRelay::wait_for_work() {
 // were scheduled before the wall clock stepped back (NTP, a restored VM) and would otherwise
 // wait for the size of the step. They are all made due now, in one write.
 void OutboxRelay::bring_forward_stranded(core::TimePoint now) {
-    const auto stranded = [&](const core::OutboxMessage& message) {
-        return message.next_attempt_at > now + options_.retry.max;
-    };
-    const auto everything = core::TimePoint::max();
-    const auto all = std::numeric_limits<std::uint32_t>::max();
+    std::vector<core::OutboxMessage> stranded;
     {
+        // Read first: most rounds find nothing, and need no write (nor a store that takes one).
         auto tx = store_.begin(core::TransactionMode::read);
-        if (!tx->outbox().next_due() || std::ranges::none_of(tx->outbox().due(everything, all), stranded)) return;
+        for (auto& message : tx->outbox().due(core::TimePoint::max(), std::numeric_limits<std::uint32_t>::max())) {
+            if (message.next_attempt_at > now + options_.retry.max) stranded.push_back(std::move(message));
+        }
     }
+    if (stranded.empty()) return;
+    // Only this thread schedules mail; a message erased meanwhile is just not rescheduled.
     auto tx = store_.begin(core::TransactionMode::write);
     std::size_t moved = 0;
-    for (const auto& message : tx->outbox().due(everything, all)) {
-        if (stranded(message)) moved += tx->outbox().reschedule(message.id, now, message.attempts, message.last_error) ? 1 : 0;
+    for (const auto& message : stranded) {
+        moved += tx->outbox().reschedule(message.id, now, message.attempts, message.last_error) ? 1 : 0;
     }
     tx->commit();
     if (moved > 0) spdlog::warn("mail relay: the clock is behind {} queued message(s); retrying them now", moved);

@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <random>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 
