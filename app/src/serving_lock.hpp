@@ -1,5 +1,6 @@
 #pragma once
-// The lock that keeps a database to one server, which `restore` takes too.
+// Who else uses the database: the lock that keeps it to one server (which `restore` takes
+// too), and the refusal to migrate it under another process.
 
 #include <jambo/sqlite/sqlite_store.hpp>
 
