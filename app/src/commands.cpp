@@ -55,6 +55,9 @@ core::Policy policy_of(const ServeConfig& serve) {
     policy.default_calling_code = serve.default_calling_code;
     policy.deletion_token_ttl = serve.deletion_token_ttl;
     policy.deletion_requests_per_hour = serve.deletion_requests_per_hour;
+    if (serve.deletion_mails_per_address_per_hour > 0) {
+        policy.deletion_mails_per_address_per_hour = serve.deletion_mails_per_address_per_hour;
+    }
     return policy;
 }
 

@@ -106,19 +106,19 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         const auto base = link_base(origin);
         if (!base) return std::unexpected(base.error());
 
-        // Counted per record and per address: addresses are not verified, and someone putting
-        // another person's address on record after record must not get three mails into that
-        // mailbox for each.
+        // Counted per record (the contract's limit) and per address, with a larger allowance:
+        // addresses are not verified, and someone putting another person's address on record
+        // after record must not get three mails into that mailbox for each.
         const TimePoint now = clock_.now();
         const TimePoint window_start = now - rate_window + std::chrono::milliseconds{1};
         const TokenHash address = address_digest(customer->email_key());
         auto& tokens = tx.deletion_tokens();
-        const auto allowed = policy_.deletion_requests_per_hour;
         // Held to the end of the work; write transactions are serialised, so this adds no wait.
         std::scoped_lock mailed_lock(mailed_mutex_);
         auto& mailed = recent_mail_to(address, window_start);
-        const auto wait = std::max(wait_for_room(tokens.issued_since(ulid, window_start), allowed, now),
-                                   wait_for_room(mailed, allowed, now));
+        const auto wait =
+            std::max(wait_for_room(tokens.issued_since(ulid, window_start), policy_.deletion_requests_per_hour, now),
+                     wait_for_room(mailed, *policy_.deletion_mails_per_address_per_hour, now));
         if (wait > TimePoint::duration::zero()) {
             return std::unexpected(Error::rate_limited(std::chrono::ceil<std::chrono::seconds>(wait)));
         }

@@ -28,6 +28,7 @@ TEST_CASE("with no arguments jambo serves with the contract's defaults", "[http]
     CHECK(config.serve.deletion_token_ttl == std::chrono::hours(1));
     CHECK(config.serve.confirm_on_get == http::ConfirmOnGet::api);
     CHECK(config.serve.deletion_requests_per_hour == 3);
+    CHECK(config.serve.deletion_mails_per_address_per_hour == 0);  // not given: ten times the above
     CHECK(config.serve.default_calling_code == "254");
     CHECK(config.serve.server.header_timeout == std::chrono::seconds(10));
     CHECK(config.serve.server.request_timeout == std::chrono::seconds(30));
@@ -46,6 +47,7 @@ TEST_CASE("every setting reads its environment variable - and a flag wins", "[ht
     Env origins("JAMBO_ALLOWED_ORIGINS", "https://A.example/, http://b.example:8080");
     Env format("JAMBO_LOG_FORMAT", "json");
     Env url("JAMBO_PUBLIC_URL", "https://jambo.example/");
+    Env per_address("JAMBO_DELETION_MAILS_PER_ADDRESS_PER_HOUR", "12");
     auto invocation = parsed({"--listen", "[::1]:8001", "--header-timeout", "1500ms"});
     const auto& config = invocation.config;
     CHECK(config.serve.server.address == "::1");
@@ -58,6 +60,8 @@ TEST_CASE("every setting reads its environment variable - and a flag wins", "[ht
     CHECK(config.serve.server.log_json);
     CHECK(config.serve.public_url == "https://jambo.example");
     CHECK(config.serve.server.header_timeout == std::chrono::milliseconds(1500));
+    CHECK(config.serve.deletion_mails_per_address_per_hour == 12);
+    CHECK(parsed({"--deletion-mails-per-address-per-hour", "5"}).config.serve.deletion_mails_per_address_per_hour == 5);
 }
 
 TEST_CASE("every command's --db, --durability and log flags win over their variables", "[http]") {
@@ -89,6 +93,7 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
                                                                   {"--listen", "nowhere"},
                                                                   {"--deletion-token-ttl", "soon"},
                                                                   {"--confirm-on-get", "always"},
+                                                                  {"--deletion-mails-per-address-per-hour", "0"},
                                                                   {"--allowed-origins", "ftp://x"},
                                                                   {"--allowed-origins", "https://a.example:99999"},
                                                                   {"--public-url", "http://x.example:0"},

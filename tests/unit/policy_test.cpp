@@ -10,6 +10,7 @@ TEST_CASE("the default policy is the contract's defaults", "[core][policy]") {
     CHECK(p.default_calling_code == "254");
     CHECK(p.deletion_token_ttl == std::chrono::hours{1});
     CHECK(p.deletion_requests_per_hour == 3);
+    CHECK(normalised(p).deletion_mails_per_address_per_hour == 30u);
     CHECK(p.default_page_size == 50);
     CHECK(p.max_page_size == 100);
 }
@@ -86,6 +87,8 @@ TEST_CASE("a policy no request could work with is refused when the service is bu
     CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.max_page_size = 0; })), Contains("max_page_size"));
     CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.deletion_requests_per_hour = 0; })),
                       Contains("deletion_requests_per_hour"));
+    CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.deletion_mails_per_address_per_hour = 0; })),
+                      Contains("deletion_mails_per_address_per_hour"));
     CHECK_THROWS_WITH(normalised(with([](Policy& p) { p.deletion_token_ttl = std::chrono::seconds{-5}; })),
                       Contains("deletion_token_ttl"));
     CHECK_THROWS_AS(jambo::unit::World(with([](Policy& p) { p.max_page_size = 0; })), std::invalid_argument);
