@@ -3,7 +3,9 @@
 #include <jambo/core/ports/clock.hpp>
 #include <jambo/core/ports/random_source.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -88,6 +90,15 @@ void UlidGenerator::follow(const Ulid& earlier) {
     if (!last_ || *last_ < earlier) last_ = earlier;
 }
 
+void UlidGenerator::take_random(std::uint8_t* out, std::size_t size) {
+    if (random_block_.size() - random_used_ < size) {
+        random_.fill(random_block_);
+        random_used_ = 0;
+    }
+    std::copy_n(random_block_.begin() + static_cast<std::ptrdiff_t>(random_used_), size, out);
+    random_used_ += size;
+}
+
 Ulid UlidGenerator::next() {
     const auto now = clock_.now().time_since_epoch().count();
     std::uint64_t ms = now < 0 ? 0 : static_cast<std::uint64_t>(now);
@@ -102,7 +113,7 @@ Ulid UlidGenerator::next() {
         // of the random part moves the timestamp on, which keeps order and uniqueness.
         bytes = last_->bytes();
         std::array<std::uint8_t, 4> step{};
-        random_.fill(step);
+        take_random(step.data(), step.size());
         std::uint64_t carry = 1;
         for (std::size_t k = 0; k < step.size(); ++k) carry += std::uint64_t{step[k]} << (8 * k);
         for (std::size_t i = bytes.size(); i-- > 0 && carry != 0;) {
@@ -113,7 +124,7 @@ Ulid UlidGenerator::next() {
     } else {
         ms &= 0xFFFF'FFFF'FFFFULL;
         for (std::size_t i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
-        random_.fill(std::span(bytes).subspan(6));
+        take_random(bytes.data() + 6, bytes.size() - 6);
     }
     last_ = Ulid{bytes};
     return *last_;

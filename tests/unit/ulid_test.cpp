@@ -180,3 +180,24 @@ TEST_CASE("two generators that follow the same stored ULID with the clock behind
     CHECK(a < c);
     CHECK(b != c);  // with a step of 1 they were equal
 }
+
+TEST_CASE("a generator draws its random bits a block at a time - not once per ULID", "[core][ulid]") {
+    // Each draw from libsodium is a system call, made on the store's one writer thread.
+    struct CountingDraws final : jambo::core::RandomSource {
+        SequenceRandom inner;
+        int draws = 0;
+        void fill(std::span<std::uint8_t> out) override {
+            ++draws;
+            inner.fill(out);
+        }
+    } random;
+    FixedClock clock;
+    UlidGenerator ulids{clock, random};
+    std::vector<Ulid> made;
+    for (int i = 0; i < 100; ++i) {
+        if (i % 10 == 0) clock.advance(1ms);  // new milliseconds draw 10 bytes, the rest 4
+        made.push_back(ulids.next());
+    }
+    CHECK(random.draws <= 3);  // (10 * 10 + 90 * 4) bytes in blocks of 240
+    CHECK(std::adjacent_find(made.begin(), made.end(), std::greater_equal<>{}) == made.end());
+}
