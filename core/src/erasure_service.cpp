@@ -106,19 +106,22 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         const auto base = link_base(origin);
         if (!base) return std::unexpected(base.error());
 
-        // Counted per record (the contract's limit) and per address, with a larger allowance:
-        // addresses are not verified, and someone putting another person's address on record
-        // after record must not get three mails into that mailbox for each.
+        // Counted per record, the contract's limit, and per address when the policy gives an
+        // allowance for it: addresses are not verified, and someone putting another person's
+        // address on record after record would otherwise get three mails into that mailbox
+        // for each.
         const TimePoint now = clock_.now();
         const TimePoint window_start = now - rate_window + std::chrono::milliseconds{1};
-        const TokenHash address = address_digest(customer->email_key());
         auto& tokens = tx.deletion_tokens();
+        auto wait = wait_for_room(tokens.issued_since(ulid, window_start), policy_.deletion_requests_per_hour, now);
         // Held to the end of the work; write transactions are serialised, so this adds no wait.
-        std::scoped_lock mailed_lock(mailed_mutex_);
-        auto& mailed = recent_mail_to(address, window_start);
-        const auto wait =
-            std::max(wait_for_room(tokens.issued_since(ulid, window_start), policy_.deletion_requests_per_hour, now),
-                     wait_for_room(mailed, *policy_.deletion_mails_per_address_per_hour, now));
+        std::unique_lock mailed_lock(mailed_mutex_, std::defer_lock);
+        std::vector<TimePoint>* mailed = nullptr;
+        if (const auto per_address = policy_.deletion_mails_per_address_per_hour) {
+            mailed_lock.lock();
+            mailed = &recent_mail_to(address_digest(customer->email_key()), window_start);
+            wait = std::max(wait, wait_for_room(*mailed, *per_address, now));
+        }
         if (wait > TimePoint::duration::zero()) {
             return std::unexpected(Error::rate_limited(std::chrono::ceil<std::chrono::seconds>(wait)));
         }
@@ -128,7 +131,7 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
                                           now, now + policy_.deletion_token_ttl, false});
         // Noted before the commit: should it fail, the address has one mail too many counted
         // against it for an hour, never one too few.
-        mailed.push_back(now);
+        if (mailed) mailed->push_back(now);
         const std::string link = *base + "/api/customer/" + token.text + "/delete/confirm";
         DeletionMail mail = compose_deletion_mail(link, policy_.deletion_token_ttl);
         tx.outbox().enqueue(OutboxMessage{0, ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,

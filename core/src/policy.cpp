@@ -2,9 +2,7 @@
 
 #include "text.hpp"
 
-#include <algorithm>
 #include <charconv>
-#include <limits>
 #include <stdexcept>
 
 namespace jambo::core {
@@ -19,12 +17,8 @@ Policy normalised(Policy policy) {
     require(policy.max_page_size > 0, "max_page_size must be at least 1");
     require(policy.deletion_requests_per_hour > 0, "deletion_requests_per_hour must be at least 1");
     require(policy.deletion_token_ttl > std::chrono::seconds::zero(), "deletion_token_ttl must be positive");
-    if (!policy.deletion_mails_per_address_per_hour) {
-        constexpr std::uint64_t per_record_multiple = 10;
-        policy.deletion_mails_per_address_per_hour = static_cast<std::uint32_t>(std::min<std::uint64_t>(
-            per_record_multiple * policy.deletion_requests_per_hour, std::numeric_limits<std::uint32_t>::max()));
-    }
-    require(*policy.deletion_mails_per_address_per_hour > 0, "deletion_mails_per_address_per_hour must be at least 1");
+    require(policy.deletion_mails_per_address_per_hour.value_or(1) > 0,
+            "deletion_mails_per_address_per_hour must be at least 1 (leave it unset for no limit)");
     while (policy.public_url.ends_with('/')) policy.public_url.pop_back();
     for (auto& origin : policy.allowed_origins) {
         if (auto normal = normalise_origin(origin)) origin = std::move(*normal);

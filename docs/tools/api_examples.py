@@ -244,9 +244,9 @@ def walk(jambo, work, port, s):
           "customer's or a staff token is `403`:")
     x.call("POST", f"/api/customer/{ulid}/delete/request")
     x.call("POST", f"/api/customer/{ulid}/delete/request", token=tricia_token)
-    x.say("More than three accepted requests in an hour for the customer, or more than thirty deletion mails to "
-          "its address from any records (while the server runs): `429`, with `Retry-After` in seconds until a "
-          "request would be accepted.")
+    x.say("More than three accepted requests in an hour for the customer (or, with "
+          "`--deletion-mails-per-address-per-hour` set, more deletion mails to its address from any records): `429`, "
+          "with `Retry-After` in seconds until a request would be accepted.")
     for _ in range(2):
         x.call("POST", f"/api/customer/{ulid}/delete/request", token=token)
         x.out.pop()

@@ -28,7 +28,7 @@ TEST_CASE("with no arguments jambo serves with the contract's defaults", "[http]
     CHECK(config.serve.deletion_token_ttl == std::chrono::hours(1));
     CHECK(config.serve.confirm_on_get == http::ConfirmOnGet::api);
     CHECK(config.serve.deletion_requests_per_hour == 3);
-    CHECK(config.serve.deletion_mails_per_address_per_hour == 0);  // not given: ten times the above
+    CHECK(config.serve.deletion_mails_per_address_per_hour == 0);  // not given: no limit per address
     CHECK(config.serve.default_calling_code == "254");
     CHECK(config.serve.server.header_timeout == std::chrono::seconds(10));
     CHECK(config.serve.server.request_timeout == std::chrono::seconds(30));

@@ -38,7 +38,7 @@ struct ServeConfig {
     std::chrono::seconds deletion_token_ttl{3600};
     http::ConfirmOnGet confirm_on_get = http::ConfirmOnGet::api;
     std::uint32_t deletion_requests_per_hour = 3;
-    std::uint32_t deletion_mails_per_address_per_hour = 0;  ///< 0: not given (ten times the above)
+    std::uint32_t deletion_mails_per_address_per_hour = 0;  ///< 0: not given, no limit per address
     std::string default_calling_code = "254";
 };
 

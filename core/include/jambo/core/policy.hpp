@@ -16,10 +16,11 @@ struct Policy {
     std::string default_calling_code = "254";
     std::chrono::seconds deletion_token_ttl{3600};
     std::uint32_t deletion_requests_per_hour = 3;  ///< accepted deletion requests per customer record
-    /// Deletion mails to one address per hour, from whichever records ask (addresses are not
-    /// verified: it bounds the mail anyone can have sent to another person's mailbox by
-    /// registering records with it). Unset: ten times deletion_requests_per_hour, so that
-    /// one record never meets it and the contract's per-record limit is the one people see.
+    /// Deletion mails to one address per hour, from whichever records ask. Addresses are not
+    /// verified, so it bounds the mail anyone can have sent to another person's mailbox by
+    /// registering record after record with it. Unset (the default): no such limit, as the
+    /// contract has none: with one, a new record at an address mailed often enough in the
+    /// last hour is refused its first request, which the contract promises to accept.
     std::optional<std::uint32_t> deletion_mails_per_address_per_hour{};
     std::uint32_t default_page_size = 50;
     std::uint32_t max_page_size = 100;
@@ -28,10 +29,9 @@ struct Policy {
 /// The policy with public_url and allowed_origins in the form the use cases build links with
 /// and compare against: the URL without trailing '/', each origin as normalise_origin gives it
 /// (one that is not an origin is kept as written, and no request can match it). The services
-/// apply it to the Policy they are given, so an embedder may write either form; an unset
-/// deletion_mails_per_address_per_hour gets its default. Throws std::invalid_argument, naming
-/// the field, for a page size, an hourly allowance or a link lifetime of zero (or below): no
-/// request could be answered with them.
+/// apply it to the Policy they are given, so an embedder may write either form. Throws
+/// std::invalid_argument, naming the field, for a page size, an hourly allowance or a link
+/// lifetime of zero (or below): no request could be answered with them.
 [[nodiscard]] Policy normalised(Policy policy);
 
 /// Normalises an origin for comparison and for building links: scheme and host lower-cased,
