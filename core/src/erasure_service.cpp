@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
+#include <string>
+#include <string_view>
 
 namespace jambo::core {
 
@@ -20,6 +23,28 @@ std::string describe(std::chrono::seconds ttl) {
     if (count % 3600 == 0) return plural(count / 3600, "hour");
     if (count % 60 == 0) return plural(count / 60, "minute");
     return plural(count, "second");
+}
+
+// The mailbox an address reaches, for the limit per address: most providers deliver
+// name+anything@ to name@ (RFC 5233 sub-addressing) and Gmail ignores the dots of the local
+// part, so those spellings of one mailbox must count as one, or the limit is a formality.
+// The address comes lower-cased.
+std::string mailbox_of(std::string_view address) {
+    const auto at = address.rfind('@');
+    if (at == std::string_view::npos) return std::string(address);
+    std::string_view local = address.substr(0, at);
+    std::string_view domain = address.substr(at + 1);
+    if (const auto plus = local.find('+'); plus != std::string_view::npos && plus > 0) local = local.substr(0, plus);
+    std::string mailbox;
+    if (domain == "gmail.com" || domain == "googlemail.com") {
+        std::ranges::copy_if(local, std::back_inserter(mailbox), [](char c) { return c != '.'; });
+        domain = "gmail.com";
+    } else {
+        mailbox = local;
+    }
+    mailbox += '@';
+    mailbox += domain;
+    return mailbox;
 }
 
 // How long until fewer than `allowed` (at least 1: the policy is normalised) of these times,
@@ -119,7 +144,7 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         std::vector<TimePoint>* mailed = nullptr;
         if (const auto per_address = policy_.deletion_mails_per_address_per_hour) {
             mailed_lock.lock();
-            mailed = &recent_mail_to(address_digest(customer->email_key()), window_start);
+            mailed = &recent_mail_to(address_digest(mailbox_of(customer->email_key())), window_start);
             wait = std::max(wait, wait_for_room(*mailed, *per_address, now));
         }
         if (wait > TimePoint::duration::zero()) {

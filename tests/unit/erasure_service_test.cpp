@@ -432,6 +432,38 @@ TEST_CASE("the address limit counts an address in capitals as the same address",
     CHECK(request(w, third).has_value());
 }
 
+TEST_CASE("the address limit counts one mailbox once - +tags and Gmail's dots are the same mailbox",
+          "[core][erasure][rate]") {
+    // victim+1@, victim+2@ ... reach victim@ at most providers: counted apart, the limit would
+    // be a formality (outside security review).
+    const auto register_at = [](World& w, int n, const std::string& email) {
+        auto d = draft(n);
+        d.email = text(email);
+        auto registration = w.customers.register_customer(d);
+        REQUIRE(registration.has_value());
+        return *registration;
+    };
+    {
+        World w(three_per_address());
+        int n = 1;
+        for (const char* email : {"victim+1@example.org", "victim+2@example.org", "Victim+news@Example.org"}) {
+            REQUIRE(request(w, register_at(w, n++, email)).has_value());
+        }
+        CHECK(error_kind(request(w, register_at(w, n++, "victim@example.org"))) == ErrorKind::rate_limited);
+        CHECK(error_kind(request(w, register_at(w, n++, "victim+3@example.org"))) == ErrorKind::rate_limited);
+        // Elsewhere dots are part of the name: another mailbox.
+        CHECK(request(w, register_at(w, n++, "vic.tim@example.org")).has_value());
+    }
+    {
+        World w(three_per_address());
+        int n = 1;
+        for (const char* email : {"v.i.c.t.i.m@gmail.com", "victim+x@googlemail.com", "vic.tim+y@gmail.com"}) {
+            REQUIRE(request(w, register_at(w, n++, email)).has_value());
+        }
+        CHECK(error_kind(request(w, register_at(w, n++, "victim@gmail.com"))) == ErrorKind::rate_limited);
+    }
+}
+
 TEST_CASE("by default an address has no limit of its own - each record gets its own three requests an hour",
           "[core][erasure][rate]") {
     // The contract limits requests per customer record: a new record at an address that
