@@ -212,7 +212,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--deletion-requests-per-hour", s.deletion_requests_per_hour, "Accepted deletion requests per customer")
         ->envname("JAMBO_DELETION_REQUESTS_PER_HOUR")->transform(decimal_number())->check(CLI::Range(1U, 1000U))->capture_default_str();
     serve.add_option("--deletion-mails-per-address-per-hour", s.deletion_mails_per_address_per_hour,
-                     "Deletion mails to one address, whichever records ask (default: no limit per address)")
+                     "Deletion mails to one mailbox (name+tag@ counts as name@), whichever records ask (default: no limit)")
         ->envname("JAMBO_DELETION_MAILS_PER_ADDRESS_PER_HOUR")->transform(decimal_number())->check(CLI::Range(1U, 10000U));
     serve.add_option("--default-calling-code", s.default_calling_code, "For 10-digit numbers starting with 0")
         ->envname("JAMBO_DEFAULT_CALLING_CODE")->check(check_calling_code, "DIGITS")->capture_default_str();
