@@ -105,14 +105,16 @@ Ulid UlidGenerator::next() {
     std::scoped_lock lock(mutex_);
     Ulid::Bytes bytes{};
     if (last_ && ms <= last_->timestamp_ms()) {
-        // Same millisecond, or the clock is behind the last ULID: add a random 1 to 2^32 to
-        // the previous one as a 128-bit number. Random, not 1, so that the ULIDs made while the
-        // clock is behind do not count the registrations for anyone who sees two, and two
-        // generators that follow the same stored ULID do not make the same ones. A carry out
-        // of the random part moves the timestamp on, which keeps order and uniqueness.
+        // Add to the previous ULID as a 128-bit number: in the same millisecond one, as the ULID
+        // spec's monotonic mode does (the contract's "monotonic within a millisecond"). While
+        // the clock is behind it, which can last hours after a clock that ran ahead was
+        // corrected, a random 1 to 2^32 instead, so that the ULIDs made meanwhile do not count
+        // the registrations for anyone who sees two, and two generators that follow the same
+        // stored ULID do not make the same ones. A carry out of the random part moves the
+        // timestamp on, which keeps order and uniqueness.
         bytes = last_->bytes();
         std::array<std::uint8_t, 4> step{};
-        take_random(step.data(), step.size());
+        if (ms < last_->timestamp_ms()) take_random(step.data(), step.size());
         std::uint64_t carry = 1;
         for (std::size_t k = 0; k < step.size(); ++k) carry += std::uint64_t{step[k]} << (8 * k);
         for (std::size_t i = bytes.size(); i-- > 0 && carry != 0;) {

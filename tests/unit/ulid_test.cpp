@@ -94,6 +94,21 @@ TEST_CASE("ULIDs made within one millisecond are strictly increasing", "[core][u
     CHECK(made.back().timestamp_ms() == 1'700'000'000'000ULL);
 }
 
+TEST_CASE("a ULID made in the same millisecond is the previous plus one - the ULID spec's monotonic mode",
+          "[core][ulid]") {
+    FixedClock clock;
+    SequenceRandom random;
+    UlidGenerator ulids{clock, random};
+    const auto first = ulids.next();
+    const auto second = ulids.next();
+    auto expected = first.bytes();
+    for (std::size_t i = expected.size(); i-- > 0;) {
+        if (++expected[i] != 0) break;
+    }
+    CHECK(second.bytes() == expected);
+    CHECK(second.timestamp_ms() == first.timestamp_ms());
+}
+
 TEST_CASE("ULIDs stay increasing when the clock steps back", "[core][ulid]") {
     FixedClock clock;
     SequenceRandom random;
@@ -195,9 +210,12 @@ TEST_CASE("a generator draws its random bits a block at a time - not once per UL
     UlidGenerator ulids{clock, random};
     std::vector<Ulid> made;
     for (int i = 0; i < 100; ++i) {
-        if (i % 10 == 0) clock.advance(1ms);  // new milliseconds draw 10 bytes, the rest 4
+        clock.advance(1ms);  // a new millisecond draws 10 random bytes
         made.push_back(ulids.next());
     }
-    CHECK(random.draws <= 3);  // (10 * 10 + 90 * 4) bytes in blocks of 240
+    CHECK(random.draws <= 5);  // 1,000 bytes in blocks of 240
+    clock.advance(-1h);  // behind the last ULID: 4 random bytes each
+    for (int i = 0; i < 60; ++i) made.push_back(ulids.next());
+    CHECK(random.draws <= 6);
     CHECK(std::adjacent_find(made.begin(), made.end(), std::greater_equal<>{}) == made.end());
 }

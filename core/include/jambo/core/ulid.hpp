@@ -39,9 +39,11 @@ private:
     Bytes bytes_{};
 };
 
-/// Thread-safe, monotonic generator: ULIDs made in the same millisecond (or while the clock
-/// stands still or steps back) add a random 1 to 2^32 to the previous random part; if that
-/// overflows, the timestamp moves on a millisecond, so order and uniqueness survive.
+/// Thread-safe, monotonic generator, as the ULID spec defines it: a ULID made in the same
+/// millisecond as the previous one is the previous plus one. While the clock is behind the
+/// previous ULID (it stepped back, or the generator follows a stored ULID made by a clock that
+/// ran ahead) each ULID adds a random 1 to 2^32 instead. If the random part overflows, the
+/// timestamp moves on a millisecond, so order and uniqueness survive.
 class UlidGenerator {
 public:
     UlidGenerator(const Clock& clock, RandomSource& random);
