@@ -144,7 +144,7 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         std::vector<TimePoint>* mailed = nullptr;
         if (const auto per_address = policy_.deletion_mails_per_address_per_hour) {
             mailed_lock.lock();
-            mailed = &recent_mail_to(address_digest(mailbox_of(customer->email_key())), window_start);
+            mailed = &recent_mail_to(address_digest(customer->email_key()), window_start);
             wait = std::max(wait, wait_for_room(*mailed, *per_address, now));
         }
         if (wait > TimePoint::duration::zero()) {
@@ -192,7 +192,7 @@ std::vector<TimePoint>& ErasureService::recent_mail_to(const TokenHash& address,
 TokenHash ErasureService::address_digest(std::string_view email_key) const {
     // Keyed with a secret of this service (a fixed-length prefix), so that a memory dump does
     // not tell which addresses were mailed; it never leaves memory.
-    return hasher_.hash(address_key_ + std::string(email_key));
+    return hasher_.hash(address_key_ + mailbox_of(email_key));
 }
 
 Result<DeletionTokenRecord> ErasureService::usable_token(Transaction& tx, std::string_view text) const {

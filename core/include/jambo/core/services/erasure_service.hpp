@@ -50,10 +50,11 @@ public:
 
     /// Customer token of that customer only. Errors: bad_request "Customer Not Found or is
     /// Invalid" (no or bad token), forbidden (staff, other customer), bad_request "Origin not
-    /// allowed.", rate_limited (more than the hourly allowance for this customer, or for its
-    /// address from any record while this service runs; refused requests don't count). On
-    /// success the token and the mail are committed in one transaction. Use one ErasureService
-    /// per store for the life of the process: the count per address lives in it.
+    /// allowed.", rate_limited (more than the hourly allowance for this customer, or, when the
+    /// policy sets deletion_mails_per_address_per_hour, for its mailbox from any record while
+    /// this service runs; refused requests don't count). On success the token and the mail are
+    /// committed in one transaction. Use one ErasureService per store for the life of the
+    /// process: the count per mailbox lives in it.
     [[nodiscard]] Result<void> request_deletion(const Credentials& credentials, std::string_view ulid,
                                                 const std::optional<std::string>& origin);
 
@@ -80,7 +81,7 @@ private:
     Authenticator authenticator_;
     std::function<void()> notify_;
     /// The hourly limit per address (see request_deletion): the last hour's deletion mails by
-    /// a digest of the address keyed with address_key_, random for each service and never
+    /// a digest of the mailbox the address reaches, keyed with address_key_, random for each service and never
     /// stored. Kept in memory only: nothing on disk links records that shared an address, and
     /// a memory dump holds no erased customer's address. It starts empty with each service.
     std::string address_key_;
@@ -92,6 +93,7 @@ private:
                                              std::string_view ulid) const;
     [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
     [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
+    /// The key of the mailbox `email_key` reaches (see mailbox_of in the source).
     [[nodiscard]] TokenHash address_digest(std::string_view email_key) const;
     /// This address's mail times in the window, pruned; the caller holds mailed_mutex_.
     [[nodiscard]] std::vector<TimePoint>& recent_mail_to(const TokenHash& address, TimePoint window_start);
