@@ -413,6 +413,66 @@ TEST_CASE("SIGTERM stops accepting - finishes the request in flight - and exits 
     CHECK(server.log().find("stopped cleanly") != std::string::npos);
 }
 
+TEST_CASE("POSTs that reach the server as SIGTERM comes are answered and saved - kept-alive or new connections",
+          "[e2e]") {
+    // Each was sent before its client could know of the stop. The stop used to close idle
+    // connections outright, and the listening socket with connections not accepted yet: a
+    // close with a request unread resets the connection, and the client cannot tell whether
+    // its POST was saved (it was not). The server is paused so that every request is in its
+    // socket, and every new connection in the listening socket's backlog, when the stop comes.
+    WorkDir dir;
+    JamboServer server(dir);
+    constexpr int kept_alive = 16;
+    constexpr int clients = kept_alive + 8;
+    std::vector<std::unique_ptr<HttpClient>> connections;
+    for (int i = 0; i < kept_alive; ++i) {
+        connections.push_back(std::make_unique<HttpClient>(server.port()));
+        REQUIRE(connections.back()->request("GET", "/api/status").status == 200);  // idle now, kept alive
+    }
+    REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
+    for (int i = 0; i < clients; ++i) {
+        if (i >= kept_alive) {
+            connections.push_back(std::make_unique<HttpClient>(server.port()));
+            connections.back()->connect();  // the kernel completes it; nobody accepts it yet
+        }
+        const auto body = boost::json::serialize(new_customer(i + 1));
+        connections[i]->send_raw("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    }
+    REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+    REQUIRE(::kill(server.pid(), SIGCONT) == 0);
+    for (auto& client : connections) {
+        HttpResponse response;
+        REQUIRE_NOTHROW(response = client->read_response());
+        CHECK(response.status == 201);
+    }
+    CHECK(server.stop(0) == 0);  // no second signal: the first one's stop
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM customers") == clients);
+}
+
+TEST_CASE("a request sent after the stop's goodbye gets an orderly end, not a reset - and is not saved", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    const int fd = open_idle_connection(server.port());
+    REQUIRE(fd >= 0);
+    const timeval timeout{10, 0};
+    REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) == 0);
+    REQUIRE(::kill(server.pid(), SIGTERM) == 0);
+    char byte = 0;
+    REQUIRE(::recv(fd, &byte, 1, 0) == 0);  // the server's FIN: it will read, but answer nothing more
+    const auto body = boost::json::serialize(new_customer(1));
+    const auto request = "POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+    REQUIRE(::shutdown(fd, SHUT_WR) == 0);
+    errno = 0;
+    CHECK(::recv(fd, &byte, 1, 0) == 0);
+    CHECK(errno != ECONNRESET);
+    ::close(fd);
+    CHECK(server.stop(0) == 0);
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM customers") == 0);
+}
+
 TEST_CASE("a second SIGTERM during the grace period closes what is left at once - still cleanly", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir, {"--shutdown-grace", "30s", "--header-timeout", "60s", "--request-timeout", "60s"});

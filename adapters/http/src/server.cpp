@@ -329,7 +329,11 @@ public:
 
     void on_shutdown() {
         keep_alive_ = false;
-        if (state_ == State::idle) close();
+        if (state_ != State::idle) return;  // answered, then closed: keep_alive_ says so
+        // The read waiting for the next request may have one already, its handler queued.
+        // Cancelled, it ends with that request or with nothing, and on_read decides.
+        ErrorCode ignored;
+        socket_.cancel(ignored);
     }
 
     std::size_t index = 0;
@@ -366,10 +370,26 @@ private:
     }
 
     void on_read(ErrorCode ec, std::size_t n) {
+        if (ec == asio::error::operation_aborted && state_ == State::idle && worker_.stopping) return say_goodbye();
         if (ec || state_ == State::closed) return close();
+        if (state_ == State::closing) return drain();  // sent after our FIN: no answer can follow
         buffer_.commit(n);
         if (state_ == State::idle) begin_request();
         parse();
+    }
+
+    // Idle as the server stops. A request already in the socket was sent before the client
+    // could know: it is in flight, and answered (with Connection: close). Otherwise a FIN,
+    // not a close: a close with a request arriving resets the connection, and the client
+    // could not tell whether its POST was saved; after a FIN it reads a clean end, and what
+    // it sends after is drained unanswered.
+    void say_goodbye() {
+        ErrorCode ignored;
+        if (socket_.available(ignored) > 0) return read();
+        state_ = State::closing;
+        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+        deadline_ = Clock::now() + linger_time;
+        drain();
     }
 
     void begin_request() {
@@ -698,15 +718,17 @@ void Worker::start_sweep() {
 }
 
 void Worker::adopt(Socket socket) {
-    if (stopping) {
-        --settings.connections;
-        return;
-    }
     ErrorCode ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto connection = std::make_shared<Connection>(*this, std::move(socket));
     attach(connection.get());
     connection->start();
+    // Accepted as the server stops: a request it already sent is answered, as on any idle
+    // connection then; dropping it would reset the connection under that request.
+    if (stopping) {
+        connection->on_shutdown();
+        if (connections.size() == 1) start_sweep();  // the stop may have ended it; the goodbye's linger needs it
+    }
 }
 
 void Worker::shutdown() {
@@ -798,8 +820,9 @@ struct Server::Impl {
     void accept() {
         auto& worker = *workers[next_worker++ % workers.size()];
         acceptor->async_accept(worker.ioc, [this, &worker](ErrorCode ec, Socket socket) {
-            if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-            if (ec) return retry_accept(ec);
+            if (ec == asio::error::operation_aborted) return;
+            if (ec) return acceptor->is_open() ? retry_accept(ec) : void();
+            if (!acceptor->is_open()) return adopt_at_stop(std::move(socket));  // accepted as the stop came
             if (settings.connections.load() >= settings.options.max_connections) {
                 note_refusal();
                 refuse(socket);
@@ -809,6 +832,36 @@ struct Server::Impl {
             }
             accept();
         });
+    }
+
+    // Connections the kernel has completed and we have not accepted yet: closing the acceptor
+    // would reset them, under requests their clients may have sent already.
+    void accept_backlog() {
+        ErrorCode ec;
+        acceptor->non_blocking(true, ec);
+        while (!ec) {
+            Socket socket(workers.front()->ioc);
+            acceptor->accept(socket, ec);  // would_block once the backlog is empty
+            if (!ec) adopt_at_stop(std::move(socket));
+        }
+    }
+
+    // On worker 0, which runs the acceptor: the other workers may have finished their stop
+    // already, so worker 0 takes the connection. Stopping, it answers a request that was
+    // sent and says goodbye otherwise; a socket dropped here would be reset.
+    void adopt_at_stop(Socket socket) {
+        auto& home = *workers.front();
+        if (&socket.get_executor().context() != &home.ioc) {
+            ErrorCode ec;
+            const auto protocol = socket.local_endpoint(ec).protocol();
+            const auto fd = ec ? -1 : socket.release(ec);
+            if (ec) return;  // the socket, still ours, closes
+            socket = Socket(home.ioc);
+            if (socket.assign(protocol, fd, ec); ec) return (void)::close(fd);
+        }
+        if (settings.connections.load() >= settings.options.max_connections) return refuse(socket);
+        ++settings.connections;
+        home.adopt(std::move(socket));
     }
 
     // The 503s past the cap never reach the access log (no request was read): one warning per
@@ -958,15 +1011,27 @@ struct Server::Impl {
     }
 
     void begin_shutdown() {
-        asio::post(workers.front()->ioc, [this] {
+        const auto tell_workers = [this] {
+            for (auto& worker : workers) asio::post(worker->ioc, [w = worker.get()] { w->shutdown(); });
+        };
+        bool worker_failed = false;
+        {
+            std::scoped_lock lock(mutex);
+            worker_failed = failure.has_value();
+        }
+        // Told after the acceptor's close, from its thread: a connection it handed to a worker
+        // just before is then queued there before the stop, which would otherwise end that
+        // worker's run with the connection unadopted, and reset. After an I/O thread failed
+        // (worker 0's, perhaps), every worker is told at once.
+        asio::post(workers.front()->ioc, [this, worker_failed, tell_workers] {
+            accept_backlog();
             ErrorCode ignored;
             acceptor->close(ignored);
             accept_retry.cancel();
             warn_of_refusals();  // the rest of a burst, not yet told by a later warning
+            if (!worker_failed) tell_workers();
         });
-        for (auto& worker : workers) {
-            asio::post(worker->ioc, [w = worker.get()] { w->shutdown(); });
-        }
+        if (worker_failed) tell_workers();
     }
 };
 
