@@ -835,11 +835,12 @@ struct Server::Impl {
     }
 
     // Connections the kernel has completed and we have not accepted yet: closing the acceptor
-    // would reset them, under requests their clients may have sent already.
+    // would reset them, under requests their clients may have sent already. At most a
+    // backlog's worth, so that a flood of new connections cannot hold the stop here.
     void accept_backlog() {
         ErrorCode ec;
         acceptor->non_blocking(true, ec);
-        while (!ec) {
+        for (int taken = 0; !ec && taken < asio::socket_base::max_listen_connections; ++taken) {
             Socket socket(workers.front()->ioc);
             acceptor->accept(socket, ec);  // would_block once the backlog is empty
             if (!ec) adopt_at_stop(std::move(socket));
