@@ -372,7 +372,6 @@ private:
     void on_read(ErrorCode ec, std::size_t n) {
         if (ec == asio::error::operation_aborted && state_ == State::idle && worker_.stopping) return say_goodbye();
         if (ec || state_ == State::closed) return close();
-        if (state_ == State::closing) return drain();  // sent after our FIN: no answer can follow
         buffer_.commit(n);
         if (state_ == State::idle) begin_request();
         parse();
