@@ -320,6 +320,34 @@ TEST_CASE("a client sending its header one byte a second is cut off by the heade
     CHECK(server.log().find("closed a connection: header timeout") != std::string::npos);
 }
 
+TEST_CASE("a request cut off by its header or body timeout is told so with a 408 - a silent one is just closed",
+          "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--header-timeout", "1s", "--request-timeout", "2s"});
+    const auto cut_off = [&](const std::string& partial) {
+        HttpClient client(server.port());
+        client.connect();
+        client.send_raw(partial);
+        auto response = client.read_response();
+        CHECK(response.header("Connection") == "close");
+        CHECK(response.header("X-Request-Id").has_value());
+        CHECK(client.closed_within(3000ms));
+        return response;
+    };
+    const auto header = cut_off("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: appl");
+    CHECK(header.status == 408);
+    CHECK(header.body == R"({"statusCode":408,"body":"The request's header did not arrive within 1 s; send the request again."})");
+    const auto body = cut_off("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: 100\r\n\r\n{\"first_name\": ");
+    CHECK(body.status == 408);
+    CHECK(body.body == R"({"statusCode":408,"body":"The request's body did not arrive within 2 s; send the request again."})");
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM customers") == 0);
+
+    HttpClient silent(server.port());  // sent nothing: closed at the header timeout, no answer
+    silent.connect();
+    CHECK_THROWS(silent.read_response());
+}
+
 namespace {
 
 long rss_kib(pid_t pid) {

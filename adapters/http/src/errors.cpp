@@ -223,6 +223,13 @@ Response internal_error() { return message_response(500, "Internal server error.
 
 Response store_unavailable() { return message_response(503, unavailable_message); }
 
+Response request_timed_out(bool header, std::chrono::milliseconds limit) {
+    const auto ms = limit.count();
+    const auto within = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+    return message_response(408, std::string(header ? "The request's header" : "The request's body") +
+                                     " did not arrive within " + within + "; send the request again.");
+}
+
 Response server_busy() {
     auto response = message_response(503, "Server busy; try again shortly.");
     response.headers.add("Retry-After", "1");

@@ -4,6 +4,7 @@
 #include <jambo/core/error.hpp>
 #include <jambo/http/message.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -64,5 +65,7 @@ enum class ParseFailure { header_limit, body_limit, bad_version, other };
 [[nodiscard]] Response internal_error();
 [[nodiscard]] Response store_unavailable();
 [[nodiscard]] Response server_busy();
+/// A request cut off by a timeout: `header` if its header had not all arrived, else its body.
+[[nodiscard]] Response request_timed_out(bool header, std::chrono::milliseconds limit);
 
 }  // namespace jambo::http

@@ -324,6 +324,7 @@ public:
                                                      : !header_seen_             ? "header timeout"
                                                                                  : "request timeout");
         }
+        if (state_ == State::reading) return time_out();
         close();
     }
 
@@ -372,9 +373,27 @@ private:
     void on_read(ErrorCode ec, std::size_t n) {
         if (ec == asio::error::operation_aborted && state_ == State::idle && worker_.stopping) return say_goodbye();
         if (ec || state_ == State::closed) return close();
+        if (state_ == State::closing) return drain();  // after a 408: no other answer follows
         buffer_.commit(n);
         if (state_ == State::idle) begin_request();
         parse();
+    }
+
+    // A request cut off halfway is told why, as a connection refused past the cap is: a 408
+    // written at once without waiting (a client that is not reading loses it), then a FIN,
+    // and what it still sends is drained. One that sent nothing gets no 408: browsers take a
+    // 408 on a kept-alive connection for a reason to send their request again.
+    void time_out() {
+        auto response = request_timed_out(!header_seen_, header_seen_ ? options().request_timeout : options().header_timeout);
+        add_own_headers(response, new_request_id());
+        std::string text;
+        serialize(response, Framing{false, false, 11}, text);
+        ErrorCode ignored;
+        socket_.non_blocking(true, ignored);
+        socket_.write_some(asio::buffer(text), ignored);
+        state_ = State::closing;
+        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+        deadline_ = Clock::now() + linger_time;  // the read in progress drains (on_read)
     }
 
     // Idle as the server stops. A request already in the socket was sent before the client
