@@ -111,6 +111,17 @@ void add_own_headers(Response& response, std::string_view request_id) {
     response.headers.add("X-Content-Type-Options", "nosniff");
 }
 
+// An answer outside any request's exchange (a refusal past the cap, a timeout), written at
+// once without waiting: a client that is not reading loses it rather than holding us.
+void write_at_once(Socket& socket, Response response) {
+    add_own_headers(response, new_request_id());
+    std::string text;
+    serialize(response, Framing{false, false, 11}, text);
+    ErrorCode ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(text), ignored);
+}
+
 // Handlers that may block (a write waits for its group commit) run here, off the I/O
 // threads, so one slow commit never stalls the reads multiplexed on the same io_context.
 // Threads start on demand up to the limit; each blocked thread is one request that can join
@@ -379,18 +390,13 @@ private:
         parse();
     }
 
-    // A request cut off halfway is told why, as a connection refused past the cap is: a 408
-    // written at once without waiting (a client that is not reading loses it), then a FIN,
-    // and what it still sends is drained. One that sent nothing gets no 408: browsers take a
-    // 408 on a kept-alive connection for a reason to send their request again.
+    // A request cut off halfway is told why, as a connection refused past the cap is: a 408,
+    // then a FIN, and what it still sends is drained. One that sent nothing gets no 408:
+    // browsers take a 408 on a kept-alive connection for a reason to send their request again.
     void time_out() {
-        auto response = request_timed_out(!header_seen_, header_seen_ ? options().request_timeout : options().header_timeout);
-        add_own_headers(response, new_request_id());
-        std::string text;
-        serialize(response, Framing{false, false, 11}, text);
+        const auto limit = header_seen_ ? options().request_timeout : options().header_timeout;
+        write_at_once(socket_, request_timed_out(!header_seen_, limit));
         ErrorCode ignored;
-        socket_.non_blocking(true, ignored);
-        socket_.write_some(asio::buffer(text), ignored);
         state_ = State::closing;
         socket_.shutdown(asio::socket_base::shutdown_send, ignored);
         deadline_ = Clock::now() + linger_time;  // the read in progress drains (on_read)
@@ -908,13 +914,8 @@ struct Server::Impl {
     }
 
     static void refuse(Socket& socket) {
-        auto response = server_busy();
-        add_own_headers(response, new_request_id());
-        std::string busy;
-        serialize(response, Framing{false, false, 11}, busy);
+        write_at_once(socket, server_busy());
         ErrorCode ignored;
-        socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(busy), ignored);
         socket.close(ignored);
     }
 
