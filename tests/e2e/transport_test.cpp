@@ -29,6 +29,13 @@ HttpResponse answer_raw(std::uint16_t port, const std::string& request, bool hea
     return client.read_response(head);
 }
 
+// new_customer(n)'s registration as raw bytes, for a connection driven by hand.
+std::string registration(int n) {
+    const auto body = boost::json::serialize(new_customer(n));
+    return "POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 }  // namespace
 
 TEST_CASE("HTTP/1.0 is answered and closed unless it asks for keep-alive", "[e2e]") {
@@ -463,9 +470,7 @@ TEST_CASE("POSTs that reach the server as SIGTERM comes are answered and saved -
             connections.push_back(std::make_unique<HttpClient>(server.port()));
             connections.back()->connect();  // the kernel completes it; nobody accepts it yet
         }
-        const auto body = boost::json::serialize(new_customer(i + 1));
-        connections[i]->send_raw("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+        connections[i]->send_raw(registration(i + 1));
     }
     REQUIRE(::kill(server.pid(), SIGTERM) == 0);
     REQUIRE(::kill(server.pid(), SIGCONT) == 0);
@@ -488,9 +493,7 @@ TEST_CASE("a request sent after the stop's goodbye gets an orderly end, not a re
     REQUIRE(::kill(server.pid(), SIGTERM) == 0);
     char byte = 0;
     REQUIRE(::recv(fd, &byte, 1, 0) == 0);  // the server's FIN: it will read, but answer nothing more
-    const auto body = boost::json::serialize(new_customer(1));
-    const auto request = "POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const auto request = registration(1);
     REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
     REQUIRE(::shutdown(fd, SHUT_WR) == 0);
     errno = 0;

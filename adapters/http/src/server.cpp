@@ -396,10 +396,7 @@ private:
     void time_out() {
         const auto limit = header_seen_ ? options().request_timeout : options().header_timeout;
         write_at_once(socket_, request_timed_out(!header_seen_, limit));
-        ErrorCode ignored;
-        state_ = State::closing;
-        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
-        deadline_ = Clock::now() + linger_time;  // the read in progress drains (on_read)
+        linger(ReadWaiting::yes);
     }
 
     // Idle as the server stops. A request already in the socket was sent before the client
@@ -410,10 +407,7 @@ private:
     void say_goodbye() {
         ErrorCode ignored;
         if (socket_.available(ignored) > 0) return read();
-        state_ = State::closing;
-        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
-        deadline_ = Clock::now() + linger_time;
-        drain();
+        linger();
     }
 
     void begin_request() {
@@ -702,13 +696,15 @@ private:
     }
 
     // Half-close and drain what the client still sends, so our last response is not lost to
-    // a reset (RFC 9112 9.6).
-    void linger() {
+    // a reset (RFC 9112 9.6). A read already waiting (a timeout cut its request off) drains
+    // first, through on_read.
+    enum class ReadWaiting { no, yes };
+    void linger(ReadWaiting read_waiting = ReadWaiting::no) {
         state_ = State::closing;
         ErrorCode ignored;
         socket_.shutdown(asio::socket_base::shutdown_send, ignored);
         deadline_ = Clock::now() + linger_time;
-        drain();
+        if (read_waiting == ReadWaiting::no) drain();
     }
 
     void drain() {

@@ -81,9 +81,10 @@ private:
     Authenticator authenticator_;
     std::function<void()> notify_;
     /// The hourly limit per address (see request_deletion): the last hour's deletion mails by
-    /// a digest of the mailbox the address reaches, keyed with address_key_, random for each service and never
-    /// stored. Kept in memory only: nothing on disk links records that shared an address, and
-    /// a memory dump holds no erased customer's address. It starts empty with each service.
+    /// a digest of the mailbox the address reaches, keyed with address_key_, random for each
+    /// service and never stored. Kept in memory only: nothing on disk links records that
+    /// shared an address, and a memory dump holds no erased customer's address. It starts
+    /// empty with each service.
     std::string address_key_;
     std::mutex mailed_mutex_;
     std::map<TokenHash, std::vector<TimePoint>> mailed_;
