@@ -234,7 +234,9 @@ int restore(const Config& config, const std::string& backup, std::ostream& err) 
     }
     if (prepared.customers == 0) err << "jambo: warning: the backup holds no customers\n";
     err << "jambo: " << config.db << " restored from " << backup << "; made again since that backup: "
-        << prepared.carried.erased << " erasure(s), " << prepared.carried.revoked << " token revocation(s)\n";
+        << prepared.carried.erased << " erasure(s), " << prepared.carried.revoked << " token revocation(s); "
+        << "not sent again: " << prepared.carried.mail_not_resent
+        << " queued message(s) the replaced database had sent or given up\n";
     return 0;
 }
 

@@ -1,10 +1,16 @@
 #include <jambo/core/services/admin_service.hpp>
 
 #include <jambo/core/customer.hpp>
+#include <jambo/core/mail_record.hpp>
 #include <jambo/core/services/unit_of_work.hpp>
 
 #include "text.hpp"
 
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <limits>
+#include <optional>
 #include <set>
 
 namespace jambo::core {
@@ -83,17 +89,61 @@ bool principal_exists(Transaction& tx, const Principal& principal) {
                                             : tx.credentials().staff_by_id(principal.subject).has_value();
 }
 
+constexpr std::array<std::string_view, 2> handled_mail_events{"mail.delivered", "mail.abandoned"};
+
+// A message the backup holds queued was handled, if at all, after the backup was made, and
+// that was no earlier than anything the backup records. A day's margin for a clock stepped
+// back meanwhile; reading further back would only read more.
+TimePoint handled_mail_horizon(Store& backup) {
+    auto tx = backup.begin(TransactionMode::read);
+    std::optional<TimePoint> known = tx->outbox().oldest();
+    if (const auto last = tx->audit().latest(1); !last.empty()) known = std::max(known.value_or(last[0].at), last[0].at);
+    return known ? *known - std::chrono::days(1) : TimePoint::min();
+}
+
+std::vector<AuditEntry> handled_mail(Transaction& tx, TimePoint since) {
+    std::vector<AuditEntry> entries;
+    for (const auto event : handled_mail_events) {
+        for (auto& entry : tx.audit().entries_of(event, since)) {
+            if (mail_key_in(entry.detail)) entries.push_back(std::move(entry));
+        }
+    }
+    return entries;
+}
+
+// Drops the queued messages `replaced` delivered or gave up, and records each of its entries
+// this copy lacks, as it was: a later restore of a newer backup, which may still hold the
+// message queued, reads it from here. Returns how many messages were dropped.
+std::size_t drop_handled_mail(Transaction& tx, const std::vector<AuditEntry>& replaced, TimePoint since) {
+    std::set<std::string, std::less<>> recorded;
+    for (const auto& entry : handled_mail(tx, since)) recorded.emplace(*mail_key_in(entry.detail));
+    std::set<std::string, std::less<>> handled;
+    for (const auto& entry : replaced) {
+        const auto key = *mail_key_in(entry.detail);
+        handled.emplace(key);
+        if (recorded.emplace(key).second) tx.audit().append(entry);
+    }
+    std::size_t dropped = 0;
+    for (const auto& message : tx.outbox().due(TimePoint::max(), std::numeric_limits<std::uint32_t>::max())) {
+        if (handled.contains(mail_key(message.id, message.created_at)) && tx.outbox().remove(message.id)) ++dropped;
+    }
+    return dropped;
+}
+
 }  // namespace
 
 CarriedOver AdminService::restore_carry_over(Store& replaced) {
+    const TimePoint mail_since = handled_mail_horizon(store_);
     std::vector<std::string> erased;
     std::vector<Credential> revoked;
+    std::vector<AuditEntry> mail;
     {
         auto tx = replaced.begin(TransactionMode::read);
         erased = tx->audit().subjects_of("customer.erased");
         for (const auto& hash : tx->credentials().revoked()) {
             if (auto credential = tx->credentials().find(hash)) revoked.push_back(std::move(*credential));
         }
+        mail = handled_mail(*tx, mail_since);
     }
     CarriedOver done;
     auto tx = store_.begin(TransactionMode::write);
@@ -123,6 +173,7 @@ CarriedOver AdminService::restore_carry_over(Store& replaced) {
                                       "restore"});
         ++done.revoked;
     }
+    done.mail_not_resent = drop_handled_mail(*tx, mail, mail_since);
     tx->commit();
     return done;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 using namespace jambo::testing;
@@ -197,7 +198,8 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     CHECK(restored.status == 0);
     CHECK(restored.out.empty());
     CHECK(restored.err == "jambo: " + dir.db() + " restored from " + backup +
-                              "; made again since that backup: 1 erasure(s), 1 token revocation(s)\n");
+                              "; made again since that backup: 1 erasure(s), 1 token revocation(s); not sent again: 0 "
+                              "queued message(s) the replaced database had sent or given up\n");
     CHECK(std::filesystem::status(dir.db()).permissions() ==
           (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 
@@ -209,6 +211,62 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     CHECK(client.request("GET", "/api/customers", auth(revoked)).status == 401);        // so did the revocation
     CHECK(server.stop() == 0);
     CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE detail = 'restore';") == 2);
+}
+
+TEST_CASE("restore does not send again the mail the replaced database sent after the backup", "[e2e]") {
+    WorkDir dir;
+    const auto backup = (dir.path / "backup.db").string();
+    std::vector<std::pair<std::string, std::string>> customers;  // ulid, token
+    {
+        // The mail server is down: both deletion mails are still queued when the backup is made.
+        JamboServer server(dir, {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(closed_port()),
+                                 "--mail-retry-first", "1s"});
+        HttpClient client(server.port());
+        for (int n = 1; n <= 2; ++n) {
+            auto created = body_of(client.request("POST", "/api/customers", json_headers(),
+                                                  boost::json::serialize(new_customer(n))));
+            customers.emplace_back(text(created.at("body").at("ulid")), text(created.at("token")));
+            REQUIRE(client.request("POST", "/api/customer/" + customers.back().first + "/delete/request",
+                                   auth(customers.back().second))
+                        .status == 200);
+        }
+        REQUIRE(run_jambo(dir, {"backup", backup, "--db", dir.db()}).status == 0);
+        CHECK(server.stop() == 0);
+    }
+    {
+        JamboServer server(dir, {"--mail-retry-first", "1s"});  // mail goes out now, as files
+        (void)wait_for_mail(dir.mail_dir(), 2);
+        CHECK(server.stop() == 0);
+    }
+    std::set<std::string> links_sent;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.mail_dir())) {
+        links_sent.insert(deletion_token_in(read_file(entry.path())));
+    }
+    REQUIRE(links_sent.size() == 2);
+    REQUIRE(sqlite_number(dir, "SELECT count(*) FROM outbox;") == 0);
+
+    auto restored = run_jambo(dir, {"restore", backup, "--db", dir.db()});
+    CHECK(restored.status == 0);
+    CHECK(restored.err == "jambo: " + dir.db() + " restored from " + backup +
+                              "; made again since that backup: 0 erasure(s), 0 token revocation(s); not sent again: 2 "
+                              "queued message(s) the replaced database had sent or given up\n");
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM outbox;") == 0);
+    // The deliveries are recorded in the restored database too, for a restore of a newer backup.
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE event = 'mail.delivered' AND detail LIKE "
+                             "'file; message jambo.%';") == 2);
+
+    // A new request's mail arrives alone: the two that went out before the restore stay sent once.
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    REQUIRE(client.request("POST", "/api/customer/" + customers[0].first + "/delete/request", auth(customers[0].second))
+                .status == 200);
+    const auto link = deletion_token_in(wait_for_mail(dir.mail_dir(), 3));
+    CHECK_FALSE(links_sent.contains(link));  // the third mail is the new one, not a second copy
+    CHECK(client.request("POST", "/api/customer/" + link + "/delete/confirm").status == 200);
+    CHECK(server.stop() == 0);
+    std::size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.mail_dir())) files += entry.path().extension() == ".eml";
+    CHECK(files == 3);
 }
 
 TEST_CASE("restore refuses an empty or damaged backup - follows a symlinked database - serve clears a cut-short copy",

@@ -6,6 +6,11 @@
 
 #include <boost/json.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <string>
 
 namespace jambo::testing {
@@ -45,6 +50,19 @@ inline std::string add_staff(const WorkDir& dir, const std::string& email = "bos
     auto line = result.out;
     if (line.ends_with('\n')) line.pop_back();
     return line;
+}
+
+// A loopback port nothing listens on: an SMTP server that is down.
+inline std::uint16_t closed_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), size);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    ::close(fd);
+    return ntohs(address.sin_port);
 }
 
 }  // namespace jambo::testing

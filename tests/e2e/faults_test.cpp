@@ -88,19 +88,6 @@ std::set<std::string> stored_ulids(const WorkDir& dir) {
     return out;
 }
 
-// A loopback port nothing listens on: an SMTP server that is down.
-std::uint16_t closed_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), size);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 }  // namespace
 
 TEST_CASE("a full disk: writes answer 503 - reads are still served - and with room again writes succeed - nothing "

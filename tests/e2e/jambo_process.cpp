@@ -22,14 +22,14 @@ extern char** environ;
 
 namespace jambo::testing {
 
-namespace {
-
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
 }
+
+namespace {
 
 // The test's own JAMBO_* variables must not leak into the server under test. Leak detection
 // is on in the server (as it is by default under ASan) unless the caller configured ASan.

@@ -72,6 +72,9 @@ private:
 /// "" when there is none.
 std::string sanitizer_report(const std::string& log);
 
+/// A file's bytes; "" when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
 /// The newest .eml file's text, waiting up to a few seconds for the relay to write it.
 std::string wait_for_mail(const std::filesystem::path& mail_dir, std::size_t count);
 /// The deletion token in a mail's confirm link.

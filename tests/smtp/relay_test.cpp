@@ -1,3 +1,4 @@
+#include <jambo/core/mail_record.hpp>
 #include <jambo/memory/memory_store.hpp>
 #include <jambo/smtp/directory_transport.hpp>
 #include <jambo/smtp/outbox_relay.hpp>
@@ -187,7 +188,7 @@ TEST_CASE("by default a failing message is retried within seconds - every few mi
     FailingTransport transport;
     smtp::OutboxRelay relay(store, clock, transport, {});
     const auto start = clock.now();
-    enqueue(store, clock, "body");
+    const auto id = enqueue(store, clock, "body");
     std::vector<std::chrono::milliseconds> waits;
     auto last = clock.now();
     while (relay.deliver_due() == 1) {
@@ -208,7 +209,8 @@ TEST_CASE("by default a failing message is retried within seconds - every few mi
     REQUIRE(entries.size() == 1);
     CHECK(entries[0].event == "mail.abandoned");
     CHECK(entries[0].subject == owner.to_string());
-    CHECK(entries[0].detail == "smtp: gave up after " + std::to_string(transport.calls) + " attempts");
+    CHECK(entries[0].detail ==
+          "smtp: gave up after " + std::to_string(transport.calls) + " attempts; message " + core::mail_key(id, start));
 }
 
 TEST_CASE("a temporary failure keeps the message - with the attempt and the error - for later", "[smtp]") {
@@ -254,7 +256,7 @@ TEST_CASE("a permanent failure stops at once - audited with the reply code - not
     memory::MemoryStore store;
     FailingTransport transport(true, 550);
     smtp::OutboxRelay relay(store, clock, transport, {});
-    enqueue(store, clock, "body");
+    const auto id = enqueue(store, clock, "body");
     CHECK(relay.deliver_due() == 1);
     CHECK(transport.calls == 1);
     CHECK(queued(store, clock.now() + 48h).empty());
@@ -262,7 +264,7 @@ TEST_CASE("a permanent failure stops at once - audited with the reply code - not
     REQUIRE(entries.size() == 1);
     CHECK(entries[0].event == "mail.abandoned");
     CHECK(entries[0].subject == owner.to_string());
-    CHECK(entries[0].detail == "smtp: rejected with 550");
+    CHECK(entries[0].detail == "smtp: rejected with 550; message " + core::mail_key(id, clock.now()));
     CHECK(entries[0].detail.find('@') == std::string::npos);
 }
 
@@ -273,12 +275,13 @@ TEST_CASE("max_attempts still caps the attempts when it is set", "[smtp]") {
     smtp::RelayOptions options;
     options.retry.max_attempts = 2;
     smtp::OutboxRelay relay(store, clock, transport, options);
-    enqueue(store, clock, "body");
+    const auto queued_at = clock.now();
+    const auto id = enqueue(store, clock, "body");
     CHECK(relay.deliver_due() == 1);
     clock.advance(5s);
     CHECK(relay.deliver_due() == 1);
     CHECK(queued(store, clock.now() + 48h).empty());
-    CHECK(audit(store).at(0).detail == "smtp: gave up after 2 attempts");
+    CHECK(audit(store).at(0).detail == "smtp: gave up after 2 attempts; message " + core::mail_key(id, queued_at));
 }
 
 TEST_CASE("a message with an unusable address is abandoned - not retried", "[smtp]") {
@@ -300,19 +303,20 @@ TEST_CASE("a delivered message is removed - and audited by customer ulid only", 
     memory::MemoryStore store;
     smtp::DirectoryMailTransport transport(dir.path);
     smtp::OutboxRelay relay(store, clock, transport, smtp::RelayOptions{.from = "Jambo <no-reply@jambo.test>"});
-    enqueue(store, clock, "the secret link http://x/api/customer/abc/delete/confirm");
+    const auto id = enqueue(store, clock, "the secret link http://x/api/customer/abc/delete/confirm");
     CHECK(relay.deliver_due() == 1);
     auto files = eml_files(dir.path);
     REQUIRE(files.size() == 1);
     auto mail = read(files[0]);
     CHECK(mail.find("/delete/confirm") != std::string::npos);
-    CHECK(mail.find("@jambo.test>\r\n") != std::string::npos);  // the Message-ID's domain is the sender's
+    // The Message-ID names the message as the audit log does, on the sender's domain.
+    CHECK(mail.find("Message-ID: <" + core::mail_key(id, clock.now()) + "@jambo.test>\r\n") != std::string::npos);
     CHECK(queued(store, clock.now() + 48h).empty());
     auto entries = audit(store);
     REQUIRE(entries.size() == 1);
     CHECK(entries[0].event == "mail.delivered");
     CHECK(entries[0].subject == owner.to_string());
-    CHECK(entries[0].detail == "file");
+    CHECK(entries[0].detail == "file; message " + core::mail_key(id, clock.now()));
 }
 
 // Delivers by recording the recipient, and runs `during` inside the first delivery, as an

@@ -1,5 +1,7 @@
 #include "unit_support.hpp"
 
+#include <jambo/core/mail_record.hpp>
+
 using namespace jambo::core;
 using namespace jambo::unit;
 
@@ -180,4 +182,92 @@ TEST_CASE("restores in a row keep every erasure and revocation - also through a 
     CHECK_FALSE(tuesday.stored(customer.customer.ulid).has_value());
     CHECK_FALSE(tuesday.authenticate(bearer(*clerk_token)).has_value());
     CHECK(tuesday.authenticate(bearer(boss)).has_value());
+}
+
+namespace {
+
+OutboxMessage queued_mail(World& world, const Registration& to) {
+    auto tx = world.store.begin(TransactionMode::write);
+    OutboxMessage message{0, to.customer.ulid, to.customer.email, "Confirm", "link", world.clock.now(),
+                          world.clock.now(), 0, ""};
+    message.id = tx->outbox().enqueue(message);
+    tx->commit();
+    return message;
+}
+
+std::vector<std::int64_t> queued_ids(Store& store) {
+    std::vector<std::int64_t> ids;
+    auto tx = store.begin(TransactionMode::read);
+    for (const auto& message : tx->outbox().due(TimePoint::max(), 100)) ids.push_back(message.id);
+    return ids;
+}
+
+std::vector<AuditEntry> mail_entries(Store& store) {
+    auto tx = store.begin(TransactionMode::read);
+    auto entries = tx->audit().entries_of("mail.delivered", TimePoint::min());
+    for (auto& entry : tx->audit().entries_of("mail.abandoned", TimePoint::min())) entries.push_back(std::move(entry));
+    for (auto& entry : entries) entry.id = 0;
+    return entries;
+}
+
+}  // namespace
+
+TEST_CASE("after a restore - queued mail the replaced database delivered or gave up is not sent again", "[core][admin]") {
+    World restored;  // the backup, with three messages queued
+    const auto customer = restored.add_customer(1);
+    const auto delivered = queued_mail(restored, customer);
+    const auto rejected = queued_mail(restored, customer);
+    const auto still_queued = queued_mail(restored, customer);
+
+    jambo::memory::MemoryStore replaced;  // sent the first, gave up the second, still holds the third
+    const auto later = restored.clock.now() + std::chrono::minutes(5);
+    auto elsewhere = still_queued;  // another database's message with the same id, queued at another time
+    elsewhere.created_at += std::chrono::milliseconds(1);
+    const std::string ulid = customer.customer.ulid.to_string();
+    const std::vector<AuditEntry> handled{
+        {0, later, "mail.delivered", ulid, handled_mail_detail("smtp", delivered)},
+        {0, later, "mail.abandoned", ulid, handled_mail_detail("smtp: rejected with 550", rejected)},
+        {0, later, "mail.delivered", "", handled_mail_detail("smtp", elsewhere)}};
+    {
+        auto tx = replaced.begin(TransactionMode::write);
+        for (const auto& entry : handled) tx->audit().append(entry);
+        tx->audit().append(AuditEntry{0, later, "mail.delivered", ulid, "smtp"});  // before entries named messages
+        tx->commit();
+    }
+
+    const auto done = restored.admin.restore_carry_over(replaced);
+    CHECK(done.mail_not_resent == 2);
+    CHECK(queued_ids(restored.store) == std::vector<std::int64_t>{still_queued.id});
+    // Recorded here as they were, for a later restore of a newer backup that still holds them.
+    CHECK(mail_entries(restored.store) == std::vector<AuditEntry>{handled[0], handled[2], handled[1]});
+
+    const auto again = restored.admin.restore_carry_over(replaced);
+    CHECK(again.mail_not_resent == 0);
+    CHECK(mail_entries(restored.store).size() == 3);
+}
+
+TEST_CASE("restores in a row keep mail sent once - also through a backup made before it was queued", "[core][admin]") {
+    // Tuesday's backup holds a message queued on Tuesday, which Wednesday's database delivered.
+    // Monday restored by mistake, then Tuesday: it is not sent again.
+    World monday;
+    const auto customer = monday.add_customer(1);
+    World tuesday;
+    {
+        auto from = monday.store.begin(TransactionMode::read);
+        auto to = tuesday.store.begin(TransactionMode::write);
+        REQUIRE(to->customers().insert(*from->customers().find(customer.customer.ulid)).has_value());
+        to->commit();
+    }
+    tuesday.clock.advance(std::chrono::hours(24));
+    const auto message = queued_mail(tuesday, customer);
+    jambo::memory::MemoryStore wednesday;
+    {
+        auto tx = wednesday.begin(TransactionMode::write);
+        tx->audit().append(AuditEntry{0, tuesday.clock.now() + std::chrono::hours(24), "mail.delivered",
+                                      customer.customer.ulid.to_string(), handled_mail_detail("file", message)});
+        tx->commit();
+    }
+    CHECK(monday.admin.restore_carry_over(wednesday).mail_not_resent == 0);  // Monday never held it
+    CHECK(tuesday.admin.restore_carry_over(monday.store).mail_not_resent == 1);
+    CHECK(queued_ids(tuesday.store).empty());
 }

@@ -306,6 +306,13 @@ public:
         }
         return {subjects.begin(), subjects.end()};
     }
+    std::vector<AuditEntry> entries_of(std::string_view event, TimePoint since) override {
+        std::vector<AuditEntry> out;
+        for (const auto& entry : s_.audit) {
+            if (entry.event == event && entry.at >= since) out.push_back(entry);
+        }
+        return out;
+    }
 
 private:
     State& s_;

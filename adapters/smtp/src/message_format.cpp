@@ -1,6 +1,8 @@
 #include <jambo/smtp/mail_transport.hpp>
 #include <jambo/smtp/message_format.hpp>
 
+#include <jambo/core/mail_record.hpp>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -249,8 +251,7 @@ std::string domain_of(std::string_view mailbox) {
 }
 
 std::string make_message_id(std::int64_t outbox_id, core::TimePoint created_at, std::string_view domain) {
-    return "jambo." + std::to_string(created_at.time_since_epoch().count()) + "." + std::to_string(outbox_id) + "@" +
-           std::string(domain.empty() ? "localhost" : domain);
+    return core::mail_key(outbox_id, created_at) + "@" + std::string(domain.empty() ? "localhost" : domain);
 }
 
 std::string quoted_printable(std::string_view crlf) {

@@ -1,5 +1,7 @@
 #include <jambo/smtp/outbox_relay.hpp>
 
+#include <jambo/core/mail_record.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <pthread.h>
@@ -232,7 +234,8 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
 void OutboxRelay::delivered(const core::OutboxMessage& message, const std::string& where) {
     auto tx = store_.begin(core::TransactionMode::write);
     tx->outbox().remove(message.id);
-    tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.delivered", ulid_of(message), std::string(transport_.kind())});
+    tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.delivered", ulid_of(message),
+                                        core::handled_mail_detail(transport_.kind(), message)});
     tx->commit();
     sent_unrecorded_.erase(message.id);
     // Where, never what: the body holds a secret link.
@@ -266,7 +269,7 @@ void OutboxRelay::abandon(const core::OutboxMessage& message, const std::string&
     tx->outbox().remove(message.id);
     // The audit log keeps facts only; the transport's free-text error goes to the log.
     tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.abandoned", ulid_of(message),
-                                        std::string(transport_.kind()) + ": " + reason});
+                                        core::handled_mail_detail(std::string(transport_.kind()) + ": " + reason, message)});
     tx->commit();
     spdlog::error("mail {} for customer {} abandoned ({}): {}", message.id, ulid_of(message), reason, error.what());
 }

@@ -15,6 +15,13 @@ constexpr std::string_view append_sql =
 constexpr std::string_view latest_sql =
     "SELECT id, at, event, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?1";
 constexpr std::string_view subjects_sql = "SELECT DISTINCT subject FROM audit_log WHERE event = ?1";
+constexpr std::string_view entries_sql =
+    "SELECT id, at, event, subject, detail FROM audit_log WHERE event = ?1 AND at >= ?2 ORDER BY id";
+
+core::AuditEntry read_entry(const Query& query) {
+    return core::AuditEntry{query.integer(0), from_millis(query.integer(1)), query.text(2), query.text(3),
+                            query.text(4)};
+}
 
 }  // namespace
 
@@ -35,10 +42,7 @@ std::vector<core::AuditEntry> SqliteAuditLog::latest(std::uint32_t limit) {
         Query query(connection, latest_sql);
         query.bind_int(1, limit);
         std::vector<core::AuditEntry> entries;
-        while (query.step()) {
-            entries.push_back(core::AuditEntry{query.integer(0), from_millis(query.integer(1)), query.text(2),
-                                               query.text(3), query.text(4)});
-        }
+        while (query.step()) entries.push_back(read_entry(query));
         return entries;
     });
 }
@@ -50,6 +54,16 @@ std::vector<std::string> SqliteAuditLog::subjects_of(std::string_view event) {
         std::vector<std::string> subjects;
         while (query.step()) subjects.push_back(query.text(0));
         return subjects;
+    });
+}
+
+std::vector<core::AuditEntry> SqliteAuditLog::entries_of(std::string_view event, core::TimePoint since) {
+    return context_.run([&](Connection& connection) {
+        Query query(connection, entries_sql);
+        query.bind_text(1, std::string(event)).bind_int(2, to_millis(since));
+        std::vector<core::AuditEntry> entries;
+        while (query.step()) entries.push_back(read_entry(query));
+        return entries;
     });
 }
 

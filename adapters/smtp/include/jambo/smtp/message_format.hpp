@@ -36,7 +36,8 @@ struct Mailbox {
 [[nodiscard]] std::string domain_of(std::string_view mailbox);
 
 /// A Message-ID (without brackets) that names this outbox message on our domain: the same on
-/// every retry, so a receiver can drop a duplicate, and distinct for distinct messages.
+/// every retry, so a receiver can drop a duplicate, and distinct for distinct messages; its
+/// local part is the `core::mail_key` the audit log records the message under.
 [[nodiscard]] std::string make_message_id(std::int64_t outbox_id, core::TimePoint created_at,
                                           std::string_view domain);
 

@@ -193,6 +193,8 @@ public:
     /// The distinct subjects of every entry of `event` ("customer.erased": the erased ulids),
     /// in no particular order.
     [[nodiscard]] virtual std::vector<std::string> subjects_of(std::string_view event) = 0;
+    /// Every entry of `event` at or after `since`, in append order.
+    [[nodiscard]] virtual std::vector<AuditEntry> entries_of(std::string_view event, TimePoint since) = 0;
 };
 
 enum class TransactionMode { read, write };

@@ -18,6 +18,7 @@ namespace jambo::core {
 struct CarriedOver {
     std::size_t erased = 0;   ///< customers erased again
     std::size_t revoked = 0;  ///< tokens revoked again, or recorded as revoked (issued after the backup)
+    std::size_t mail_not_resent = 0;  ///< queued messages dropped: the replaced database had sent or given them up
 };
 
 class AdminService {
@@ -39,6 +40,8 @@ public:
     /// `replaced`, the database the backup replaces, has recorded hold here too. A backup
     /// predates them; without this, customers erased since come back and revoked tokens work
     /// again. Each one made again is audited ("restore"); one already in effect is skipped.
+    /// Queued mail that `replaced` has delivered or given up since is dropped, not sent again,
+    /// and its record copied here.
     [[nodiscard]] CarriedOver restore_carry_over(Store& replaced);
 
 private:

@@ -715,6 +715,34 @@ JAMBO_STORE_CONTRACT("subjects_of lists each subject of an event once", "[audit]
     });
 }
 
+JAMBO_STORE_CONTRACT("entries_of lists an event's entries from a time on, in append order", "[audit]") {
+    using namespace jambo::contract;
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.audit().append(core::AuditEntry{0, at(5), "mail.delivered", ulid(1).to_string(), "smtp; message a"});
+        tx.audit().append(core::AuditEntry{0, at(1), "mail.delivered", ulid(2).to_string(), "smtp; message b"});
+        tx.audit().append(core::AuditEntry{0, at(3), "mail.abandoned", ulid(1).to_string(), "smtp; message c"});
+        tx.audit().append(core::AuditEntry{0, at(2), "mail.delivered", "", "smtp; message d"});
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        auto details = [&](core::TimePoint since) {
+            std::vector<std::string> out;
+            for (const auto& entry : tx.audit().entries_of("mail.delivered", since)) {
+                CHECK(entry.event == "mail.delivered");
+                CHECK(entry.id > 0);
+                out.push_back(entry.detail);
+            }
+            return out;
+        };
+        CHECK(details(at(0)) == std::vector<std::string>{"smtp; message a", "smtp; message b", "smtp; message d"});
+        CHECK(details(at(2)) == std::vector<std::string>{"smtp; message a", "smtp; message d"});
+        CHECK(details(at(6)).empty());
+        const auto abandoned = tx.audit().entries_of("mail.abandoned", at(0));
+        REQUIRE(abandoned.size() == 1);
+        CHECK(abandoned[0].at == at(3));
+        CHECK(abandoned[0].subject == ulid(1).to_string());
+    });
+}
+
 // ------------------------------------------------------------------------------- transactions
 
 JAMBO_STORE_CONTRACT("a write transaction destroyed without commit leaves every repository as it was",
