@@ -76,7 +76,7 @@ std::unexpected<Messages> refuse(const char* message) { return std::unexpected(M
 
 std::expected<std::string, Messages> name(std::string_view raw, bool may_be_blank) {
     if (!is_valid_utf8(raw)) return refuse(messages::invalid_utf8);
-    const std::string_view value = trim(raw);
+    const std::string_view value = trim_name(raw);
     if (value.empty() && !may_be_blank) return refuse(messages::blank);
     // DRF runs a CharField's validators in turn and keeps every complaint: the length first.
     Messages problems;

@@ -71,11 +71,19 @@ std::size_t code_point_count(std::string_view text) {
         std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-std::string_view trim(std::string_view text) {
+std::string_view trim(std::string_view text) { return text::trim_if(text, is_unicode_space); }
+
+std::string_view trim_name(std::string_view text) {
+    return text::trim_if(text, [](char32_t c) { return is_unicode_space(c) || text::is_invisible(c); });
+}
+
+namespace text {
+
+std::string_view trim_if(std::string_view text, bool (*strip)(char32_t)) {
     std::size_t begin = 0;
     while (begin < text.size()) {
         std::size_t pos = begin;
-        if (!is_unicode_space(text::next_code_point(text, pos))) break;
+        if (!strip(next_code_point(text, pos))) break;
         begin = pos;
     }
     std::size_t end = text.size();
@@ -83,13 +91,23 @@ std::string_view trim(std::string_view text) {
         std::size_t start = end - 1;
         while (start > begin && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
         std::size_t pos = start;
-        if (!is_unicode_space(text::next_code_point(text, pos))) break;
+        if (!strip(next_code_point(text, pos))) break;
         end = start;
     }
     return text.substr(begin, end - begin);
 }
 
-namespace text {
+bool is_invisible(char32_t c) {
+    switch (c) {
+        case 0x00AD: case 0x034F: case 0x115F: case 0x1160: case 0x17B4: case 0x17B5: case 0x2800: case 0x3164:
+        case 0xFEFF: case 0xFFA0:
+            return true;
+        default:
+            return (c >= 0x180B && c <= 0x180F) || (c >= 0x200B && c <= 0x200D) || (c >= 0x2060 && c <= 0x2065) ||
+                   (c >= 0x206A && c <= 0x206F) || (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0x1BCA0 && c <= 0x1BCA3) ||
+                   (c >= 0x1D173 && c <= 0x1D17A);
+    }
+}
 
 char32_t next_code_point(std::string_view s, std::size_t& pos) {
     const auto b = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(s[k])); };

@@ -21,4 +21,12 @@ std::string ascii_lower(std::string_view text);
 
 bool is_digit(char c);
 
+/// `text` without the code points at either end for which `strip` is true (valid UTF-8).
+std::string_view trim_if(std::string_view text, bool (*strip)(char32_t));
+
+/// Shows nothing and means nothing at the end of a word: zero-width spaces and joiners, word
+/// joiners, a byte-order mark, a soft hyphen, Hangul and Braille fillers. (Direction marks
+/// may set a name's direction, so they stay; overrides and isolates are refused as controls.)
+bool is_invisible(char32_t c);
+
 }  // namespace jambo::core::text

@@ -120,6 +120,25 @@ TEST_CASE("joiners and direction marks that names in some scripts need are accep
     }
 }
 
+TEST_CASE("a name that only looks blank is blank - invisible characters at its ends are dropped",
+          "[core][validation][name]") {
+    // ZWSP, BOM, Hangul filler, Braille blank, and spaces around a soft hyphen and a word joiner.
+    for (const char* blank : {"\xE2\x80\x8B", "\xEF\xBB\xBF", "\xE3\x85\xA4", "\xE2\xA0\x80",
+                              " \xC2\xAD \xE2\x81\xA0 "}) {
+        INFO(blank);
+        CHECK(field_errors(with_text(&CustomerDraft::first_name, blank), "first_name") == one(messages::blank));
+    }
+    auto bom = with_text(&CustomerDraft::last_name, "\xEF\xBB\xBFLee\xE2\x80\x8B ");
+    REQUIRE(bom.has_value());
+    CHECK(bom->last_name == "Lee");  // not a look-alike of "Lee" that compares different
+    auto inside = with_text(&CustomerDraft::first_name, "a\xE2\x80\x8D" "b");
+    REQUIRE(inside.has_value());
+    CHECK(inside->first_name == "a\xE2\x80\x8D" "b");
+    auto middle = with_text(&CustomerDraft::middle_name, "\xE2\x80\x8B");
+    REQUIRE(middle.has_value());
+    CHECK(middle->middle_name.empty());
+}
+
 TEST_CASE("a name that is not valid UTF-8 is refused", "[core][validation][name]") {
     CHECK(field_errors(with_text(&CustomerDraft::first_name, "Cyn\xFFthia"), "first_name") ==
           one(messages::invalid_utf8));

@@ -112,5 +112,8 @@ namespace rules {
 [[nodiscard]] std::size_t code_point_count(std::string_view text);
 /// Strips Unicode White_Space from both ends of valid UTF-8 text (as Python's str.strip()).
 [[nodiscard]] std::string_view trim(std::string_view text);
+/// trim(), and invisible characters at either end too (zero-width spaces and joiners, a
+/// byte-order mark, fillers): a name made only of them looks blank, and is.
+[[nodiscard]] std::string_view trim_name(std::string_view text);
 
 }  // namespace jambo::core
