@@ -54,12 +54,27 @@ TEST_CASE("bodies that are not a JSON object are refused with the contract's 400
         CHECK(result.error().status == 400);
         return result.error().body;
     };
-    CHECK(reason("{\"a\":") == R"({"statusCode":400,"body":"Malformed request body: incomplete JSON"})");
+    CHECK(reason("{\"a\":") == R"x({"statusCode":400,"body":"Malformed request body: incomplete JSON: line 1 column 6 (char 5)"})x");
     CHECK(reason("[1,2]") == R"({"statusCode":400,"body":"Malformed request body: expected a JSON object"})");
     CHECK(reason("\"text\"") == R"({"statusCode":400,"body":"Malformed request body: expected a JSON object"})");
     CHECK(reason("{\"a\":\"\xff\"}") == R"({"statusCode":400,"body":"Malformed request body: invalid UTF-8"})");
     CHECK(reason("{\"a\":1} x").find("Malformed request body: ") != std::string::npos);
     CHECK(reason("{\"a\":1,}").find("Malformed request body: ") != std::string::npos);
+}
+
+TEST_CASE("malformed JSON says where - in lines and characters - as Python's json does", "[http]") {
+    auto reason = [](std::string body) {
+        auto result = http::decode_body(with_body("application/json", std::move(body)), wanted);
+        REQUIRE_FALSE(result);
+        return std::string(boost::json::parse(result.error().body).at("body").as_string());
+    };
+    CHECK(reason(R"({"first_name": "Ann", "last_name": "Lee" "dob": "1990-01-01"})") ==
+          "Malformed request body: syntax error: line 1 column 42 (char 41)");
+    // Characters, not bytes: the ë before it is one.
+    CHECK(reason("{\n  \"a\": \"Zo\xC3\xAB\",\n  \"b\": tru\n}") ==
+          "Malformed request body: syntax error: line 3 column 8 (char 23)");
+    CHECK(reason("{\"a\":1}   x") == "Malformed request body: extra data: line 1 column 11 (char 10)");
+    CHECK(reason("{\"a\":1,}") == "Malformed request body: syntax error: line 1 column 8 (char 7)");
 }
 
 TEST_CASE("half a surrogate pair in a JSON string gets DRF's words - wherever it stands", "[http]") {
@@ -80,14 +95,14 @@ TEST_CASE("half a surrogate pair in a JSON string gets DRF's words - wherever it
     CHECK(pair->at("a").value() == "\xF0\x9F\x98\x80 \\ud800");
 }
 
-TEST_CASE("other content types are refused with 415 - an empty body has no fields", "[http]") {
+TEST_CASE("other content types are refused with 415 saying what to send - an empty body has no fields", "[http]") {
     auto refused = http::decode_body(with_body("text/plain", "a=1"), wanted);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().status == 415);
-    CHECK(refused.error().body == R"({"statusCode":415,"body":"Unsupported media type \"text/plain\" in request."})");
+    CHECK(refused.error().body == R"({"statusCode":415,"body":"Unsupported media type \"text/plain\" in request; send application/json or application/x-www-form-urlencoded."})");
     auto missing = http::decode_body(with_body("", "a=1"), wanted);
     REQUIRE_FALSE(missing);
-    CHECK(missing.error().status == 415);
+    CHECK(missing.error().body == R"({"statusCode":415,"body":"No Content-Type in request; send application/json or application/x-www-form-urlencoded."})");
     auto empty = http::decode_body(with_body("text/plain", ""), wanted);
     REQUIRE(empty);
     CHECK(empty->empty());
@@ -140,7 +155,9 @@ TEST_CASE("JSON nested as deep as Python's json reads is accepted - deeper is re
     CHECK(deep->at("a").value() == "x");
     auto deeper = http::decode_body(with_body("application/json", nested(1001)), wanted);
     REQUIRE_FALSE(deeper);
-    CHECK(deeper.error().body == R"({"statusCode":400,"body":"Malformed request body: too deep"})");
+    // Where the 1,001st level opens: after `{"a":"x","z":` and 999 brackets.
+    CHECK(deeper.error().body ==
+          R"x({"statusCode":400,"body":"Malformed request body: too deep: line 1 column 1013 (char 1012)"})x");
 }
 
 TEST_CASE("query strings give the page request - the last of repeated keys wins", "[http]") {
@@ -180,7 +197,8 @@ TEST_CASE("a message that echoes bytes that are not UTF-8 is still valid JSON", 
     auto response = http::unsupported_media_type("application/x-\xff\xc0\xaf-\xe2\x82\xac");
     CHECK(response.status == 415);
     auto body = boost::json::parse(response.body);
-    CHECK(body.at("body").as_string() == "Unsupported media type \"application/x-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\xe2\x82\xac\" in request.");
+    CHECK(body.at("body").as_string() == "Unsupported media type \"application/x-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\xe2\x82\xac\" in request; send "
+          "application/json or application/x-www-form-urlencoded.");
 }
 
 TEST_CASE("a browser's Accept header prefers HTML - API clients' do not", "[http]") {

@@ -5,6 +5,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
@@ -154,6 +155,33 @@ std::string hex4(unsigned code) {
     return out;
 }
 
+// Where a parser stopped, as Python's json says it under DRF ("line 1 column 42 (char 41)"):
+// in characters, not bytes, so a client can find it in the text it sent.
+std::string position_in(std::string_view text, std::size_t offset) {
+    std::size_t line = 1;
+    std::size_t column = 1;
+    std::size_t chars = 0;
+    for (const char c : text.substr(0, offset)) {
+        if ((static_cast<unsigned char>(c) & 0xC0) == 0x80) continue;  // inside a UTF-8 character
+        ++chars;
+        column = c == '\n' ? 1 : column + 1;
+        line += c == '\n' ? 1 : 0;
+    }
+    return "line " + std::to_string(line) + " column " + std::to_string(column) + " (char " + std::to_string(chars) +
+           ")";
+}
+
+// Only on a refused body: parses again, incrementally, to learn how far the text was JSON.
+// Text past a complete value ("extra data") and a value cut short ("incomplete JSON") both
+// stop the incremental parse at the right place without an error of its own.
+std::string json_failure(std::string_view body, const boost::json::parse_options& options,
+                         const boost::json::error_code& error) {
+    boost::json::stream_parser parser({}, options);
+    boost::json::error_code ignored;
+    const std::size_t parsed = parser.write_some(body.data(), body.size(), ignored);
+    return error.message() + ": " + position_in(body, parsed);
+}
+
 core::RawField raw_field(const boost::json::value& value) {
     if (value.is_null()) return core::RawField::null();
     if (const auto* text = value.if_string()) return core::RawField::text(std::string(text->data(), text->size()));
@@ -181,7 +209,7 @@ std::optional<Response> visit_json(std::string_view body, std::span<const std::s
         if (const auto code = lone_surrogate(body)) {
             return malformed_body("Surrogate characters are not allowed: U+" + hex4(*code) + ".");
         }
-        return malformed_body(ec.message());
+        return malformed_body(json_failure(body, options, ec));
     }
     const auto* object = value.if_object();
     if (object == nullptr) return malformed_body("expected a JSON object");

@@ -146,7 +146,10 @@ Response method_not_allowed(std::string_view method, std::string_view allow) {
 }
 
 Response unsupported_media_type(std::string_view content_type) {
-    return message_response(415, "Unsupported media type \"" + std::string(content_type) + "\" in request.");
+    // DRF's words, and then what to send instead.
+    constexpr std::string_view accepted = " in request; send application/json or application/x-www-form-urlencoded.";
+    if (content_type.empty()) return message_response(415, "No Content-Type" + std::string(accepted));
+    return message_response(415, "Unsupported media type \"" + std::string(content_type) + "\"" + std::string(accepted));
 }
 
 Response unsupported_charset(std::string_view charset) {
