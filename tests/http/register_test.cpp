@@ -29,6 +29,16 @@ TEST_CASE("POST /api/customers registers: 201 - Location - the customer in seed 
     CHECK(core::is_well_formed_bearer_token(envelope.at("token").as_string()));
 }
 
+TEST_CASE("behind a proxy that serves the API under a path - Location keeps the public URL's path", "[http]") {
+    auto policy = ApiFixture::test_policy();
+    policy.public_url = "https://jambo.example/crm/";
+    ApiFixture f({}, policy);
+    auto response = f.json(Method::post, "/api/customers", customer_body(1));
+    REQUIRE(response.status == 201);
+    const auto ulid = std::string(parse(response).at("body").at("ulid").as_string());
+    CHECK(response.headers.find("Location") == "/crm/api/customer/" + ulid);
+}
+
 TEST_CASE("registration normalises input and ignores unknown fields and a client's ulid", "[http]") {
     ApiFixture f;
     auto body = customer_body(2);

@@ -20,19 +20,28 @@ Response customer_response(unsigned status, const core::Customer& customer) {
     return json_response(status, envelope(status, customer_json(customer)));
 }
 
-Response registered(const core::Registration& registration) {
+// The public URL's path ("https://x.example/base" gives "/base"): behind a proxy that serves
+// the API under a prefix, a Location of /api/... would point outside it.
+std::string path_of(std::string_view url) {
+    const auto authority = url.find("://");
+    const auto path = url.find('/', authority == std::string_view::npos ? 0 : authority + 3);
+    return path == std::string_view::npos ? std::string() : std::string(url.substr(path));
+}
+
+Response registered(const core::Registration& registration, const std::string& path_prefix) {
     std::string body = envelope(201, customer_json(registration.customer));
     body.pop_back();
     body += R"(,"token":)";
     append_json_string(body, registration.token);
     body += '}';
     auto response = json_response(201, std::move(body));
-    response.headers.add("Location", "/api/customer/" + registration.customer.ulid.to_string());
+    response.headers.add("Location", path_prefix + "/api/customer/" + registration.customer.ulid.to_string());
     return response;
 }
 
-Response registration_response(const core::Result<core::Registration>& registration) {
-    return registration ? registered(*registration) : refusal(registration.error());
+Response registration_response(const core::Result<core::Registration>& registration,
+                               const std::string& path_prefix) {
+    return registration ? registered(*registration, path_prefix) : refusal(registration.error());
 }
 
 Response update_response(const core::Result<core::Customer>& updated) {
@@ -41,9 +50,9 @@ Response update_response(const core::Result<core::Customer>& updated) {
 
 // A use case's completion that has `make` build the response on the connection's I/O thread:
 // the store's writer only passes the outcome on.
-template <typename T>
-core::Completion<T> answer_with(const Responder& respond, Response (*make)(const core::Result<T>&)) {
-    return [respond, make](core::Outcome<T> outcome) {
+template <typename T, typename Make>
+core::Completion<T> answer_with(const Responder& respond, Make make) {
+    return [respond, make = std::move(make)](core::Outcome<T> outcome) {
         respond([make, outcome = std::move(outcome)]() mutable { return make(std::move(outcome).get()); });
     };
 }
@@ -67,10 +76,14 @@ void Api::add_customer_routes() {
     // Registration and updates are AsyncHandlers: with the SQLite store the server starts
     // them on the I/O thread and the writer's commit answers them, no thread waiting.
     router_.add({Method::post}, "/api/customers",
-                [&customers](const Request& request, const PathParams&, const Responder& respond) {
+                [&customers, path_prefix = path_of(public_url)](const Request& request, const PathParams&,
+                                                                const Responder& respond) {
                     auto draft = decode_customer(request);
                     if (!draft) return answer_now(respond, std::move(draft.error()));
-                    customers.register_customer(*draft, answer_with(respond, &registration_response));
+                    customers.register_customer(
+                        *draft, answer_with<core::Registration>(respond, [path_prefix](const auto& made) {
+                            return registration_response(made, path_prefix);
+                        }));
                 });
 
     router_.add({Method::get, Method::head}, "/api/customers",
@@ -89,7 +102,7 @@ void Api::add_customer_routes() {
                         return answer_now(respond, first_refusal(allowed, std::move(draft.error())));
                     }
                     customers.update_self(credentials_of(request), *draft, mode_of(request),
-                                          answer_with(respond, &update_response));
+                                          answer_with<core::Customer>(respond, &update_response));
                 });
 
     router_.add({Method::get, Method::head}, "/api/customer/{ulid}",
@@ -106,7 +119,7 @@ void Api::add_customer_routes() {
                         return answer_now(respond, first_refusal(allowed, std::move(draft.error())));
                     }
                     customers.update(credentials_of(request), params[0], *draft, mode_of(request),
-                                     answer_with(respond, &update_response));
+                                     answer_with<core::Customer>(respond, &update_response));
                 });
 
     router_.add({Method::delete_}, "/api/customer/{ulid}",
