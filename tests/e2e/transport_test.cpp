@@ -345,10 +345,20 @@ TEST_CASE("a request cut off by its header or body timeout is told so with a 408
     CHECK(header.status == 408);
     CHECK(header.body == R"({"statusCode":408,"body":"The request's header did not arrive within 1 s; send the request again."})");
     const auto body = cut_off("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: 100\r\n\r\n{\"first_name\": ");
+                              "X-Request-Id: cut-short-7\r\nContent-Length: 100\r\n\r\n{\"first_name\": ");
     CHECK(body.status == 408);
     CHECK(body.body == R"({"statusCode":408,"body":"The request's body did not arrive within 2 s; send the request again."})");
+    CHECK(body.header("X-Request-Id") == "cut-short-7");
     CHECK(sqlite_number(dir, "SELECT count(*) FROM customers") == 0);
+    // Both are in the access log like any answer (flushed within a second); a header cut
+    // short has no method or path yet.
+    const auto logged = [&](const char* pattern) {
+        const std::regex line(pattern);
+        for (int tries = 0; tries < 30 && !std::regex_search(server.log(), line); ++tries) std::this_thread::sleep_for(100ms);
+        return std::regex_search(server.log(), line);
+    };
+    CHECK(logged(R"(- - 408 \d+B \d+us id=[0-9A-Z]{26})"));
+    CHECK(logged(R"(POST /api/customers 408 \d+B \d+us id=cut-short-7)"));
 
     HttpClient silent(server.port());  // sent nothing: closed at the header timeout, no answer
     silent.connect();

@@ -113,8 +113,8 @@ void add_own_headers(Response& response, std::string_view request_id) {
 
 // An answer outside any request's exchange (a refusal past the cap, a timeout), written at
 // once without waiting: a client that is not reading loses it rather than holding us.
-void write_at_once(Socket& socket, Response response) {
-    add_own_headers(response, new_request_id());
+void write_at_once(Socket& socket, Response response, std::string_view request_id) {
+    add_own_headers(response, request_id);
     std::string text;
     serialize(response, Framing{false, false, 11}, text);
     ErrorCode ignored;
@@ -395,7 +395,19 @@ private:
     // browsers take a 408 on a kept-alive connection for a reason to send their request again.
     void time_out() {
         const auto limit = header_seen_ ? options().request_timeout : options().header_timeout;
-        write_at_once(socket_, request_timed_out(!header_seen_, limit));
+        auto response = request_timed_out(!header_seen_, limit);
+        // Logged like any answer; before the header is whole there is no method or path yet.
+        const auto& message = parser_->get();
+        request_.method_text.assign(header_seen_ ? std::string_view(message.method_string()) : std::string_view());
+        request_.target.assign(header_seen_ ? std::string_view(message.target()) : std::string_view());
+        std::optional<std::string_view> sent_id;
+        if (auto id = message.find("X-Request-Id"); header_seen_ && id != message.end()) sent_id = id->value();
+        request_.request_id = choose_request_id(sent_id);
+        log_ = AccessEntry{request_.method_text, request_.target, response.status, response.body.size(),
+                           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_),
+                           request_.request_id};
+        write_at_once(socket_, std::move(response), request_.request_id);
+        log_access(*worker_.settings.access, log_, worker_.settings.options.log_json);
         linger(ReadWaiting::yes);
     }
 
@@ -910,7 +922,7 @@ struct Server::Impl {
     }
 
     static void refuse(Socket& socket) {
-        write_at_once(socket, server_busy());
+        write_at_once(socket, server_busy(), new_request_id());
         ErrorCode ignored;
         socket.close(ignored);
     }
