@@ -86,9 +86,9 @@ std::string check_smtp_url(const std::string& text) {
     return smtp::smtp_url_problem(text);
 }
 
-// Judged by the parser every message's From goes through: a sender it refuses would have
-// every mail abandoned at delivery while customers are told their link was sent.
-std::string check_mail_from(const std::string& text) {
+// Judged by the parser every message's From and Reply-To go through: an address it refuses
+// would have every mail abandoned at delivery while customers are told their link was sent.
+std::string check_mailbox(const std::string& text) {
     bool single_line = std::ranges::none_of(text, [](char c) { return c == '\r' || c == '\n'; });
     if (single_line && smtp::parse_mailbox(text)) return {};
     return "expected a mail address, as in 'Jambo <no-reply@example.com>' or 'no-reply@example.com' (an ASCII "
@@ -204,7 +204,9 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--mail-dir", s.mail_dir, "Where mail is written as .eml files when no SMTP URL is set")
         ->envname("JAMBO_MAIL_DIR")->capture_default_str();
     serve.add_option("--mail-from", s.mail_from, "Sender of the mail")
-        ->envname("JAMBO_MAIL_FROM")->check(check_mail_from, "ADDRESS")->capture_default_str();
+        ->envname("JAMBO_MAIL_FROM")->check(check_mailbox, "ADDRESS")->capture_default_str();
+    serve.add_option("--mail-reply-to", s.mail_reply_to, "Where replies to the mail go (default: the sender)")
+        ->envname("JAMBO_MAIL_REPLY_TO")->check(check_mailbox, "ADDRESS");
     serve.add_option("--deletion-token-ttl", raw.deletion_token_ttl, "Lifetime of a deletion link")
         ->envname("JAMBO_DELETION_TOKEN_TTL")->check(check_duration, "DURATION")->capture_default_str();
     serve.add_option("--confirm-on-get", raw.confirm_on_get, "api: an API client's GET of a confirm link deletes; never: only POST deletes")

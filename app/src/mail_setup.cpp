@@ -73,6 +73,7 @@ MailSetup make_mail_setup(const ServeConfig& settings) {
 smtp::RelayOptions relay_options(const ServeConfig& settings) {
     smtp::RelayOptions options;
     options.from = settings.mail_from;
+    options.reply_to = settings.mail_reply_to;
     options.message_id_domain = our_domain(settings);
     options.retry.first = settings.mail_retry_first;
     options.retry.max = settings.mail_retry_max;

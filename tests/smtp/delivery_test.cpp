@@ -187,17 +187,23 @@ TEST_CASE("smtps:// speaks TLS from the first byte", "[e2e][smtp]") {
     CHECK(server.stop(SIGTERM) == 0);
 }
 
-TEST_CASE("a public URL on an IP address names no domain - the Message-ID says localhost", "[e2e][smtp]") {
+TEST_CASE("a public URL on an IP address names no domain - the Message-ID says localhost - a Reply-To goes out",
+          "[e2e][smtp]") {
     // The EHLO name is the same (mail_setup's our_domain): a bare address there is refused by
     // strict relays (RFC 5321 wants "[127.0.0.1]").
     WorkDir dir;
     SmtpSink sink(dir.path / "sink", free_loopback_port());
-    JamboServer server(dir, {"--smtp-url", sink.url("smtp"), "--public-url", "http://127.0.0.1:8000"});
+    JamboServer server(dir, {"--smtp-url", sink.url("smtp"), "--public-url", "http://127.0.0.1:8000"},
+                       {{"JAMBO_MAIL_REPLY_TO", "Privacy Desk <privacy@jambo.test>"}});
     HttpClient client(server.port());
     request_deletion(client, register_customer(client, 6));
     auto report = sink.wait_for_message(1, 10s);
     REQUIRE(report);
+    CHECK(report->at("problems").as_array().empty());
     CHECK(text(report->at("headers").at("Message-ID")).ends_with("@localhost>"));
+    // A customer who did not ask for the link can answer it, though the sender is no-reply@.
+    CHECK(text(report->at("headers").at("Reply-To")) == "Privacy Desk <privacy@jambo.test>");
+    CHECK(text(report->at("headers").at("From")) == "Jambo <no-reply@localhost>");
     CHECK(server.stop(SIGTERM) == 0);
 }
 

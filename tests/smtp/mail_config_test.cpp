@@ -18,6 +18,7 @@ TEST_CASE("mail settings default to files in development - and a day of retries"
     CHECK_FALSE(config.smtp_allow_plaintext);
     CHECK(config.smtp_loopback_plaintext);
     CHECK(config.smtp_ca_file.empty());
+    CHECK(config.mail_reply_to.empty());
     CHECK(config.smtp_connect_timeout == 10s);
     CHECK(config.smtp_timeout == 60s);
     CHECK(config.mail_retry_first == 5s);
@@ -31,6 +32,7 @@ TEST_CASE("every mail setting reads its environment variable - and a flag wins",
     Env loopback("JAMBO_SMTP_LOOPBACK_PLAINTEXT", "0");
     Env ca("JAMBO_SMTP_CA_FILE", "/etc/jambo/ca.pem");
     Env from("JAMBO_MAIL_FROM", "Jambo <no-reply@jambo.example>");
+    Env reply_to("JAMBO_MAIL_REPLY_TO", "Privacy <privacy@jambo.example>");
     Env connect("JAMBO_SMTP_CONNECT_TIMEOUT", "3s");
     Env timeout("JAMBO_SMTP_TIMEOUT", "20s");
     Env first("JAMBO_MAIL_RETRY_FIRST", "2s");
@@ -42,6 +44,7 @@ TEST_CASE("every mail setting reads its environment variable - and a flag wins",
     CHECK_FALSE(config.smtp_loopback_plaintext);
     CHECK(config.smtp_ca_file == "/etc/jambo/ca.pem");
     CHECK(config.mail_from == "Jambo <no-reply@jambo.example>");
+    CHECK(config.mail_reply_to == "Privacy <privacy@jambo.example>");
     CHECK(config.smtp_connect_timeout == 3s);
     CHECK(config.smtp_timeout == 20s);
     CHECK(config.mail_retry_first == 1500ms);
@@ -74,14 +77,17 @@ TEST_CASE("a sender the mail formatter would refuse stops the server at start", 
                              "A@B <a@b.com>", "p@\xe4\xbe\x8b.jp", "a@b.com, c@d.com", "Jambo <a b@c.com>",
                              "Jambo <a..b@c.com>"}) {
         INFO(from);
-        const auto exit = testing::early_exit({"--mail-from", from});
-        CHECK(exit.code == 2);
-        CHECK(exit.err.find("--mail-from") != std::string::npos);
-        CHECK(exit.err.find("quote a display name") != std::string::npos);
+        for (const char* flag : {"--mail-from", "--mail-reply-to"}) {
+            const auto exit = testing::early_exit({flag, from});
+            CHECK(exit.code == 2);
+            CHECK(exit.err.find(flag) != std::string::npos);
+            CHECK(exit.err.find("quote a display name") != std::string::npos);
+        }
     }
     for (const char* from : {"no-reply@example.com", "Jambo <no-reply@localhost>", "\"Smith, John\" <p@example.com>",
                              "Zo\xc3\xab Privacy <p@example.com>"}) {
         INFO(from);
         CHECK(serve({"--mail-from", from}).mail_from == from);
+        CHECK(serve({"--mail-reply-to", from}).mail_reply_to == from);
     }
 }

@@ -105,6 +105,22 @@ TEST_CASE("a message has RFC 5322 headers - MIME headers - and CRLF line ends", 
     CHECK(parsed.body == "line one\r\nline two\r\n");
 }
 
+TEST_CASE("a Reply-To, when set, follows From - and is checked and encoded as From is", "[smtp]") {
+    auto message = sample();
+    message.reply_to = "Zo\xc3\xab's Privacy Desk <privacy@jambo.test>";
+    auto text = smtp::format_message(message);
+    check_wire_form(text);
+    auto parsed = parse(text);
+    auto with_reply_to = expected_names;
+    with_reply_to.insert(with_reply_to.begin() + 2, "Reply-To");
+    CHECK(names(parsed) == with_reply_to);
+    const auto reply_to = header(parsed, "Reply-To");
+    CHECK(reply_to.ends_with(" <privacy@jambo.test>"));
+    CHECK(decode_header_value(reply_to.substr(0, reply_to.find(" <"))) == "Zo\xc3\xab's Privacy Desk");
+    message.reply_to = "Evil\r\nBcc: victim@example.org <privacy@jambo.test>";
+    CHECK(permanently_refused(message));
+}
+
 TEST_CASE("a CR or LF in the sender's display name cannot add a header", "[smtp]") {
     auto message = sample();
     for (const auto* name : {"Evil\r\nBcc victim", "Evil\nX-Injected 1", "Evil\rBcc", "\"Evil\r\n\r\nbody\" ",

@@ -267,6 +267,7 @@ std::string format_message(const MailMessage& message) {
     std::string out;
     out += "Date: " + rfc5322_date(message.date) + "\r\n";
     out += "From: " + mailbox_header("From", message.from) + "\r\n";
+    if (!message.reply_to.empty()) out += "Reply-To: " + mailbox_header("Reply-To", message.reply_to) + "\r\n";
     out += "To: " + mailbox_header("To", message.to) + "\r\n";
     out += "Subject: " + header_text("Subject", message.subject) + "\r\n";
     out += "Message-ID: " + checked_message_id(message.message_id) + "\r\n";

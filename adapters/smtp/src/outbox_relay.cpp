@@ -277,6 +277,7 @@ void OutboxRelay::abandon(const core::OutboxMessage& message, const std::string&
 MailMessage OutboxRelay::to_mail(const core::OutboxMessage& message) const {
     MailMessage mail;
     mail.from = options_.from;
+    mail.reply_to = options_.reply_to;
     mail.to = message.recipient;
     mail.subject = message.subject;
     mail.body = message.body;

@@ -35,6 +35,7 @@ struct ServeConfig {
     std::chrono::milliseconds mail_retry_for{std::chrono::hours{24}};
     std::string mail_dir = "./jambo-mail/";
     std::string mail_from = "Jambo <no-reply@localhost>";
+    std::string mail_reply_to;  ///< Reply-To of every message; empty: none, replies go to mail_from
     std::chrono::seconds deletion_token_ttl{3600};
     http::ConfirmOnGet confirm_on_get = http::ConfirmOnGet::api;
     std::uint32_t deletion_requests_per_hour = 3;

@@ -18,6 +18,7 @@ struct MailMessage {
     std::string body;        ///< UTF-8 text, lines separated by '\n' or "\r\n"
     core::TimePoint date;
     std::string message_id;  ///< without angle brackets: `left@domain`
+    std::string reply_to{};  ///< as `from`; empty: no Reply-To header
 };
 
 /// A display name and an address (`local@domain`, the dot-atom form only).
@@ -41,7 +42,7 @@ struct Mailbox {
 [[nodiscard]] std::string make_message_id(std::int64_t outbox_id, core::TimePoint created_at,
                                           std::string_view domain);
 
-/// The message as RFC 5322 text with CRLF line ends: Date, From, To, Subject (RFC 2047 when not
+/// The message as RFC 5322 text with CRLF line ends: Date, From, Reply-To if set, To, Subject (RFC 2047 when not
 /// plain ASCII or too long), Message-ID, MIME headers, then the body as 7bit when it is ASCII
 /// with short lines, else quoted-printable; no line reaches 998 octets.
 /// Throws DeliveryError (permanent) when an address or the Message-ID is malformed.

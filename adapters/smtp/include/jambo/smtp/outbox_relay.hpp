@@ -36,6 +36,8 @@ struct RetryPolicy {
 
 struct RelayOptions {
     std::string from = "Jambo <no-reply@localhost>";
+    /// Where replies go, for a `from` nobody reads; empty: no Reply-To.
+    std::string reply_to{};
     /// The right-hand side of Message-IDs; empty: the From address's domain.
     std::string message_id_domain{};
     /// Messages sent per deliver_due() call, each read just before it is sent.
