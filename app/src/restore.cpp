@@ -151,7 +151,7 @@ struct Prepared {
 // The backup copied beside the database, checked, migrated, and given the erasures and
 // revocations `live` recorded since; closed (its WAL folded in) when this returns.
 Prepared prepare_copy(const Config& config, const std::string& backup, const std::string& copy,
-                      const std::string& db, core::Store& live) {
+                      const std::string& db, sqlite::SqliteStore& live) {
     core::SystemClock clock;
     sodium::SodiumRandom random;
     sodium::Blake2bHasher hasher;
@@ -165,6 +165,9 @@ Prepared prepare_copy(const Config& config, const std::string& backup, const std
     Prepared prepared;
     prepared.customers = restored->begin(core::TransactionMode::read)->customers().count();  // as backed up
     prepared.carried = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(live);
+    // The same database, restored: the backups written over nightly since stay its own (a
+    // backup made before databases had an identity got a new one when it was migrated).
+    restored->take_identity(live.identity());
     restored->checkpoint();
     return prepared;
 }

@@ -128,6 +128,7 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
         // The version 3 shape: the address itself, beside a link's hash.
         auto db = raw(path);
         db.exec("ALTER TABLE deletion_tokens RENAME COLUMN email_digest TO email_key");
+        db.exec("DROP TABLE database_identity");
         db.exec("INSERT INTO deletion_tokens (hash, customer, email_key, created_at, expires_at, used) "
                 "SELECT randomblob(32), ulid, '" + old_address + "', 1, 2, 0 FROM customers");
         // Its mail, still queued: the link in it will answer 404 once migrated.
@@ -154,10 +155,52 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
         store.checkpoint();
     }
     auto db = raw(path);
-    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 4);
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
     CHECK(db.execAndGet("SELECT count(*) FROM deletion_tokens WHERE email_digest = zeroblob(32)").getInt() == 1);
     CHECK(file_bytes(path).find(old_address) == std::string::npos);
     CHECK(file_bytes(path + "-wal").find(old_address) == std::string::npos);
+}
+
+TEST_CASE("sqlite: version 7 gives each database an identity of its own - from version 4, 5 or 6",
+          "[contract][sqlite]") {
+    TempDir dir;
+    const auto identity = [](const std::string& path) {
+        return raw(path).execAndGet("SELECT group_concat(id) FROM database_identity").getString();
+    };
+    for (const int from : {4, 5, 6}) {
+        INFO(from);
+        const auto path = dir.file("v" + std::to_string(from) + ".db");
+        {
+            SqliteStore store({.path = path});
+            insert_customers(store, {1});
+        }
+        {
+            // The shape builds of main wrote as versions 5 and 6 (never released).
+            auto db = raw(path);
+            db.exec("DROP TABLE database_identity");
+            if (from >= 5) db.exec("CREATE TABLE deletion_mail_notes (digest BLOB PRIMARY KEY, at INTEGER)");
+            if (from >= 6) db.exec("CREATE TABLE purged_deletion_tokens (hash BLOB PRIMARY KEY)");
+            db.exec("PRAGMA user_version = " + std::to_string(from));
+        }
+        {
+            SqliteStore store({.path = path});
+            CHECK(store.schema_version_found() == from);
+            CHECK(all_customers(store) == std::vector{customer(1)});
+        }
+        auto db = raw(path);
+        CHECK(db.execAndGet("PRAGMA user_version").getInt() == 7);
+        CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name IN ('deletion_mail_notes', "
+                            "'purged_deletion_tokens')").getInt() == 0);
+        CHECK(identity(path).size() == 32);
+    }
+    // Made once: reopening keeps it, and every database gets its own.
+    const auto first = identity(dir.file("v4.db"));
+    { SqliteStore reopened({.path = dir.file("v4.db")}); }
+    CHECK(identity(dir.file("v4.db")) == first);
+    CHECK(identity(dir.file("v5.db")) != first);
+    { SqliteStore fresh({.path = dir.file("new.db")}); }
+    CHECK(identity(dir.file("new.db")).size() == 32);
+    CHECK(identity(dir.file("new.db")) != first);
 }
 
 TEST_CASE("sqlite: a database written by a newer schema is refused and left alone", "[contract][sqlite]") {
@@ -562,9 +605,21 @@ TEST_CASE("sqlite: a backup that cannot be written says why and leaves no copy b
         CHECK(std::filesystem::exists(dir.file("served.db-wal")));
         CHECK(all_customers(in_use) == std::vector{customer(7)});
     }
+    // Stopped, it has nothing beside it, as an older backup has not: its identity tells them
+    // apart (a mistyped --db made the live database the destination).
+    const auto stopped = file_bytes(dir.file("served.db"));
+    CHECK(refusal(dir.file("served.db")) == "backup destination " + dir.file("served.db") +
+                                                " is another jambo database, not a backup of " + dir.file("jambo.db") +
+                                                "; remove it or name another file");
+    CHECK(file_bytes(dir.file("served.db")) == stopped);
+    CHECK_FALSE(std::filesystem::exists(dir.file("served.db-shm")));  // read without leaving one
 
     store.backup_to(dir.file("copy.db"));
     store.backup_to(dir.file("copy.db"));  // an older backup is replaced
+    // So is one made before databases had an identity.
+    raw(dir.file("copy.db")).exec("DROP TABLE database_identity; PRAGMA user_version = 4");
+    store.backup_to(dir.file("copy.db"));
+    CHECK(raw(dir.file("copy.db")).execAndGet("SELECT count(*) FROM database_identity").getInt() == 1);
     std::filesystem::remove(dir.file("copy.db"));
     std::filesystem::remove(dir.file("notes.txt"));
     std::filesystem::remove(dir.file("other-app.db"));

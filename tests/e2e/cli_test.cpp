@@ -89,6 +89,24 @@ TEST_CASE("the admin commands work on the database a running server uses", "[e2e
     CHECK(server.stop() == 0);
 }
 
+TEST_CASE("backup never replaces a stopped server's database - a mistyped --db loses nothing", "[e2e]") {
+    WorkDir dir;
+    (void)add_staff(dir, "ops@example.org");
+    const auto mistyped = (dir.path / "jambo-db").string();
+    // The live database named as the destination, the source mistyped: the copy would have
+    // replaced every record with an empty database.
+    auto swapped = run_jambo(dir, {"backup", dir.db(), "--db", mistyped});
+    CHECK(swapped.status == 1);
+    CHECK(swapped.err == "jambo: backup destination " + dir.db() + " is another jambo database, not a backup of " +
+                             mistyped + "; remove it or name another file\n");
+    CHECK(run_jambo(dir, {"staff", "list", "--db", dir.db()}).out.find("ops@example.org") != std::string::npos);
+    // Its own backups it replaces, night after night.
+    const auto copy = (dir.path / "nightly.db").string();
+    CHECK(run_jambo(dir, {"backup", copy, "--db", dir.db()}).status == 0);
+    CHECK(run_jambo(dir, {"backup", copy, "--db", dir.db()}).status == 0);
+    CHECK(run_jambo(dir, {"staff", "list", "--db", copy}).out.find("ops@example.org") != std::string::npos);
+}
+
 TEST_CASE("every command creates and migrates a database that does not exist yet", "[e2e]") {
     WorkDir dir;
     auto fresh = (dir.path / "fresh.db").string();
@@ -115,7 +133,7 @@ TEST_CASE("a database an older server has open is not migrated under it - serve 
     REQUIRE(run_jambo(dir, {"migrate", "--db", dir.db()}).status == 0);
     // The version 3 shape, as an older jambo left it.
     REQUIRE(sqlite_write(dir, "ALTER TABLE deletion_tokens RENAME COLUMN email_digest TO email_key; "
-                              "PRAGMA user_version = 3;"));
+                              "DROP TABLE database_identity; PRAGMA user_version = 3;"));
     {
         const SqliteShell older_server(dir, "SELECT count(*) FROM customers;", 3);
         for (const auto& command : {std::vector<std::string>{"backup", (dir.path / "b.db").string()},
@@ -127,16 +145,16 @@ TEST_CASE("a database an older server has open is not migrated under it - serve 
             CHECK(refused.status == 1);
             CHECK(refused.err == "jambo: database " + dir.db() +
                                      " is at schema version 3 and open in another process (an older jambo serve?); this "
-                                     "version would migrate it to 4 under that process: stop it first, then run this "
+                                     "version would migrate it to 7 under that process: stop it first, then run this "
                                      "command again (docs/operations.md, Upgrading)\n");
         }
         CHECK(sqlite(dir, "PRAGMA user_version;") == "3\n");
         REQUIRE(older_server.wait_until_done());
     }
     JamboServer server(dir);
-    CHECK(server.log().find("database " + dir.db() + " migrated from schema version 3 to 4") != std::string::npos);
+    CHECK(server.log().find("database " + dir.db() + " migrated from schema version 3 to 7") != std::string::npos);
     CHECK(server.stop() == 0);
-    CHECK(sqlite(dir, "PRAGMA user_version;") == "4\n");
+    CHECK(sqlite(dir, "PRAGMA user_version;") == "7\n");
 }
 
 TEST_CASE("restore puts a backup back - and what was erased or revoked since stays so", "[e2e]") {
@@ -174,6 +192,14 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
                                        "restore replaces the file)\n");
         CHECK(server.stop() == 0);
     }
+    // The backup as an older jambo made it, before databases had an identity; and tonight's
+    // backup of the live database, which tomorrow's will replace.
+    REQUIRE(std::system(("sqlite3 -batch -bail '" + backup +
+                         "' 'DROP TABLE database_identity; PRAGMA user_version = 4;' > /dev/null")
+                            .c_str()) == 0);
+    const auto nightly = (dir.path / "nightly.db").string();
+    REQUIRE(run_jambo(dir, {"backup", nightly, "--db", dir.db()}).status == 0);
+    const auto identity = sqlite(dir, "SELECT id FROM database_identity;");
     const auto before = sqlite_dump(dir);
     auto not_a_backup = run_jambo(dir, {"restore", (dir.path / "nothing.db").string(), "--db", dir.db()});
     CHECK(not_a_backup.status == 1);
@@ -202,6 +228,9 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
                               "queued message(s) the replaced database had sent or given up\n");
     CHECK(std::filesystem::status(dir.db()).permissions() ==
           (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    // Still the same database: its nightly backup goes on replacing the last one.
+    CHECK(sqlite(dir, "SELECT id FROM database_identity;") == identity);
+    CHECK(run_jambo(dir, {"backup", nightly, "--db", dir.db()}).status == 0);
 
     JamboServer server(dir);
     HttpClient client(server.port());

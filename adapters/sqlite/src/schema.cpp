@@ -15,6 +15,7 @@ namespace {
 struct Migration {
     int version;
     const char* sql;
+    int from = version - 1;  ///< the oldest version it applies to
 };
 
 // Version 1. Design notes (see also docs/benchmarks.md):
@@ -200,11 +201,21 @@ DELETE FROM outbox WHERE body LIKE '%/delete/confirm%';
 
 // Versions 5 and 6 were written by builds of main on 2026-11-30 and dropped within hours,
 // never released (a table of address notes for the deletion limit, which now lives in memory,
-// and one of purged link hashes, replaced by keeping expired links 30 days). This build refuses
-// such a file as newer. The next migration is number 7, and drops deletion_mail_notes and
-// purged_deletion_tokens if they exist.
+// and one of purged link hashes, replaced by keeping expired links 30 days). Version 7 applies
+// to them as to version 4, and drops their tables.
+//
+// Version 7: a random identity, made once per database and carried by its backups, so that
+// `jambo backup` replaces an older backup of the same database but refuses another database
+// named by mistake as the destination (a stopped server's, whose data the copy would erase).
+constexpr const char* schema_v7 = R"sql(
+DROP TABLE IF EXISTS deletion_mail_notes;
+DROP TABLE IF EXISTS purged_deletion_tokens;
+CREATE TABLE database_identity (id TEXT NOT NULL);
+INSERT INTO database_identity (id) VALUES (lower(hex(randomblob(16))));
+)sql";
+
 constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3},
-                                Migration{4, schema_v4}};
+                                Migration{4, schema_v4}, Migration{7, schema_v7, 4}};
 
 int read_pragma(Connection& connection, const char* pragma) {
     return connection.database().execAndGet(pragma).getInt();
@@ -236,7 +247,7 @@ void apply(Connection& connection, const Migration& migration) {
         // Another process may have migrated while we waited for the write lock.
         const int current = read_pragma(connection, "PRAGMA user_version");
         throw_if_newer(connection, current);
-        if (current == migration.version - 1) {
+        if (current >= migration.from && current < migration.version) {
             connection.execute(migration.sql);
             connection.execute(("PRAGMA user_version = " + std::to_string(migration.version)).c_str());
         }

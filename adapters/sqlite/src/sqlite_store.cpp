@@ -8,6 +8,7 @@
 #include "writer.hpp"
 
 #include <SQLiteCpp/Backup.h>
+#include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -22,6 +23,8 @@
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 namespace jambo::sqlite {
@@ -138,9 +141,42 @@ FileKind file_kind(const std::string& path) {
     return id == detail::application_id ? FileKind::jambo : FileKind::other_application;
 }
 
+// The random identity a database carries from schema version 7 on, and its backups with it;
+// none in one written before.
+std::optional<std::string> identity_in(SQLite::Database& database) {
+    try {
+        SQLite::Statement query(database, "SELECT id FROM database_identity");
+        if (query.executeStep()) return query.getColumn(0).getString();
+    } catch (const SQLite::Exception&) {  // no such table
+    }
+    return std::nullopt;
+}
+
+// Read as the file is, with nothing beside it (checked before): immutable, so SQLite takes no
+// lock and leaves no -shm behind.
+std::optional<std::string> identity_of_file(const std::string& path) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#') {
+            constexpr std::string_view hex = "0123456789abcdef";
+            uri += '%';
+            uri += hex[static_cast<unsigned char>(c) >> 4];
+            uri += hex[static_cast<unsigned char>(c) & 0xF];
+        } else {
+            uri += c;
+        }
+    }
+    try {
+        SQLite::Database database(uri + "?immutable=1", SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+        return identity_in(database);
+    } catch (const SQLite::Exception&) {
+        return std::nullopt;
+    }
+}
+
 // A backup's destination must be a file name in an existing directory; said here, before the
 // copy, rather than as a failure to open the source.
-void check_backup_destination(const std::string& destination, const std::string& live) {
+void check_backup_destination(const std::string& destination, const std::string& live, const std::string& identity) {
     namespace fs = std::filesystem;
     std::error_code error;
     if (fs::is_directory(destination, error)) {
@@ -167,6 +203,13 @@ void check_backup_destination(const std::string& destination, const std::string&
         if (kind != FileKind::jambo) {
             throw std::invalid_argument("backup destination " + destination +
                                         " is another application's SQLite database; remove it or name another file");
+        }
+        // A stopped server's database has nothing beside it either: only its identity tells
+        // it from an older backup of this one. (One written before version 7 has none.)
+        const auto theirs = identity_of_file(destination);
+        if (theirs && *theirs != identity) {
+            throw std::invalid_argument("backup destination " + destination + " is another jambo database, not a " +
+                                        "backup of " + live + "; remove it or name another file");
         }
     }
     const fs::path parent = fs::path(destination).parent_path();
@@ -224,7 +267,7 @@ bool SqliteStore::healthy() {
 
 void SqliteStore::backup_to(const std::string& destination) {
     namespace fs = std::filesystem;
-    check_backup_destination(destination, impl_->options.path);
+    check_backup_destination(destination, impl_->options.path, identity());
     // Written beside the destination and renamed over it, so a failed backup never leaves a
     // half-written file under the destination's name, nor a copy of the data anywhere.
     const std::string partial = destination + ".partial";
@@ -308,6 +351,22 @@ bool SqliteStore::open_in_another_process(const std::string& path) {
     const bool in_use = ::fcntl(fd, F_SETLK, &dms) != 0;
     ::close(fd);
     return in_use;
+}
+
+std::string SqliteStore::identity() {
+    return impl_->translating([&] {
+        auto lease = impl_->pool->acquire();
+        return identity_in(lease.connection().database()).value_or(std::string());
+    });
+}
+
+void SqliteStore::take_identity(const std::string& identity) {
+    impl_->translating([&] {
+        auto lease = impl_->pool->acquire();
+        detail::Query query(lease.connection(), "UPDATE database_identity SET id = ?1");
+        query.bind_text(1, identity);
+        query.run();
+    });
 }
 
 std::string SqliteStore::integrity_problem() {

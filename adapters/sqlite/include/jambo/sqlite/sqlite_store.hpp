@@ -101,6 +101,12 @@ public:
     /// complaint. Reads every page: for a restore, not for a request.
     [[nodiscard]] std::string integrity_problem();
 
+    /// The database's random identity, made once and carried by its backups: `backup_to`
+    /// replaces only a file with the same one. Restore gives the restored copy the identity
+    /// of the database it replaces, so the backups written over since keep being replaced.
+    [[nodiscard]] std::string identity();
+    void take_identity(const std::string& identity);
+
     /// The schema version the file had when this store opened it, before migrating it (0: the
     /// file was new).
     [[nodiscard]] int schema_version_found() const;
