@@ -224,7 +224,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
         ->envname("JAMBO_REQUEST_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
     serve.add_option("--idle-timeout", raw.idle_timeout, "Keep-alive connection idle time")
         ->envname("JAMBO_IDLE_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
-    serve.add_option("--shutdown-grace", raw.shutdown_grace, "Time in-flight requests get on SIGTERM")
+    serve.add_option("--shutdown-grace", raw.shutdown_grace, "Time in-flight requests get on SIGTERM, SIGINT or SIGHUP")
         ->envname("JAMBO_SHUTDOWN_GRACE")->check(check_duration, "DURATION")->capture_default_str();
     serve.add_option("--max-body-bytes", s.server.max_body_bytes, "Larger bodies get 413")
         ->envname("JAMBO_MAX_BODY_BYTES")->transform(decimal_number())->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->capture_default_str();
@@ -309,6 +309,22 @@ std::string help_hint(int argc, const char* const* argv) {
     }
     if (command.empty() && argc > 1 && argv[1][0] == '-') command = "serve";
     return command.empty() ? " (see jambo --help)" : " (see jambo " + command + " --help)";
+}
+
+// "--threads: expected ..." names its variable too, as the errors of values that cannot be
+// used do: an operator who set only JAMBO_THREADS in a unit file would not see it otherwise.
+std::string naming_variable(std::string message, const CLI::App& app) {
+    const auto colon = message.find(':');
+    if (!message.starts_with("--") || colon == std::string::npos) return message;
+    const std::string name = message.substr(2, colon - 2);
+    for (const auto* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+        for (const auto* option : command->get_options()) {
+            if (option->check_lname(name) && !option->get_envname().empty()) {
+                return message.insert(colon, " (" + option->get_envname() + ")");
+            }
+        }
+    }
+    return message;
 }
 
 }  // namespace
@@ -422,7 +438,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
         app.exit(e, out, err);
         return EarlyExit{0, out.str(), err.str()};
     } catch (const CLI::ParseError& e) {
-        return EarlyExit{2, {}, "jambo: " + one_line(e.what()) + help_hint(argc, argv) + "\n"};
+        return EarlyExit{2, {}, "jambo: " + naming_variable(one_line(e.what()), app) + help_hint(argc, argv) + "\n"};
     }
 
     if (serve->parsed()) command.kind = CommandKind::serve;

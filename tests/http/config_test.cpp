@@ -156,6 +156,8 @@ TEST_CASE("numbers are decimal - 010 is ten threads - hex and octal forms are re
     }
     Env hex("JAMBO_DELETION_REQUESTS_PER_HOUR", "0x10");
     CHECK(early_exit({}).code == 2);
+    // Set only in the environment, the value is named by its variable too.
+    CHECK(early_exit({}).err.starts_with("jambo: --deletion-requests-per-hour (JAMBO_DELETION_REQUESTS_PER_HOUR): "));
 }
 
 TEST_CASE("an empty flag value is an error naming the flag - an empty variable counts as unset", "[http]") {

@@ -80,7 +80,7 @@ std::size_t connection_cap(const ServerOptions& options) {
     const auto reserved = files_besides_connections(options);
     const std::size_t usable = open_files > reserved + 1 ? open_files - reserved : 1;
     if (usable >= options.max_connections) return options.max_connections;
-    spdlog::warn("at most {} connections, not {}: the open-file limit is {} (raise it with ulimit -n, or LimitNOFILE= "
+    spdlog::warn("at most {} connections, not {}: the open-file limit is {} (raise the hard limit: ulimit -Hn, or LimitNOFILE= "
                  "in a systemd unit) and {} files are kept for threads, the database, logs and mail",
                  usable, options.max_connections, open_files, reserved);
     return usable;
