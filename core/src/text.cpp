@@ -48,7 +48,9 @@ bool is_unicode_space(char32_t c) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) {
+bool is_valid_utf8(std::string_view text) { return valid_utf8_prefix(text) == text.size(); }
+
+std::size_t valid_utf8_prefix(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         // Request bodies are mostly ASCII: eight bytes with no high bit are eight sequences.
         if (text.size() - i >= 8) {
@@ -60,10 +62,10 @@ bool is_valid_utf8(std::string_view text) {
             }
         }
         const std::size_t n = valid_sequence_length(text, i);
-        if (n == 0) return false;
+        if (n == 0) return i;
         i += n;
     }
-    return true;
+    return text.size();
 }
 
 std::size_t code_point_count(std::string_view text) {

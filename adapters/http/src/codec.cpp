@@ -193,7 +193,9 @@ core::RawField raw_field(const boost::json::value& value) {
 template <typename Visit>
 std::optional<Response> visit_json(std::string_view body, std::span<const std::string_view> wanted, Visit&& visit) {
     // Boost.JSON rejects invalid UTF-8 too, but only as "syntax error"; say what is wrong.
-    if (!core::is_valid_utf8(body)) return malformed_body("invalid UTF-8");
+    if (const auto valid = core::valid_utf8_prefix(body); valid < body.size()) {
+        return malformed_body("invalid UTF-8: " + position_in(body, valid));
+    }
     boost::json::error_code ec;
     boost::json::parse_options options;
     // Python's json, under DRF, gives up near 1,000 levels; a body deeper than that is refused

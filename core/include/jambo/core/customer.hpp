@@ -108,6 +108,8 @@ namespace rules {
 
 /// UTF-8 helpers the rules are built from.
 [[nodiscard]] bool is_valid_utf8(std::string_view text);
+/// How many leading bytes of `text` are valid UTF-8: where the first bad sequence starts.
+[[nodiscard]] std::size_t valid_utf8_prefix(std::string_view text);
 /// Number of code points of valid UTF-8 text.
 [[nodiscard]] std::size_t code_point_count(std::string_view text);
 /// Strips Unicode White_Space from both ends of valid UTF-8 text (as Python's str.strip()).
