@@ -188,6 +188,13 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     // Looked at before Infrastructure creates a missing database (see the backup below).
     std::error_code ignored;
     const bool backup_of_nothing = command.kind == CommandKind::backup && !std::filesystem::exists(config.db, ignored);
+    // A mistyped or swapped --db with the database named as the destination: the copy of a
+    // new, empty database would replace it.
+    if (backup_of_nothing && sqlite::SqliteStore::is_jambo_file(command.file)) {
+        err << "jambo: " << config.db << " does not exist, and " << command.file << " is a jambo database that its "
+            << "empty backup would replace; check --db (nothing was created or changed)\n";
+        return 1;
+    }
     refuse_migration_in_use(config.db);
     Infrastructure infra(config);
     switch (command.kind) {

@@ -97,8 +97,16 @@ TEST_CASE("backup never replaces a stopped server's database - a mistyped --db l
     // replaced every record with an empty database.
     auto swapped = run_jambo(dir, {"backup", dir.db(), "--db", mistyped});
     CHECK(swapped.status == 1);
-    CHECK(swapped.err == "jambo: backup destination " + dir.db() + " is another jambo database, not a backup of " +
-                             mistyped + "; remove it or name another file\n");
+    CHECK(swapped.err == "jambo: " + mistyped + " does not exist, and " + dir.db() +
+                             " is a jambo database that its empty backup would replace; check --db (nothing was "
+                             "created or changed)\n");
+    CHECK_FALSE(std::filesystem::exists(mistyped));
+    // Another database that exists, named by mistake: its identity is not this one's.
+    (void)run_jambo(dir, {"migrate", "--db", mistyped});
+    auto other = run_jambo(dir, {"backup", dir.db(), "--db", mistyped});
+    CHECK(other.status == 1);
+    CHECK(other.err == "jambo: backup destination " + dir.db() + " is another jambo database, not a backup of " +
+                           mistyped + "; remove it or name another file\n");
     CHECK(run_jambo(dir, {"staff", "list", "--db", dir.db()}).out.find("ops@example.org") != std::string::npos);
     // Its own backups it replaces, night after night.
     const auto copy = (dir.path / "nightly.db").string();
