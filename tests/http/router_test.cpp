@@ -112,7 +112,8 @@ TEST_CASE("every response carries a request id: the client's if sane - else a ne
     auto echoed = f.call(Method::get, "/api/status", {}, {{"X-Request-Id", "abc-123.x:y_z"}});
     CHECK(echoed.headers.find("X-Request-Id") == "abc-123.x:y_z");
     for (auto sane : {std::string("01HWJ8WH9X8WBK65EMGY9YKPBS"), std::string("123e4567-e89b-12d3-a456-426614174000"),
-                      std::string(64, 'f')}) {
+                      std::string(64, 'f'), "00-" + std::string(32, 'a') + "-" + std::string(16, 'b') + "-01",
+                      std::string(31, 'Z')}) {
         CHECK(f.call(Method::get, "/api/status", {}, {{"X-Request-Id", sane}}).headers.find("X-Request-Id") == sane);
     }
     // Ids that could carry a token are not echoed: the id is logged, and tokens never are.
@@ -120,7 +121,9 @@ TEST_CASE("every response carries a request id: the client's if sane - else a ne
                         "jmb_" + std::string(43, 'A'), std::string("req-jmb_x"), std::string(43, 'Z'),
                         "x-" + std::string(43, 'Z') + ".1",
                         // A token cut at the separators an id may hold is still a token.
-                        std::string(21, 'Q') + "." + std::string(22, 'R'), std::string(20, 'S') + ":" + std::string(23, 'T')}) {
+                        std::string(21, 'Q') + "." + std::string(22, 'R'), std::string(20, 'S') + ":" + std::string(23, 'T'),
+                        // Most of one: a token cut short by a character or eleven.
+                        std::string(42, 'Z'), std::string(32, 'Z'), std::string(16, 'Q') + "." + std::string(16, 'R')}) {
         auto response = f.call(Method::get, "/api/status", {}, {{"X-Request-Id", insane}});
         auto id = std::string(response.headers.find("X-Request-Id").value());
         CHECK(id.size() == 26);

@@ -16,12 +16,19 @@ bool is_base64url(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex_or_hyphen(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
+}
+
+// Fewer characters than this of a token's 43 leave at least 12 unknown (72 bits): not a
+// token anyone could rebuild from the log.
+constexpr std::size_t token_piece = 32;
 
 // The id is logged with every request, and tokens are never logged: an id that holds a bearer
-// token (jmb_...) or 43 base64url characters (a deletion token's length) is not taken, even
-// cut into pieces by the '.' and ':' an id may hold. Hex digits alone are (a 64-digit trace
-// id): a random token is all hex about once in 10^20.
+// token (jmb_...) or 32 or more base64url characters (most of a 43-character token, or all
+// of one) is not taken, even cut into pieces by the '.' and ':' an id may hold. Hex digits and
+// hyphens alone are (a UUID, a 64-digit trace id): 32 random base64url characters are that
+// about once in 10^18.
 bool could_hold_a_token(std::string_view id) {
     if (id.find("jmb_") != std::string_view::npos) return true;
     std::size_t letters = 0;
@@ -29,9 +36,9 @@ bool could_hold_a_token(std::string_view id) {
     for (char c : id) {
         if (!is_base64url(c)) continue;  // '.' or ':', the only others a sane id has
         ++letters;
-        all_hex = all_hex && is_hex(c);
+        all_hex = all_hex && is_hex_or_hyphen(c);
     }
-    return letters >= 43 && !all_hex;
+    return letters >= token_piece && !all_hex;
 }
 
 }  // namespace
