@@ -22,10 +22,12 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <ostream>
@@ -234,7 +236,17 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
             return 0;
         }
         case CommandKind::token_revoke: {
-            auto revoked = infra.admin().revoke_token(command.token);
+            auto token = command.token;
+            // On the command line a token shows in the process list and the shell's history.
+            if (token == "-") {
+                std::getline(std::cin, token);
+                while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())) != 0) token.pop_back();
+                if (token.empty()) {
+                    err << "jambo: no token on standard input (give it as one line: echo \"$TOKEN\" | jambo token revoke -)\n";
+                    return 1;
+                }
+            }
+            auto revoked = infra.admin().revoke_token(token);
             if (!revoked) return refuse(err, revoked.error());
             return 0;
         }

@@ -407,7 +407,9 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     subject->require_option(1, 1);
     auto* revoke = token->add_subcommand("revoke", "Revoke one token");
     add_common(*revoke, commons, config, raw);
-    revoke->add_option("TOKEN", command.token, "The token to revoke")->required();
+    revoke->add_option("TOKEN", command.token,
+                       "The token to revoke; - reads it from standard input, out of the process list and shell history")
+        ->required();
 
     auto* backup = app.add_subcommand("backup", "Consistent online copy of the database");
     add_common(*backup, commons, config, raw);

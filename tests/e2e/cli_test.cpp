@@ -74,6 +74,14 @@ TEST_CASE("the admin commands work on the database a running server uses", "[e2e
     CHECK(run_jambo(dir, {"token", "revoke", second_token, "--db", dir.db()}).status == 0);
     CHECK(client.request("GET", "/api/customer/" + ulid, auth(second_token)).status == 401);
     CHECK(run_jambo(dir, {"token", "revoke", second_token, "--db", dir.db()}).status == 1);
+    // From standard input, out of the process list and the shell's history.
+    const auto staff_token = for_staff.out.substr(0, for_staff.out.size() - 1);
+    CHECK(client.request("GET", "/api/customers", auth(staff_token)).status == 200);
+    CHECK(run_jambo_with_input(dir, {"token", "revoke", "-", "--db", dir.db()}, staff_token + "\n").status == 0);
+    CHECK(client.request("GET", "/api/customers", auth(staff_token)).status == 401);
+    auto nothing = run_jambo_with_input(dir, {"token", "revoke", "-", "--db", dir.db()}, "");
+    CHECK(nothing.status == 1);
+    CHECK(nothing.err == "jambo: no token on standard input (give it as one line: echo \"$TOKEN\" | jambo token revoke -)\n");
 
     auto copy = (dir.path / "backup.db").string();
     auto backup = run_jambo(dir, {"backup", copy, "--db", dir.db()});

@@ -63,7 +63,8 @@ int wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
 
 pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& args, const EnvVars& extra,
             const std::filesystem::path& out, const std::filesystem::path& err,
-            std::optional<OpenFileLimit> open_file_limit = std::nullopt) {
+            std::optional<OpenFileLimit> open_file_limit = std::nullopt,
+            const std::filesystem::path& in = "/dev/null") {
     std::vector<std::string> argv_text{JAMBO_BINARY};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     auto env_text = environment(extra);
@@ -76,13 +77,14 @@ pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& ar
     auto out_path = out.string();
     auto err_path = err.string();
     auto dir_path = dir.string();
+    auto in_path = in.string();
 
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
         int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int null_fd = ::open("/dev/null", O_RDONLY);
+        int null_fd = ::open(in_path.c_str(), O_RDONLY);
         if (out_fd < 0 || err_fd < 0 || null_fd < 0 || ::chdir(dir_path.c_str()) != 0) ::_exit(127);
         if (open_file_limit) {
             const rlimit limit{open_file_limit->soft, open_file_limit->hard};
@@ -119,11 +121,21 @@ WorkDir::~WorkDir() {
 }
 
 CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args, const EnvVars& env) {
+    return run_jambo_with_input(dir, args, std::nullopt, env);
+}
+
+CommandResult run_jambo_with_input(const WorkDir& dir, const std::vector<std::string>& args,
+                                   const std::optional<std::string>& input, const EnvVars& env) {
     static int counter = 0;
     auto stem = "command-" + std::to_string(counter++);
     auto out = dir.path / (stem + ".out");
     auto err = dir.path / (stem + ".err");
-    auto pid = spawn(dir.path, args, env, out, err);
+    std::filesystem::path in = "/dev/null";
+    if (input) {
+        in = dir.path / (stem + ".in");
+        std::ofstream(in, std::ios::binary) << *input;
+    }
+    auto pid = spawn(dir.path, args, env, out, err, std::nullopt, in);
     int status = 0;
     ::waitpid(pid, &status, 0);
     return CommandResult{exit_status(status), read_file(out), read_file(err)};

@@ -34,6 +34,9 @@ struct CommandResult {
 
 /// Runs `jambo args...` in `dir` with `env` added to a clean environment and waits.
 CommandResult run_jambo(const WorkDir& dir, const std::vector<std::string>& args, const EnvVars& env = {});
+/// As run_jambo, with `input` as its standard input (none: /dev/null).
+CommandResult run_jambo_with_input(const WorkDir& dir, const std::vector<std::string>& args,
+                                   const std::optional<std::string>& input, const EnvVars& env = {});
 
 /// RLIMIT_NOFILE for a server, as a tight ulimit or systemd unit would set it.
 struct OpenFileLimit {
