@@ -2,6 +2,7 @@
 
 #include "text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -26,10 +27,27 @@ Policy normalised(Policy policy) {
     return policy;
 }
 
-std::optional<std::string> origin_of_url(std::string_view url) {
+namespace {
+
+// Where the authority of `scheme://authority/path?query#fragment` ends; npos without a scheme.
+std::size_t authority_end(std::string_view url) {
     const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return std::nullopt;
-    return normalise_origin(url.substr(0, url.find_first_of("/?#", scheme_end + 3)));
+    if (scheme_end == std::string_view::npos) return std::string_view::npos;
+    return std::min(url.find_first_of("/?#", scheme_end + 3), url.size());
+}
+
+}  // namespace
+
+std::optional<std::string> origin_of_url(std::string_view url) {
+    const auto end = authority_end(url);
+    if (end == std::string_view::npos) return std::nullopt;
+    return normalise_origin(url.substr(0, end));
+}
+
+std::string path_of_url(std::string_view url) {
+    const auto start = authority_end(url);
+    if (start >= url.size() || url[start] != '/') return {};
+    return std::string(url.substr(start, url.find_first_of("?#", start) - start));
 }
 
 std::optional<std::string> normalise_origin(std::string_view origin) {

@@ -48,6 +48,14 @@ TEST_CASE("a URL's origin is its scheme, host and port, normalised", "[core][pol
     CHECK_FALSE(origin_of_url("a.example/x").has_value());
 }
 
+TEST_CASE("a URL's path is what follows its authority, without query or fragment", "[core][policy]") {
+    CHECK(path_of_url("https://x.example/crm") == "/crm");
+    CHECK(path_of_url("HTTPS://X.example:8443/jambo/v1?q#f") == "/jambo/v1");
+    CHECK(path_of_url("http://localhost:8000").empty());
+    CHECK(path_of_url("http://a.example?x=/y").empty());
+    CHECK(path_of_url("no scheme/at/all").empty());
+}
+
 TEST_CASE("an origin's port is a real port - and user info is refused", "[core][policy]") {
     CHECK(normalise_origin("https://app.example:1") == "https://app.example:1");
     CHECK(normalise_origin("https://app.example:65535") == "https://app.example:65535");

@@ -6,6 +6,7 @@
 #include "json_writer.hpp"
 #include "routes.hpp"
 
+#include <jambo/core/policy.hpp>
 #include <jambo/core/services/unit_of_work.hpp>
 
 namespace jambo::http {
@@ -18,14 +19,6 @@ core::DraftMode mode_of(const Request& request) {
 
 Response customer_response(unsigned status, const core::Customer& customer) {
     return json_response(status, envelope(status, customer_json(customer)));
-}
-
-// The public URL's path ("https://x.example/base" gives "/base"): behind a proxy that serves
-// the API under a prefix, a Location of /api/... would point outside it.
-std::string path_of(std::string_view url) {
-    const auto authority = url.find("://");
-    const auto path = url.find('/', authority == std::string_view::npos ? 0 : authority + 3);
-    return path == std::string_view::npos ? std::string() : std::string(url.substr(path));
 }
 
 Response registered(const core::Registration& registration, const std::string& path_prefix) {
@@ -76,8 +69,10 @@ void Api::add_customer_routes() {
     // Registration and updates are AsyncHandlers: with the SQLite store the server starts
     // them on the I/O thread and the writer's commit answers them, no thread waiting.
     router_.add({Method::post}, "/api/customers",
-                [&customers, path_prefix = path_of(public_url)](const Request& request, const PathParams&,
-                                                                const Responder& respond) {
+                // Behind a proxy that serves the API under the public URL's path, a Location
+                // of /api/... would point outside it.
+                [&customers, path_prefix = core::path_of_url(public_url)](const Request& request, const PathParams&,
+                                                                          const Responder& respond) {
                     auto draft = decode_customer(request);
                     if (!draft) return answer_now(respond, std::move(draft.error()));
                     customers.register_customer(

@@ -44,6 +44,10 @@ struct Policy {
 /// query or fragment follows; nullopt when the URL has no such origin.
 [[nodiscard]] std::optional<std::string> origin_of_url(std::string_view url);
 
+/// The path of a URL, without its query or fragment ("https://x.example/crm" gives "/crm");
+/// "" when it has none.
+[[nodiscard]] std::string path_of_url(std::string_view url);
+
 /// Parses a duration like "90s", "10m", "2h", "1d" or plain seconds "3600"; must be > 0.
 [[nodiscard]] std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
