@@ -10,6 +10,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <list>
 #include <thread>
@@ -74,6 +75,30 @@ CLI::Validator decimal_number() {
             return {};
         },
         "");  // the range check after it names the type
+}
+
+// On and off as an operator writes them. CLI11 alone took any number (2 and -1 too, which
+// read as on and off) and answered a typo with "Could not convert".
+CLI::Validator yes_or_no() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const auto first = text.find_first_not_of(" \t");
+            const auto last = text.find_last_not_of(" \t");
+            std::string word = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+            std::ranges::transform(word, word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            const auto is_one_of = [&word](std::initializer_list<std::string_view> words) {
+                return std::ranges::find(words, word) != words.end();
+            };
+            if (is_one_of({"1", "true", "yes", "on"})) {
+                text = "true";
+            } else if (is_one_of({"0", "false", "no", "off"})) {
+                text = "false";
+            } else {
+                return "expected 1 or 0 (or true/false, yes/no, on/off)";
+            }
+            return {};
+        },
+        "");
 }
 
 std::string check_calling_code(const std::string& text) {
@@ -171,7 +196,7 @@ void take_chosen_common(const std::list<CommonOptions>& commons, Config& config,
 void add_mail_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--smtp-loopback-plaintext", s.smtp_loopback_plaintext,
                      "Plain SMTP to a loopback host that offers no STARTTLS (0 to require TLS there too)")
-        ->envname("JAMBO_SMTP_LOOPBACK_PLAINTEXT")->capture_default_str();
+        ->envname("JAMBO_SMTP_LOOPBACK_PLAINTEXT")->transform(yes_or_no())->capture_default_str();
     serve.add_option("--smtp-connect-timeout", raw.smtp_connect_timeout, "Time to connect to the SMTP server")
         ->envname("JAMBO_SMTP_CONNECT_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
     serve.add_option("--smtp-timeout", raw.smtp_timeout, "Time for one whole delivery to the SMTP server")
@@ -197,7 +222,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--smtp-url", raw.smtp_url, "smtp://user:pass@host:587 or smtps://...; unset: mail to files")
         ->envname("JAMBO_SMTP_URL")->check(check_smtp_url, "URL");
     serve.add_flag("--smtp-allow-plaintext", s.smtp_allow_plaintext, "Allow SMTP without TLS to a non-loopback host")
-        ->envname("JAMBO_SMTP_ALLOW_PLAINTEXT");
+        ->envname("JAMBO_SMTP_ALLOW_PLAINTEXT")->transform(yes_or_no());
     serve.add_option("--smtp-ca-file", s.smtp_ca_file, "CA certificate file for the SMTP server")
         ->envname("JAMBO_SMTP_CA_FILE");
     add_mail_options(serve, s, raw);

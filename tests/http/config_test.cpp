@@ -187,6 +187,32 @@ TEST_CASE("a flag written with = and no value is an error - not the flag taking 
     CHECK(parsed({"serve", "--mail-dir=m", "--smtp-allow-plaintext"}).config.serve.mail_dir == "m");
 }
 
+TEST_CASE("on/off settings take 1/0, true/false, yes/no or on/off - anything else is an error", "[http]") {
+    CHECK(parsed({"serve", "--smtp-allow-plaintext"}).config.serve.smtp_allow_plaintext);
+    CHECK_FALSE(parsed({"serve"}).config.serve.smtp_allow_plaintext);
+    for (const auto& [value, on] : std::vector<std::pair<std::string, bool>>{
+             {"1", true}, {"Yes", true}, {" on ", true}, {"TRUE", true}, {"0", false}, {"off", false}, {"No", false}}) {
+        INFO(value);
+        Env allow("JAMBO_SMTP_ALLOW_PLAINTEXT", value.c_str());
+        Env loopback("JAMBO_SMTP_LOOPBACK_PLAINTEXT", value.c_str());
+        const auto config = parsed({"serve"}).config;
+        CHECK(config.serve.smtp_allow_plaintext == on);
+        CHECK(config.serve.smtp_loopback_plaintext == on);
+    }
+    // CLI11 alone read 2 and -1 as on and off, and answered "maybe" with "Could not convert".
+    for (const auto& value : {"maybe", "2", "-1", "y"}) {
+        INFO(value);
+        Env allow("JAMBO_SMTP_ALLOW_PLAINTEXT", value);
+        auto exit = early_exit({});
+        CHECK(exit.code == 2);
+        CHECK(exit.err.starts_with("jambo: --smtp-allow-plaintext (JAMBO_SMTP_ALLOW_PLAINTEXT): "));
+        CHECK(exit.err.find("expected 1 or 0 (or true/false, yes/no, on/off)") != std::string::npos);
+    }
+    auto exit = early_exit({"serve", "--smtp-loopback-plaintext", "nein"});
+    CHECK(exit.code == 2);
+    CHECK(exit.err.find("--smtp-loopback-plaintext (JAMBO_SMTP_LOOPBACK_PLAINTEXT): ") != std::string::npos);
+}
+
 TEST_CASE("a public URL may carry a port and a path", "[http]") {
     CHECK(parsed({"--public-url", "https://x.example:8443/jambo/"}).config.serve.public_url ==
           "https://x.example:8443/jambo");
