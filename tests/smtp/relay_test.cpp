@@ -230,6 +230,43 @@ TEST_CASE("a temporary failure keeps the message - with the attempt and the erro
     CHECK(audit(store).empty());
 }
 
+// An embedder's transport that fails with its own exception type for one recipient.
+class ThrowingTransport final : public smtp::MailTransport {
+public:
+    std::string deliver(const smtp::MailMessage& message) override {
+        if (message.to == "broken@example.org") throw std::runtime_error("the mail API answered 502");
+        delivered_to.push_back(message.to);
+        return "the mail API";
+    }
+    [[nodiscard]] std::string_view kind() const override { return "api"; }
+    std::vector<std::string> delivered_to;
+};
+
+TEST_CASE("a transport failing with any exception is retried - and does not hold up the mail behind it", "[smtp]") {
+    // Only DeliveryError used to count as a failure: anything else went round the relay's
+    // loop every two seconds, never counted, never given up, first in the queue for ever.
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    ThrowingTransport transport;
+    smtp::OutboxRelay relay(store, clock, transport, {});
+    enqueue(store, clock, "first", "broken@example.org");
+    clock.advance(1ms);
+    enqueue(store, clock, "second", "fine@example.org");
+    CHECK(relay.deliver_due() == 2);
+    CHECK(transport.delivered_to == std::vector<std::string>{"fine@example.org"});
+    auto later = queued(store, clock.now() + 1h);
+    REQUIRE(later.size() == 1);
+    CHECK(later[0].recipient == "broken@example.org");
+    CHECK(later[0].attempts == 1);
+    CHECK(later[0].last_error == "the mail API answered 502");
+    // Given up at the deadline, as a DeliveryError would be.
+    clock.advance(25h);
+    CHECK(relay.deliver_due() == 1);
+    CHECK(queued(store, clock.now() + 1h).empty());
+    REQUIRE(audit(store).size() == 2);
+    CHECK(audit(store)[0].event == "mail.abandoned");
+}
+
 TEST_CASE("after the wall clock steps back every message waiting for its retry is tried at once", "[smtp]") {
     testing::FixedClock clock;
     memory::MemoryStore store;

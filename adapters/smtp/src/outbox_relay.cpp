@@ -223,7 +223,11 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
         if (stop_requested()) return;
         failed(message, e, e.permanent(), e.reply_code());
         return;
-    } catch (const std::filesystem::filesystem_error& e) {
+    } catch (const std::exception& e) {
+        // Anything else (a file the directory transport could not write, an embedder's
+        // transport throwing its own type) is a temporary failure too: counted, retried and
+        // given up at the deadline like any other, so it never holds up the messages behind it.
+        if (stop_requested()) return;
         failed(message, e, false, 0);
         return;
     }
