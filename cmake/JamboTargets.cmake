@@ -19,11 +19,13 @@ function(jambo_configure_target target)
     endif()
 endfunction()
 
-# A library of ours: jambo_<name>, aliased jambo::<name>, exported as <name>.
+# A library of ours: jambo_<name>, aliased jambo::<name> (and Jambo::<name>, as the design
+# documents spell it), exported as <name>.
 function(jambo_add_library name)
     cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
     add_library(jambo_${name} ${ARG_SOURCES})
     add_library(jambo::${name} ALIAS jambo_${name})
+    add_library(Jambo::${name} ALIAS jambo_${name})
     set_target_properties(jambo_${name} PROPERTIES EXPORT_NAME ${name} POSITION_INDEPENDENT_CODE ON)
     target_include_directories(jambo_${name} PUBLIC
         "$<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>"
@@ -46,6 +48,7 @@ function(jambo_add_store_contract)
     cmake_path(GET CMAKE_CURRENT_FUNCTION_LIST_DIR PARENT_PATH jambo_root)
     add_library(jambo_store_contract INTERFACE)
     add_library(jambo::store_contract ALIAS jambo_store_contract)
+    add_library(Jambo::store_contract ALIAS jambo_store_contract)
     set_target_properties(jambo_store_contract PROPERTIES EXPORT_NAME store_contract)
     target_include_directories(jambo_store_contract INTERFACE
         "$<BUILD_INTERFACE:${jambo_root}/tests/contract/include>"

@@ -32,5 +32,6 @@ int main() {
     auto tx = store.begin(core::TransactionMode::read);
     const auto listed = tx->customers().page(0, 10);
     std::cout << "registered 2, listed " << listed.size() << ": first " << listed.front().first_name << " "
-              << listed.front().last_name << " of " << listed.front().nationality_name() << "\n";
+              << listed.front().last_name << " of " << listed.front().nationality_name()
+              << "; optional components: " << OPTIONAL_COMPONENTS << "\n";
 }
