@@ -35,6 +35,7 @@ TEST_CASE("with no arguments jambo serves with the contract's defaults", "[http]
     CHECK(config.serve.server.idle_timeout == std::chrono::seconds(60));
     CHECK(config.serve.server.max_body_bytes == 64 * 1024);
     CHECK(config.serve.server.threads >= 1);
+    CHECK(config.serve.server.handle_signals);  // the library's default is off; the executable stops on SIGTERM
     CHECK(config.log_level == "info");
     CHECK(config.log_format == app::LogFormat::text);
 }

@@ -22,5 +22,10 @@ run("${CMAKE_COMMAND}" -S "${CONSUMER_SOURCE}" -B "${WORK_DIR}/build" -G "${GENE
     "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_FLAGS=${flags}" -DCMAKE_BUILD_TYPE=Debug
     "-DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER}")
 run("${CMAKE_COMMAND}" --build "${WORK_DIR}/build")
-run("${WORK_DIR}/build/${EXECUTABLE}" ${ARGUMENTS})
+if(DRIVER)
+    # A program that serves until stopped: the driver runs it and plays its client.
+    run(/usr/bin/python3 "${DRIVER}" "${WORK_DIR}/build/${EXECUTABLE}" "${WORK_DIR}")
+else()
+    run("${WORK_DIR}/build/${EXECUTABLE}" ${ARGUMENTS})
+endif()
 message("${last_output}")

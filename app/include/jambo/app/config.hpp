@@ -21,7 +21,7 @@ enum class LogFormat { text, json };
 /// The settings of `jambo serve`.
 struct ServeConfig {
     std::string listen = "127.0.0.1:8000";
-    http::ServerOptions server;  ///< address and port parsed from `listen`
+    http::ServerOptions server{.handle_signals = true};  ///< address and port parsed from `listen`
     std::string public_url = "http://localhost:8000";
     std::vector<std::string> allowed_origins;  ///< normalised; empty: the public URL
     std::optional<std::string> smtp_url;

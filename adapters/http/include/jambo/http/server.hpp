@@ -40,7 +40,10 @@ struct ServerOptions {
     /// of the noise, but in every interleaved pair. Raising a nice value needs no privilege.
     /// The store's writer must not be started by one of these threads (threads inherit it).
     int blocking_nice_increment = 5;
-    bool handle_signals = true;  ///< SIGINT, SIGTERM and SIGHUP stop the server gracefully
+    /// SIGINT, SIGTERM and SIGHUP stop the server gracefully. Off by default: a program that
+    /// embeds the server has its own idea of its signals (SIGHUP often means "reload") and
+    /// calls stop(); the jambo executable turns it on.
+    bool handle_signals = false;
     bool log_json = false;       ///< access log entries as JSON fields (see log_format)
 };
 
