@@ -154,7 +154,8 @@ int serve(const Config& config) {
     spdlog::info("jambo {} listening on {} ({} thread{}); database {}; mail to {}", version,
                  printable_address(settings.server, server.port()), settings.server.threads,
                  settings.server.threads == 1 ? "" : "s", config.db, mail.destination);
-    log_first_steps(config, mail, infra.admin().list_staff().empty());
+    const auto staff = infra.admin().list_staff();
+    log_first_steps(config, mail, staff && staff->empty());
     server.run();
     // Undelivered mail stays in the outbox, committed, for the next start.
     relay.stop();
@@ -221,12 +222,16 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
             out << *token << '\n';
             return 0;
         }
-        case CommandKind::staff_list:
-            for (const auto& staff : infra.admin().list_staff()) {
+        case CommandKind::staff_list: {
+            // A store that cannot be read is an error, not an empty list.
+            const auto accounts = infra.admin().list_staff();
+            if (!accounts) return refuse(err, accounts.error());
+            for (const auto& staff : *accounts) {
                 out << staff.id.to_string() << '\t' << staff.email << '\t' << staff.name << '\t'
                     << format_time(staff.created_at) << '\n';
             }
             return 0;
+        }
         case CommandKind::token_issue: {
             auto admin = infra.admin();
             auto token = command.customer.empty() ? admin.issue_staff_token(command.email)

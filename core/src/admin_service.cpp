@@ -44,12 +44,10 @@ Result<std::string> AdminService::add_staff(std::string_view email, std::string_
     });
 }
 
-std::vector<StaffAccount> AdminService::list_staff() {
-    auto staff = in_transaction(store_, TransactionMode::read,
-                                [](Transaction& tx) -> Result<std::vector<StaffAccount>> {
-                                    return tx.credentials().all_staff();
-                                });
-    return staff ? std::move(*staff) : std::vector<StaffAccount>{};
+Result<std::vector<StaffAccount>> AdminService::list_staff() {
+    return in_transaction(store_, TransactionMode::read, [](Transaction& tx) -> Result<std::vector<StaffAccount>> {
+        return tx.credentials().all_staff();
+    });
 }
 
 Result<std::string> AdminService::issue_customer_token(std::string_view ulid_text) {

@@ -9,7 +9,7 @@ TEST_CASE("a new staff account's first token authenticates as staff", "[core][ad
     World w;
     const auto token = w.add_staff("boss@jambo.example");
     CHECK(is_well_formed_bearer_token(token));
-    const auto staff = w.admin.list_staff();
+    const auto staff = w.admin.list_staff().value();
     REQUIRE(staff.size() == 1);
     auto who = w.authenticate(bearer(token));
     REQUIRE(who.has_value());
@@ -20,7 +20,7 @@ TEST_CASE("staff accounts are listed with their email and name", "[core][admin]"
     World w;
     REQUIRE(w.admin.add_staff("boss@jambo.example", "Boss").has_value());
     REQUIRE(w.admin.add_staff("clerk@jambo.example", "Clerk").has_value());
-    const auto staff = w.admin.list_staff();
+    const auto staff = w.admin.list_staff().value();
     REQUIRE(staff.size() == 2);
     std::vector<std::string> emails{staff[0].email, staff[1].email};
     std::sort(emails.begin(), emails.end());
@@ -33,7 +33,20 @@ TEST_CASE("a staff account needs a valid email", "[core][admin]") {
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind == ErrorKind::validation);
     CHECK(r.error().fields.contains("email"));
-    CHECK(w.admin.list_staff().empty());
+    CHECK(w.admin.list_staff().value().empty());
+}
+
+TEST_CASE("staff accounts that cannot be read are an error - not an empty list", "[core][admin]") {
+    // `jambo staff list` printed nothing and exited 0 when the store could not be read.
+    FailingStore store(true);
+    jambo::testing::FixedClock clock;
+    jambo::sodium::SodiumRandom random;
+    jambo::testing::FakeHasher hasher;
+    UlidGenerator ulids(clock, random);
+    AdminService admin(store, clock, random, hasher, ulids);
+    const auto staff = admin.list_staff();
+    REQUIRE_FALSE(staff.has_value());
+    CHECK(staff.error().kind == ErrorKind::unavailable);
 }
 
 TEST_CASE("a second staff account with the same email in another case is refused", "[core][admin]") {
@@ -42,7 +55,7 @@ TEST_CASE("a second staff account with the same email in another case is refused
     auto r = w.admin.add_staff("BOSS@Jambo.Example", "Boss again");
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().fields.contains("email"));
-    CHECK(w.admin.list_staff().size() == 1);
+    CHECK(w.admin.list_staff().value().size() == 1);
 }
 
 TEST_CASE("a further customer token works alongside the first one", "[core][admin]") {
@@ -102,7 +115,7 @@ TEST_CASE("after a restore - the erasures and revocations the replaced database 
     const auto kept = restored.add_customer(1);
     const auto erased_since = restored.add_customer(2);
     const auto staff_token = restored.add_staff();
-    const auto staff = restored.admin.list_staff().at(0);
+    const auto staff = restored.admin.list_staff().value().at(0);
 
     // The database the backup replaces saw an erasure and a revocation after the backup.
     jambo::memory::MemoryStore replaced;
@@ -154,7 +167,7 @@ TEST_CASE("restores in a row keep every erasure and revocation - also through a 
     World tuesday;  // the newer backup
     const auto customer = tuesday.add_customer(1);
     const auto boss = tuesday.add_staff("boss@jambo.example");
-    const auto staff = tuesday.admin.list_staff().at(0);
+    const auto staff = tuesday.admin.list_staff().value().at(0);
     auto clerk_token = tuesday.admin.issue_staff_token("boss@jambo.example");
     REQUIRE(clerk_token.has_value());
 

@@ -32,20 +32,6 @@ struct Received {
     }
 };
 
-// A store that cannot write: StoreUnavailable (disk full) or any other failure (corruption).
-class FailingStore final : public Store {
-public:
-    explicit FailingStore(bool unavailable) : unavailable_(unavailable) {}
-    std::unique_ptr<Transaction> begin(TransactionMode) override {
-        if (unavailable_) throw StoreUnavailable("database or disk is full");
-        throw std::runtime_error("database disk image is malformed");
-    }
-    bool healthy() override { return false; }
-
-private:
-    bool unavailable_;
-};
-
 }  // namespace
 
 TEST_CASE("a queued registration completes only once its write ran, as the direct call would", "[core][queued]") {

@@ -23,6 +23,7 @@
 #include <optional>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -193,6 +194,20 @@ struct World {
         REQUIRE(std::regex_search(body, m, link));
         return m[1].str();
     }
+};
+
+// A store that cannot serve: StoreUnavailable (disk full) or any other failure (corruption).
+class FailingStore final : public core::Store {
+public:
+    explicit FailingStore(bool unavailable) : unavailable_(unavailable) {}
+    std::unique_ptr<core::Transaction> begin(core::TransactionMode) override {
+        if (unavailable_) throw core::StoreUnavailable("database or disk is full");
+        throw std::runtime_error("database disk image is malformed");
+    }
+    bool healthy() override { return false; }
+
+private:
+    bool unavailable_;
 };
 
 }  // namespace jambo::unit

@@ -29,7 +29,8 @@ public:
     /// Creates a staff account and returns its first token. Errors: validation on "email"
     /// (invalid, or a staff account with it exists).
     [[nodiscard]] Result<std::string> add_staff(std::string_view email, std::string_view name);
-    [[nodiscard]] std::vector<StaffAccount> list_staff();
+    /// Every staff account, oldest first. Errors: unavailable (the store could not be read).
+    [[nodiscard]] Result<std::vector<StaffAccount>> list_staff();
     /// A further token for a customer (by ulid). Errors: not_found.
     [[nodiscard]] Result<std::string> issue_customer_token(std::string_view ulid);
     /// A further token for a staff account (by email). Errors: not_found.
