@@ -296,6 +296,17 @@ void refuse_empty_values(CLI::App& app) {
     for (auto* group : app.get_subcommands([](CLI::App*) { return true; })) refuse_empty_values(*group);
 }
 
+// CLI11 reads the environment variables of every command, chosen or not: a typo in
+// JAMBO_THREADS, a serve setting, stopped `jambo backup` and `jambo staff add`. A command with
+// a parse-complete callback reads its variables only when it is the one chosen. Option groups
+// (no name) belong to their command and are left alone.
+void read_variables_of_chosen_command_only(CLI::App& app) {
+    for (auto* command : app.get_subcommands([](CLI::App* sub) { return !sub->get_name().empty(); })) {
+        command->parse_complete_callback([] {});
+        read_variables_of_chosen_command_only(*command);
+    }
+}
+
 // `jambo` alone, or `jambo --listen ...`, means `jambo serve ...`.
 std::vector<std::string> with_default_command(int argc, const char* const* argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -446,6 +457,7 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     restore->add_option("FILE", command.file, "The backup to restore")->required();
 
     refuse_empty_values(app);
+    read_variables_of_chosen_command_only(app);
     // CLI11 reads `--flag=` as the flag with the next argument for its value, which would then
     // be lost as a flag of its own.
     for (int i = 1; i < argc; ++i) {

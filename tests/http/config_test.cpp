@@ -214,6 +214,24 @@ TEST_CASE("on/off settings take 1/0, true/false, yes/no or on/off - anything els
     CHECK(exit.err.find("--smtp-loopback-plaintext (JAMBO_SMTP_LOOPBACK_PLAINTEXT): ") != std::string::npos);
 }
 
+TEST_CASE("a command reads only its own variables - a bad serve setting does not stop a backup", "[http]") {
+    Env threads("JAMBO_THREADS", "abc");
+    Env url("JAMBO_PUBLIC_URL", "not a url");
+    Env db("JAMBO_DB", "/tmp/shared-env.db");
+    for (const auto& args : std::vector<std::vector<std::string>>{{"migrate"},
+                                                                  {"backup", "b.db"},
+                                                                  {"staff", "add", "--email", "a@example.org"},
+                                                                  {"staff", "list"},
+                                                                  {"token", "revoke", "-"}}) {
+        INFO(args.front());
+        const auto invocation = parsed(args);
+        CHECK(invocation.config.db == "/tmp/shared-env.db");  // the variables they take still count
+    }
+    auto exit = early_exit({"serve"});
+    CHECK(exit.code == 2);
+    CHECK(exit.err.starts_with("jambo: --threads (JAMBO_THREADS): "));
+}
+
 TEST_CASE("a public URL may carry a port and a path", "[http]") {
     CHECK(parsed({"--public-url", "https://x.example:8443/jambo/"}).config.serve.public_url ==
           "https://x.example:8443/jambo");
