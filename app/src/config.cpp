@@ -28,7 +28,15 @@ std::string one_line(std::string text) {
 }
 
 std::string check_duration(const std::string& text) {
-    return parse_millis(text) ? std::string() : "expected a duration like 90s, 10m, 2h or 1500ms";
+    if (parse_millis(text)) return {};
+    // A number with a unit that is out of range says so, rather than that it is malformed.
+    const auto digits_end = std::min(text.find_first_not_of("0123456789"), text.size());
+    const std::string_view unit = std::string_view(text).substr(digits_end);
+    const bool well_formed = digits_end > 0 && (unit.empty() || unit == "ms" || unit == "s" || unit == "m" ||
+                                                unit == "h" || unit == "d");
+    if (!well_formed) return "expected a duration like 90s, 10m, 2h or 1500ms";
+    if (std::min(text.find_first_not_of('0'), text.size()) == digits_end) return "must be more than zero";
+    return "must be at most 365 days (365d, 8760h)";
 }
 
 std::string check_listen(const std::string& text) {
@@ -393,7 +401,7 @@ std::optional<std::chrono::milliseconds> parse_millis(std::string_view text) {
         std::uint64_t ms = 0;
         auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
         if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || ms == 0 ||
-            ms > 1'000'000'000'000ULL) {
+            ms > 365ULL * 86'400'000) {  // the cap of the other units
             return std::nullopt;
         }
         return std::chrono::milliseconds(ms);

@@ -288,6 +288,22 @@ TEST_CASE("listen addresses and durations parse strictly", "[http]") {
     CHECK(app::parse_millis("250ms") == std::chrono::milliseconds(250));
     CHECK_FALSE(app::parse_millis("0ms"));
     CHECK_FALSE(app::parse_millis("ms"));
+    CHECK(app::parse_millis("31536000000ms") == std::chrono::days(365));  // every unit stops at 365 days
+    CHECK_FALSE(app::parse_millis("31536000001ms"));
+}
+
+TEST_CASE("a duration out of range says which way - a malformed one shows the forms", "[http]") {
+    const auto error_for = [](const char* value) { return early_exit({"--deletion-token-ttl", value}).err; };
+    CHECK(error_for("0s") ==
+          "jambo: --deletion-token-ttl (JAMBO_DELETION_TOKEN_TTL): must be more than zero (see jambo serve --help)\n");
+    CHECK(error_for("000").find(": must be more than zero") != std::string::npos);
+    CHECK(error_for("366d").find(": must be at most 365 days (365d, 8760h)") != std::string::npos);
+    CHECK(error_for("8761h").find(": must be at most 365 days") != std::string::npos);
+    for (const auto* malformed : {"1h30m", "-5m", "5 m", "h", "1w"}) {
+        INFO(malformed);
+        CHECK(error_for(malformed).find(": expected a duration like 90s, 10m, 2h or 1500ms") != std::string::npos);
+    }
+    CHECK(parsed({"--deletion-token-ttl", "8760h"}).config.serve.deletion_token_ttl == std::chrono::days(365));
 }
 
 TEST_CASE("JSON log lines are one object - access entries keep their fields", "[http]") {
