@@ -43,6 +43,20 @@ std::string check_listen(const std::string& text) {
     return parse_listen(text) ? std::string() : "expected HOST:PORT with an IP address or localhost";
 }
 
+// URL schemes are case-insensitive (RFC 3986); the checks and every link use the lower-case form.
+CLI::Validator lower_case_scheme() {
+    return CLI::Validator(
+        [](std::string& url) {
+            const auto end = url.find("://");
+            if (end != std::string::npos) {
+                std::transform(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(end), url.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            }
+            return std::string();
+        },
+        "");
+}
+
 std::string check_public_url(const std::string& text) {
     std::string_view url = text;
     while (url.ends_with('/')) url.remove_suffix(1);
@@ -223,12 +237,12 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--threads", s.server.threads, "Worker threads (default: number of cores)")
         ->envname("JAMBO_THREADS")->transform(decimal_number())->check(CLI::Range(1U, 256U))->capture_default_str();
     serve.add_option("--public-url", s.public_url, "Base of the links the server makes")
-        ->envname("JAMBO_PUBLIC_URL")->check(check_public_url, "URL")->capture_default_str();
+        ->envname("JAMBO_PUBLIC_URL")->transform(lower_case_scheme())->check(check_public_url, "URL")->capture_default_str();
     serve.add_option("--allowed-origins", raw.allowed_origins,
                      "Comma-separated origins a deletion link may point to (default: the public URL)")
         ->envname("JAMBO_ALLOWED_ORIGINS")->check(check_origins, "ORIGINS");
     serve.add_option("--smtp-url", raw.smtp_url, "smtp://user:pass@host:587 or smtps://...; unset: mail to files")
-        ->envname("JAMBO_SMTP_URL")->check(check_smtp_url, "URL");
+        ->envname("JAMBO_SMTP_URL")->transform(lower_case_scheme())->check(check_smtp_url, "URL");
     serve.add_flag("--smtp-allow-plaintext", s.smtp_allow_plaintext, "Allow SMTP without TLS to a non-loopback host")
         ->envname("JAMBO_SMTP_ALLOW_PLAINTEXT")->transform(yes_or_no());
     serve.add_option("--smtp-ca-file", s.smtp_ca_file, "CA certificate file for the SMTP server")

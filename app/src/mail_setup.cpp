@@ -90,6 +90,13 @@ void log_mail_setup(const MailSetup& mail, const ServeConfig& settings) {
     spdlog::warn("mail is NOT being delivered: no SMTP URL is set (JAMBO_SMTP_URL); each message is written "
                  "as an .eml file to {}",
                  mail.destination);
+    // Set for a relay that is not configured: a sign the URL was forgotten or misspelt.
+    if (!settings.smtp_ca_file.empty()) {
+        spdlog::warn("--smtp-ca-file (JAMBO_SMTP_CA_FILE) is set but not used: there is no SMTP URL");
+    }
+    if (settings.smtp_allow_plaintext) {
+        spdlog::warn("--smtp-allow-plaintext (JAMBO_SMTP_ALLOW_PLAINTEXT) is set but not used: there is no SMTP URL");
+    }
 }
 
 }  // namespace jambo::app

@@ -141,4 +141,20 @@ TEST_CASE("a mail directory or CA file that cannot be used stops the server with
     CHECK(no_ca.status == 1);
     CHECK(no_ca.err == "jambo: --smtp-ca-file (JAMBO_SMTP_CA_FILE): cannot read the SMTP CA file " +
                            (dir.path / "missing.pem").string() + "\n");
+    // A readable file that holds no certificate would fail every delivery an hour later instead.
+    auto not_ca = run_jambo(dir, {"serve", "--listen", "127.0.0.1:0", "--db", dir.db(), "--smtp-url",
+                                  "smtp://127.0.0.1:2525", "--smtp-ca-file", (dir.path / "afile").string()});
+    CHECK(not_ca.status == 1);
+    CHECK(not_ca.err == "jambo: --smtp-ca-file (JAMBO_SMTP_CA_FILE): the SMTP CA file " + (dir.path / "afile").string() +
+                            " holds no PEM certificate (a '-----BEGIN CERTIFICATE-----' block)\n");
+}
+
+TEST_CASE("SMTP settings given without an SMTP URL are named in a warning - not silently ignored", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--smtp-ca-file", "/nonexistent/ca.pem", "--smtp-allow-plaintext"});
+    CHECK(server.log().find("--smtp-ca-file (JAMBO_SMTP_CA_FILE) is set but not used: there is no SMTP URL") !=
+          std::string::npos);
+    CHECK(server.log().find("--smtp-allow-plaintext (JAMBO_SMTP_ALLOW_PLAINTEXT) is set but not used") !=
+          std::string::npos);
+    CHECK(server.stop() == 0);
 }

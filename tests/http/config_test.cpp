@@ -232,6 +232,13 @@ TEST_CASE("a command reads only its own variables - a bad serve setting does not
     CHECK(exit.err.starts_with("jambo: --threads (JAMBO_THREADS): "));
 }
 
+TEST_CASE("URL schemes are case-insensitive - and links use the lower-case form", "[http]") {
+    CHECK(parsed({"--public-url", "HTTPS://jambo.example/"}).config.serve.public_url == "https://jambo.example");
+    CHECK(parsed({"--smtp-url", "SMTP://mail.example:587"}).config.serve.smtp_url == "smtp://mail.example:587");
+    Env url("JAMBO_PUBLIC_URL", "Http://jambo.example");
+    CHECK(parsed({}).config.serve.public_url == "http://jambo.example");
+}
+
 TEST_CASE("a public URL may carry a port and a path", "[http]") {
     CHECK(parsed({"--public-url", "https://x.example:8443/jambo/"}).config.serve.public_url ==
           "https://x.example:8443/jambo");

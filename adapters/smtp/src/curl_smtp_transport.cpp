@@ -221,6 +221,19 @@ private:
     char error_[CURL_ERROR_SIZE] = {};
 };
 
+// At start, not at the first delivery an hour later: a file curl cannot read certificates
+// from would fail every delivery with a TLS error that does not name it.
+void check_ca_file(const std::string& path) {
+    std::ifstream file(path);
+    if (!file) throw std::invalid_argument("cannot read the SMTP CA file " + path);
+    std::string line;
+    while (std::getline(file, line)) {
+        if (line.starts_with("-----BEGIN CERTIFICATE-----")) return;
+    }
+    throw std::invalid_argument("the SMTP CA file " + path +
+                                " holds no PEM certificate (a '-----BEGIN CERTIFICATE-----' block)");
+}
+
 }  // namespace
 
 bool is_loopback_host(std::string_view host) {
@@ -261,9 +274,7 @@ CurlSmtpTransport::CurlSmtpTransport(SmtpOptions options) : options_(std::move(o
     auto path = parts.path == "/" ? std::string() : parts.path;
     if (path.empty() && !options_.ehlo_name.empty()) path = "/" + options_.ehlo_name;
     url_ = endpoint_ + path;
-    if (!options_.ca_file.empty() && !std::ifstream(options_.ca_file)) {
-        throw std::invalid_argument("cannot read the SMTP CA file " + options_.ca_file);
-    }
+    if (!options_.ca_file.empty()) check_ca_file(options_.ca_file);
 }
 
 std::string CurlSmtpTransport::deliver(const MailMessage& message) {
