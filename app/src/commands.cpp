@@ -99,9 +99,60 @@ void raise_open_file_limit() {
     (void)::setrlimit(RLIMIT_NOFILE, &limit);  // if refused, the server lowers its cap and says so
 }
 
+// A duration as the settings write it: the largest unit that divides it.
+std::string as_setting(std::chrono::milliseconds span) {
+    const auto ms = span.count();
+    if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+    if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
+
+// Settings that are each valid but undo one another: the server runs, and says which wins.
+void warn_about_contradictions(const ServeConfig& settings) {
+    const auto& server = settings.server;
+    if (server.request_timeout < server.header_timeout) {
+        spdlog::warn("--request-timeout ({}) is shorter than --header-timeout ({}): a request's header gets {} at most",
+                     as_setting(server.request_timeout), as_setting(server.header_timeout),
+                     as_setting(server.request_timeout));
+    }
+    if (settings.mail_retry_first > settings.mail_retry_max) {
+        spdlog::warn("--mail-retry-first ({}) is longer than --mail-retry-max ({}): every wait between attempts is "
+                     "at most {}",
+                     as_setting(settings.mail_retry_first), as_setting(settings.mail_retry_max),
+                     as_setting(settings.mail_retry_max));
+    }
+    if (settings.mail_retry_for < std::min(settings.mail_retry_first, settings.mail_retry_max)) {
+        spdlog::warn("--mail-retry-for ({}) ends before the first retry is due: a message whose first delivery "
+                     "fails is tried once more at that deadline, then given up",
+                     as_setting(settings.mail_retry_for));
+    }
+}
+
+// The mail directory a start made, removed again (if still empty) unless the start succeeds:
+// a busy port or a database already served leaves nothing behind.
+class NewMailDirectory {
+public:
+    explicit NewMailDirectory(const ServeConfig& settings) {
+        std::error_code error;
+        if (!settings.smtp_url && !std::filesystem::exists(settings.mail_dir, error)) path_ = settings.mail_dir;
+    }
+    ~NewMailDirectory() {
+        std::error_code error;
+        if (!path_.empty()) std::filesystem::remove(path_, error);  // only an empty directory goes
+    }
+    NewMailDirectory(const NewMailDirectory&) = delete;
+    NewMailDirectory& operator=(const NewMailDirectory&) = delete;
+    void keep() { path_.clear(); }
+
+private:
+    std::filesystem::path path_;
+};
+
 int serve(const Config& config) {
     const auto& settings = config.serve;
     raise_open_file_limit();
+    NewMailDirectory new_mail_directory(settings);
     auto mail = make_mail_setup(settings);
     // The port is taken before the database is opened, so a busy port leaves no new database
     // behind. The server accepts nothing before run(); by then `api` points at the Api.
@@ -148,6 +199,8 @@ int serve(const Config& config) {
     api = &routes;
 
     log_mail_setup(mail, settings);
+    warn_about_contradictions(settings);
+    new_mail_directory.keep();
     relay.start();
     // From the line that says the server is up, a SIGTERM is a graceful stop (exit 0).
     server.catch_signals();

@@ -254,10 +254,13 @@ TEST_CASE("sqlite: a database the process may only read is reported read-only", 
     CHECK(all_customers(store) == std::vector{customer(1)});  // reads still work
 }
 
-TEST_CASE("sqlite: a file that cannot be opened is reported as StoreUnavailable", "[contract][sqlite]") {
+TEST_CASE("sqlite: a file that cannot be opened is reported as StoreUnavailable - naming a missing directory", "[contract][sqlite]") {
     TempDir dir;
-    CHECK_THROWS_AS(SqliteStore({.path = dir.file("missing-directory/jambo.db")}),
-                    jambo::core::StoreUnavailable);
+    const auto path = dir.file("missing-directory/jambo.db");
+    CHECK_THROWS_AS(SqliteStore({.path = path}), jambo::core::StoreUnavailable);
+    // SQLite alone says "unable to open database file", which sends an operator to the file.
+    CHECK_THROWS_WITH(SqliteStore({.path = path}),
+                      Catch::Matchers::EndsWith("; directory " + dir.file("missing-directory") + " does not exist"));
 }
 
 TEST_CASE("sqlite: two processes writing at once never see SQLITE_BUSY", "[contract][sqlite][processes]") {

@@ -125,7 +125,27 @@ TEST_CASE("a server that cannot take its port says so and leaves no new database
     CHECK(second.status != 0);
     CHECK(second.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(fresh));
+    CHECK_FALSE(std::filesystem::exists(other.mail_dir()));  // nor the mail directory it would have used
+    // Nor does a second server on a database that is already served.
+    auto third = run_jambo(other, {"serve", "--listen", "127.0.0.1:0", "--db", dir.db(), "--mail-dir",
+                                   other.mail_dir().string()});
+    CHECK(third.status == 1);
+    CHECK(third.err.find("is already served by another jambo serve") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(other.mail_dir()));
     CHECK(first.stop() == 0);
+}
+
+TEST_CASE("settings that undo one another start the server - with a warning saying which wins", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--request-timeout", "5s", "--mail-retry-first", "10m", "--mail-retry-max", "1m",
+                             "--mail-retry-for", "30s"});
+    const auto log = server.log();
+    CHECK(log.find("--request-timeout (5s) is shorter than --header-timeout (10s): a request's header gets 5s at most") !=
+          std::string::npos);
+    CHECK(log.find("--mail-retry-first (10m) is longer than --mail-retry-max (1m): every wait between attempts is "
+                   "at most 1m") != std::string::npos);
+    CHECK(log.find("--mail-retry-for (30s) ends before the first retry is due") != std::string::npos);
+    CHECK(server.stop() == 0);
 }
 
 TEST_CASE("a mail directory or CA file that cannot be used stops the server with one line naming the flag", "[e2e]") {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -265,6 +266,24 @@ TEST_CASE("a transport failing with any exception is retried - and does not hold
     CHECK(queued(store, clock.now() + 1h).empty());
     REQUIRE(audit(store).size() == 2);
     CHECK(audit(store)[0].event == "mail.abandoned");
+}
+
+TEST_CASE("the retry's log line gives its wait to a tenth of a second - never less than it is", "[smtp]") {
+    // Whole seconds rounded up said "2s" for waits of 1.2 s.
+    CapturedLog log;
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    FailingTransport transport;
+    smtp::OutboxRelay relay(store, clock, transport, {});
+    enqueue(store, clock, "body");
+    REQUIRE(relay.deliver_due() == 1);
+    const auto wait = queued(store, clock.now() + 1h).at(0).next_attempt_at - clock.now();
+    std::smatch said;
+    const auto text = log.text();
+    REQUIRE(std::regex_search(text, said, std::regex(R"(retrying in (\d)\.(\d)s:)")));
+    const auto tenths = std::stoi(said[1]) * 10 + std::stoi(said[2]);
+    CHECK(tenths * 100 >= wait.count());
+    CHECK(tenths * 100 < wait.count() + 100);
 }
 
 TEST_CASE("after the wall clock steps back every message waiting for its retry is tried at once", "[smtp]") {

@@ -28,7 +28,12 @@ std::string ulid_of(const core::OutboxMessage& message) {
 
 std::string describe(std::chrono::milliseconds span) {
     if (span < std::chrono::seconds(1)) return std::to_string(span.count()) + "ms";
-    // Rounded up, so that a retry never comes later than the log said it would.
+    // Rounded up, so that a retry never comes later than the log said it would; to a tenth
+    // below ten seconds, where a whole second is a large part of the (jittered) wait.
+    if (span < std::chrono::seconds(10)) {
+        const auto tenths = (span.count() + 99) / 100;
+        return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
+    }
     auto seconds = std::chrono::ceil<std::chrono::seconds>(span).count();
     if (seconds >= 3600 && seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
     if (seconds >= 60 && seconds % 60 == 0) return std::to_string(seconds / 60) + "m";

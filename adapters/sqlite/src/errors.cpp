@@ -51,6 +51,15 @@ std::string read_only_mount_hint(std::string_view path) {
     return "; its file system (" + directory.string() + ") is mounted read-only";
 }
 
+// "; directory D does not exist" when the database's directory is missing: SQLite says only
+// "unable to open database file", and a typo in the path is the usual cause.
+std::string missing_directory_hint(std::string_view path) {
+    const auto directory = std::filesystem::path(path).parent_path();
+    std::error_code error;
+    if (directory.empty() || std::filesystem::is_directory(directory, error)) return {};
+    return "; directory " + directory.string() + " does not exist";
+}
+
 }  // namespace
 
 bool is_unavailable(int result_code) {
@@ -81,6 +90,7 @@ void rethrow_translated(const SQLite::Exception& error, std::string_view path) {
     // SQLite says only "unable to open database file" when the mount is read-only; the
     // operator's remedy is elsewhere than the file's mode.
     if ((code & 0xFF) == SQLITE_CANTOPEN || (code & 0xFF) == SQLITE_READONLY) message.append(read_only_mount_hint(path));
+    if ((code & 0xFF) == SQLITE_CANTOPEN) message.append(missing_directory_hint(path));
     if (is_unavailable(code)) throw core::StoreUnavailable(message);
     throw std::runtime_error(message);
 }
