@@ -71,7 +71,12 @@ TEST_CASE("deletion requests are refused as the seed and the contract say", "[ht
     auto evil = request_deletion(f, ulid, token, R"({"origin":"https://evil.example"})");
     CHECK(evil.status == 400);
     CHECK(evil.body == R"({"statusCode":400,"body":"Origin not allowed."})");
-    CHECK(request_deletion(f, ulid, token, R"({"origin":42})").status == 400);
+    for (const auto* not_text : {R"({"origin":42})", R"({"origin":{"host":"x"}})", R"({"origin":["https://a.example"]})"}) {
+        INFO(not_text);
+        const auto typed = request_deletion(f, ulid, token, not_text);
+        CHECK(typed.status == 400);
+        CHECK(typed.body == R"({"statusCode":400,"body":{"origin":["Not a valid string."]}})");
+    }
     auto null_origin = request_deletion(f, ulid, token, R"({"origin":null})");
     CHECK(null_origin.body == R"({"statusCode":400,"body":{"origin":["This field may not be null."]}})");
     CHECK(request_deletion(f, ulid, token, "{bad", "application/json").status == 400);

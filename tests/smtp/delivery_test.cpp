@@ -161,8 +161,9 @@ TEST_CASE("with the loopback exception off - a server without STARTTLS is refuse
     request_deletion(client, register_customer(client, 4));
 
     REQUIRE(logged(server, "attempt 1 failed"));
+    // The setting that refused it is the one named (JAMBO_SMTP_ALLOW_PLAINTEXT used to be).
     CHECK(server.log().find("the relay offers no STARTTLS: enable TLS on it, use smtps://, or set "
-                            "JAMBO_SMTP_ALLOW_PLAINTEXT=1") != std::string::npos);
+                            "JAMBO_SMTP_LOOPBACK_PLAINTEXT=1 to send in plain text on the loopback") != std::string::npos);
     CHECK(sink.received() == 0);
     CHECK(sink.recipient_attempts() == 0);
     CHECK(outbox_rows(dir) == "1");

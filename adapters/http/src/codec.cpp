@@ -325,8 +325,10 @@ std::expected<std::optional<std::string>, Response> decode_origin(const Request&
     if (origin->kind() == core::RawField::Kind::null) {
         return std::unexpected(error_response(core::Error::validation({{"origin", {core::messages::null}}})));
     }
-    // Not a string: keep something that can never be on the allow-list, so the core refuses it.
-    if (origin->kind() != core::RawField::Kind::text) return std::optional<std::string>{std::string(" ")};
+    // A number or an object is a field error, as in any other string field (DRF's wording).
+    if (origin->kind() != core::RawField::Kind::text) {
+        return std::unexpected(error_response(core::Error::validation({{"origin", {core::messages::not_a_string}}})));
+    }
     return std::optional<std::string>{origin->value()};
 }
 

@@ -155,10 +155,16 @@ std::string envelope_address(const std::string& mailbox, std::string_view field)
     return "<" + parsed->address + ">";
 }
 
-// What an operator can do about a failure that retrying will not mend by itself.
-std::string remedy(CURLcode result) {
+// What an operator can do about a failure that retrying will not mend by itself. A loopback
+// relay without STARTTLS is refused only when JAMBO_SMTP_LOOPBACK_PLAINTEXT is 0, so that
+// is the setting to name.
+std::string remedy(CURLcode result, bool loopback) {
     switch (result) {
         case CURLE_USE_SSL_FAILED:
+            if (loopback) {
+                return "; the relay offers no STARTTLS: enable TLS on it, use smtps://, or set "
+                       "JAMBO_SMTP_LOOPBACK_PLAINTEXT=1 to send in plain text on the loopback";
+            }
             return "; the relay offers no STARTTLS: enable TLS on it, use smtps://, or set JAMBO_SMTP_ALLOW_PLAINTEXT=1 "
                    "if the network to it is trusted";
         case CURLE_PEER_FAILED_VERIFICATION:
@@ -201,14 +207,14 @@ public:
     [[nodiscard]] bool authenticated() const { return exchange_.authenticated; }
 
     // What went wrong, without the addresses: curl's words, the step and the server's reply code.
-    [[nodiscard]] DeliveryError failure(CURLcode result, const std::string& endpoint) const {
+    [[nodiscard]] DeliveryError failure(CURLcode result, const std::string& endpoint, bool loopback) const {
         long reply = 0;
         curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &reply);
         std::string what = endpoint + ": " + curl_easy_strerror(result);
         if (error_[0] != '\0') what += " (" + std::string(error_) + ")";
         what += " at " + std::string(step_name(exchange_.step));
         if (reply != 0) what += ", reply " + std::to_string(reply);
-        what += remedy(result);
+        what += remedy(result, loopback);
         return DeliveryError(what, is_permanent_failure(exchange_.step, reply), static_cast<int>(reply));
     }
 
@@ -269,6 +275,7 @@ CurlSmtpTransport::CurlSmtpTransport(SmtpOptions options) : options_(std::move(o
     user_ = parts.user;
     password_ = parts.password;
     tls_mode_ = tls_mode_for(parts.scheme, parts.host, options_);
+    loopback_ = is_loopback_host(parts.host);
     endpoint_ = parts.scheme + "://" + parts.host + ":" + parts.port;
     // curl takes the EHLO name from the URL's path.
     auto path = parts.path == "/" ? std::string() : parts.path;
@@ -298,7 +305,7 @@ std::string CurlSmtpTransport::deliver(const MailMessage& message) {
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
 
     const auto result = curl_easy_perform(easy);
-    if (result != CURLE_OK) throw transfer.failure(result, endpoint_);
+    if (result != CURLE_OK) throw transfer.failure(result, endpoint_, loopback_);
     // curl sends mail unauthenticated when the relay offers no AUTH, even with credentials.
     if (!user_.empty() && !transfer.authenticated() && !warned_unused_credentials_.exchange(true)) {
         spdlog::warn("the SMTP relay {} offered no AUTH, so mail goes to it without the user and password of "

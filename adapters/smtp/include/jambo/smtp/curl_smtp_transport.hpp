@@ -74,6 +74,7 @@ private:
     std::string user_;
     std::string password_;
     TlsMode tls_mode_ = TlsMode::required;
+    bool loopback_ = false;  ///< the relay is on this machine (127.0.0.0/8, ::1, localhost)
     std::atomic<bool> interrupted_{false};
     std::atomic<bool> warned_unused_credentials_{false};
 };
