@@ -27,6 +27,17 @@ std::string one_line(std::string text) {
     return text;
 }
 
+// Without the blanks an env file may leave around a value.
+std::string without_blanks(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t");
+    return first == std::string::npos ? std::string() : text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+std::string lower_ascii(std::string text) {
+    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
 std::string check_duration(const std::string& text) {
     if (parse_millis(text)) return {};
     // A number with a unit that is out of range says so, rather than that it is malformed.
@@ -48,10 +59,7 @@ CLI::Validator lower_case_scheme() {
     return CLI::Validator(
         [](std::string& url) {
             const auto end = url.find("://");
-            if (end != std::string::npos) {
-                std::transform(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(end), url.begin(),
-                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            }
+            if (end != std::string::npos) url = lower_ascii(url.substr(0, end)) + url.substr(end);
             return std::string();
         },
         "");
@@ -86,9 +94,7 @@ std::string check_origins(const std::string& text) {
 CLI::Validator decimal_number() {
     return CLI::Validator(
         [](std::string& text) -> std::string {
-            const auto first = text.find_first_not_of(" \t");
-            const auto last = text.find_last_not_of(" \t");
-            const std::string digits = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+            const std::string digits = without_blanks(text);
             if (digits.empty() || !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; })) {
                 return "expected a decimal number";
             }
@@ -104,10 +110,7 @@ CLI::Validator decimal_number() {
 CLI::Validator yes_or_no() {
     return CLI::Validator(
         [](std::string& text) -> std::string {
-            const auto first = text.find_first_not_of(" \t");
-            const auto last = text.find_last_not_of(" \t");
-            std::string word = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
-            std::ranges::transform(word, word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            const std::string word = lower_ascii(without_blanks(text));
             const auto is_one_of = [&word](std::initializer_list<std::string_view> words) {
                 return std::ranges::find(words, word) != words.end();
             };
