@@ -57,3 +57,34 @@ TEST_CASE("the bearer scheme is accepted in any case", "[core][auth]") {
     const auto reg = w.add_customer();
     CHECK(w.authenticate(header("bearer " + reg.token)).has_value());
 }
+
+TEST_CASE("an embedding program may vouch for an account instead of a token - the rules still apply", "[core][auth]") {
+    World w;
+    const auto ada = w.add_customer(1);
+    const auto bob = w.add_customer(2);
+    const Credentials as_ada{.vouched_for = Principal{Role::customer, ada.customer.ulid}};
+    CHECK(w.authenticate(as_ada).value() == Principal{Role::customer, ada.customer.ulid});
+    // A customer may read itself, not another: the core decides, as for a token.
+    CHECK(w.customers.get(as_ada, ada.customer.ulid.to_string()).has_value());
+    const auto other = w.customers.get(as_ada, bob.customer.ulid.to_string());
+    REQUIRE_FALSE(other.has_value());
+    CHECK(other.error().kind == ErrorKind::forbidden);
+}
+
+TEST_CASE("a vouched-for account that does not exist is an invalid token", "[core][auth]") {
+    World w;
+    const auto ada = w.add_customer(1);
+    (void)w.add_staff("boss@jambo.example");
+    const auto staff_id = w.admin.list_staff().value().at(0).id;
+    CHECK(w.authenticate(Credentials{.vouched_for = Principal{Role::staff, staff_id}}).has_value());
+    // A customer id is no staff account, and an erased customer is no one.
+    const auto as_staff = w.authenticate(Credentials{.vouched_for = Principal{Role::staff, ada.customer.ulid}});
+    REQUIRE_FALSE(as_staff.has_value());
+    CHECK(as_staff.error().message == messages::invalid_token);
+    REQUIRE(w.customers.remove(Credentials{.vouched_for = Principal{Role::staff, staff_id}},
+                               ada.customer.ulid.to_string())
+                .has_value());
+    const auto erased = w.authenticate(Credentials{.vouched_for = Principal{Role::customer, ada.customer.ulid}});
+    REQUIRE_FALSE(erased.has_value());
+    CHECK(erased.error().message == messages::invalid_token);
+}
