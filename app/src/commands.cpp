@@ -20,10 +20,8 @@
 
 #include <sys/resource.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <filesystem>

@@ -74,17 +74,23 @@ std::string check_public_url(const std::string& text) {
     return scheme && clean && core::origin_of_url(url) ? std::string() : "expected http(s)://host[:port][/path]";
 }
 
-std::string check_origins(const std::string& text) {
-    std::string_view rest = text;
-    while (!rest.empty()) {
-        auto comma = rest.find(',');
-        auto item = rest.substr(0, comma);
+// The items of a comma-separated list, blanks around each dropped, empty ones skipped.
+std::vector<std::string_view> list_items(std::string_view text) {
+    std::vector<std::string_view> items;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        auto item = text.substr(0, comma);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        if (!item.empty() && !core::normalise_origin(item)) {
-            return "'" + std::string(item) + "' is not an origin (scheme://host[:port])";
-        }
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        if (!item.empty()) items.push_back(item);
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return items;
+}
+
+std::string check_origins(const std::string& text) {
+    for (const auto item : list_items(text)) {
+        if (!core::normalise_origin(item)) return "'" + std::string(item) + "' is not an origin (scheme://host[:port])";
     }
     return {};
 }
@@ -147,14 +153,8 @@ std::string check_mailbox(const std::string& text) {
 
 std::vector<std::string> split_origins(const std::string& text) {
     std::vector<std::string> origins;
-    std::string_view rest = text;
-    while (!rest.empty()) {
-        auto comma = rest.find(',');
-        auto item = rest.substr(0, comma);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    for (const auto item : list_items(text)) {
         if (auto origin = core::normalise_origin(item)) origins.push_back(*origin);
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
     return origins;
 }

@@ -4,6 +4,7 @@
 #include <jambo/core/mail_record.hpp>
 #include <jambo/core/services/unit_of_work.hpp>
 
+#include "accounts.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -23,7 +24,7 @@ std::string AdminService::issue(Transaction& tx, const Principal& principal) {
     Secret token = make_bearer_token(random_);
     tx.credentials().insert(Credential{hasher_.hash(token.text), principal, clock_.now(), false});
     const std::string subject = principal.subject.to_string();
-    tx.audit().append(AuditEntry{0, clock_.now(), "token.issued", subject,
+    tx.audit().append(AuditEntry{0, clock_.now(), audit_event::token_issued, subject,
                                  principal.role == Role::staff ? "staff" : "customer"});
     return std::move(token.text);
 }
@@ -74,7 +75,7 @@ Result<void> AdminService::revoke_token(std::string_view token) {
         if (!credential || !tx.credentials().revoke(hash)) {
             return std::unexpected(Error::not_found("No such token, or it was already revoked."));
         }
-        tx.audit().append(AuditEntry{0, clock_.now(), "token.revoked", credential->principal.subject.to_string(),
+        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::token_revoked, credential->principal.subject.to_string(),
                                      credential->principal.role == Role::staff ? "staff" : "customer"});
         return {};
     });
@@ -82,12 +83,7 @@ Result<void> AdminService::revoke_token(std::string_view token) {
 
 namespace {
 
-bool principal_exists(Transaction& tx, const Principal& principal) {
-    return principal.role == Role::customer ? tx.customers().find(principal.subject).has_value()
-                                            : tx.credentials().staff_by_id(principal.subject).has_value();
-}
-
-constexpr std::array<std::string_view, 2> handled_mail_events{"mail.delivered", "mail.abandoned"};
+constexpr std::array<std::string_view, 2> handled_mail_events{audit_event::mail_delivered, audit_event::mail_abandoned};
 
 // A message the backup holds queued was handled, if at all, after the backup was made, and
 // that was no earlier than anything the backup records. A day's margin for a clock stepped
@@ -137,7 +133,7 @@ CarriedOver AdminService::restore_carry_over(Store& replaced) {
     std::vector<AuditEntry> mail;
     {
         auto tx = replaced.begin(TransactionMode::read);
-        erased = tx->audit().subjects_of("customer.erased");
+        erased = tx->audit().subjects_of(audit_event::customer_erased);
         for (const auto& hash : tx->credentials().revoked()) {
             if (auto credential = tx->credentials().find(hash)) revoked.push_back(std::move(*credential));
         }
@@ -145,7 +141,7 @@ CarriedOver AdminService::restore_carry_over(Store& replaced) {
     }
     CarriedOver done;
     auto tx = store_.begin(TransactionMode::write);
-    const auto known = tx->audit().subjects_of("customer.erased");
+    const auto known = tx->audit().subjects_of(audit_event::customer_erased);
     const std::set<std::string> recorded(known.begin(), known.end());
     for (const auto& subject : erased) {
         const auto ulid = Ulid::parse(subject);
@@ -153,7 +149,7 @@ CarriedOver AdminService::restore_carry_over(Store& replaced) {
         // Recorded even for a customer the backup does not hold: a later restore of a newer
         // backup, which does, reads it from here.
         if (removed || !recorded.contains(subject)) {
-            tx->audit().append(AuditEntry{0, clock_.now(), "customer.erased", subject, "restore"});
+            tx->audit().append(AuditEntry{0, clock_.now(), audit_event::customer_erased, subject, "restore"});
         }
         if (removed) ++done.erased;
     }
@@ -161,13 +157,13 @@ CarriedOver AdminService::restore_carry_over(Store& replaced) {
         const auto here = tx->credentials().find(credential.hash);
         if (here) {
             if (!tx->credentials().revoke(credential.hash)) continue;  // revoked in the backup already
-        } else if (principal_exists(*tx, credential.principal)) {
+        } else if (account_exists(*tx, credential.principal)) {
             // Issued after the backup: kept as revoked, for a later restore of a newer backup.
             tx->credentials().insert(credential);
         } else {
             continue;  // nor its account: nothing here it could open
         }
-        tx->audit().append(AuditEntry{0, clock_.now(), "token.revoked", credential.principal.subject.to_string(),
+        tx->audit().append(AuditEntry{0, clock_.now(), audit_event::token_revoked, credential.principal.subject.to_string(),
                                       "restore"});
         ++done.revoked;
     }

@@ -1,24 +1,19 @@
 #include <jambo/core/services/authenticator.hpp>
 
+#include "accounts.hpp"
 #include "text.hpp"
 
 namespace jambo::core {
 
-namespace {
-
-// An account the embedding program vouches for, as long as it exists: a token of an erased
-// customer is gone with it, and a vouched-for one must not outlive it either.
-Result<Principal> existing(Transaction& tx, const Principal& principal) {
-    const bool exists = principal.role == Role::staff ? tx.credentials().staff_by_id(principal.subject).has_value()
-                                                      : tx.customers().find(principal.subject).has_value();
-    if (!exists) return std::unexpected(Error::unauthenticated(messages::invalid_token));
-    return principal;
-}
-
-}  // namespace
-
 Result<Principal> Authenticator::authenticate(Transaction& tx, const Credentials& credentials) const {
-    if (credentials.vouched_for) return existing(tx, *credentials.vouched_for);
+    // An account the embedding program vouches for counts as long as it exists, as a token
+    // of an erased customer goes with it.
+    if (credentials.vouched_for) {
+        if (!account_exists(tx, *credentials.vouched_for)) {
+            return std::unexpected(Error::unauthenticated(messages::invalid_token));
+        }
+        return *credentials.vouched_for;
+    }
     if (!credentials.authorization) return std::unexpected(Error::unauthenticated(messages::not_provided));
     const std::string_view header = *credentials.authorization;
     const auto token = bearer_credentials(header);

@@ -2,7 +2,6 @@
 
 #include <jambo/core/services/unit_of_work.hpp>
 
-#include "text.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -297,7 +296,7 @@ Result<void> CustomerService::remove(const Credentials& credentials, std::string
             how = "staff:" + who->subject.to_string();
         }
         if (!ulid || !tx.customers().remove(*ulid)) return std::unexpected(Error::not_found());
-        tx.audit().append(AuditEntry{0, clock_.now(), "customer.erased", ulid->to_string(), how});
+        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::customer_erased, ulid->to_string(), how});
         return {};
     });
 }

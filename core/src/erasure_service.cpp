@@ -226,7 +226,7 @@ Result<void> ErasureService::confirm(std::string_view deletion_token) {
             return std::unexpected(Error::not_found(messages::no_token_matches));
         }
         tx.customers().remove(record->customer);
-        tx.audit().append(AuditEntry{0, clock_.now(), "customer.erased", record->customer.to_string(), "deletion-link"});
+        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::customer_erased, record->customer.to_string(), "deletion-link"});
         return {};
     });
 }

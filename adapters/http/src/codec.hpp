@@ -30,8 +30,8 @@ using RawFields = std::map<std::string, core::RawField, std::less<>>;
 
 [[nodiscard]] std::expected<core::CustomerDraft, Response> decode_customer(const Request& request);
 
-/// The optional `origin` of a deletion request. A non-string origin is "not allowed"; null is
-/// the contract's "This field may not be null." (400), as for every field.
+/// The optional `origin` of a deletion request. null is "This field may not be null." and a
+/// number, array or object "Not a valid string." (400), as for every string field.
 [[nodiscard]] std::expected<std::optional<std::string>, Response> decode_origin(const Request& request);
 
 /// Query parameters, decoded; the last of repeated keys wins. Never refused: as in the

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
 #include <limits>
 #include <vector>
 
@@ -243,7 +242,7 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
 void OutboxRelay::delivered(const core::OutboxMessage& message, const std::string& where) {
     auto tx = store_.begin(core::TransactionMode::write);
     tx->outbox().remove(message.id);
-    tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.delivered", ulid_of(message),
+    tx->audit().append(core::AuditEntry{0, clock_.now(), core::audit_event::mail_delivered, ulid_of(message),
                                         core::handled_mail_detail(transport_.kind(), message)});
     tx->commit();
     sent_unrecorded_.erase(message.id);
@@ -277,7 +276,7 @@ void OutboxRelay::abandon(const core::OutboxMessage& message, const std::string&
     auto tx = store_.begin(core::TransactionMode::write);
     tx->outbox().remove(message.id);
     // The audit log keeps facts only; the transport's free-text error goes to the log.
-    tx->audit().append(core::AuditEntry{0, clock_.now(), "mail.abandoned", ulid_of(message),
+    tx->audit().append(core::AuditEntry{0, clock_.now(), core::audit_event::mail_abandoned, ulid_of(message),
                                         core::handled_mail_detail(std::string(transport_.kind()) + ": " + reason, message)});
     tx->commit();
     spdlog::error("mail {} for customer {} abandoned ({}): {}", message.id, ulid_of(message), reason, error.what());

@@ -97,7 +97,8 @@ public:
     /// `email_key` is the lower-cased address.
     [[nodiscard]] virtual std::optional<StaffAccount> staff_by_email(const std::string& email_key) = 0;
     [[nodiscard]] virtual std::optional<StaffAccount> staff_by_id(const Ulid& id) = 0;
-    /// Every staff account, in no particular order.
+    /// Every staff account, in id order: the order they were added (the contract suite holds
+    /// stores to it, and AdminService::list_staff promises it).
     [[nodiscard]] virtual std::vector<StaffAccount> all_staff() = 0;
 };
 
@@ -170,11 +171,21 @@ public:
     [[nodiscard]] virtual std::optional<TimePoint> next_due() = 0;
 };
 
+/// The events of the audit log. `jambo restore` reads some of them back (erasures,
+/// revocations, handled mail), so whoever writes one and whoever reads it use these spellings.
+namespace audit_event {
+inline constexpr char customer_erased[] = "customer.erased";  ///< subject: the ulid; detail: how
+inline constexpr char token_issued[] = "token.issued";        ///< subject: the account; detail: its role
+inline constexpr char token_revoked[] = "token.revoked";      ///< subject: the account; detail: its role
+inline constexpr char mail_delivered[] = "mail.delivered";    ///< detail: handled_mail_detail
+inline constexpr char mail_abandoned[] = "mail.abandoned";    ///< detail: handled_mail_detail
+}  // namespace audit_event
+
 /// Security-relevant facts, never personal data: what happened, to which ulid, when, how.
 struct AuditEntry {
     std::int64_t id = 0;  ///< assigned by append
     TimePoint at;
-    std::string event;    ///< e.g. "customer.erased", "mail.delivered", "token.revoked"
+    std::string event;    ///< one of audit_event
     std::string subject;  ///< a ulid, or "" when none applies
     std::string detail;   ///< e.g. "deletion-link", "staff:<staff ulid>"
 
@@ -190,7 +201,7 @@ public:
     virtual std::int64_t append(const AuditEntry& entry) = 0;
     /// The latest `limit` entries, newest first.
     [[nodiscard]] virtual std::vector<AuditEntry> latest(std::uint32_t limit) = 0;
-    /// The distinct subjects of every entry of `event` ("customer.erased": the erased ulids),
+    /// The distinct subjects of every entry of `event` (audit_event::customer_erased: the erased ulids),
     /// in no particular order.
     [[nodiscard]] virtual std::vector<std::string> subjects_of(std::string_view event) = 0;
     /// Every entry of `event` at or after `since`, in append order.
