@@ -102,7 +102,8 @@ public:
     std::string deliver(const smtp::MailMessage& message) override {
         ++calls;
         last_to = message.to;
-        throw smtp::DeliveryError("refused <" + message.to + ">", permanent_, reply_);
+        throw smtp::DeliveryError("refused <" + message.to + ">",
+                                  permanent_ ? smtp::Failure::permanent : smtp::Failure::temporary, reply_);
     }
     [[nodiscard]] std::string_view kind() const override { return "smtp"; }
     int calls = 0;
@@ -121,7 +122,7 @@ public:
         entered_ = true;
         changed_.notify_all();
         changed_.wait(lock, [this] { return interrupted_; });
-        throw smtp::DeliveryError("interrupted", false);
+        throw smtp::DeliveryError("interrupted", smtp::Failure::temporary);
     }
     [[nodiscard]] std::string_view kind() const override { return "smtp"; }
     void interrupt() override {

@@ -151,7 +151,7 @@ int track_command(CURL*, curl_infotype type, char* data, std::size_t size, void*
 
 std::string envelope_address(const std::string& mailbox, std::string_view field) {
     auto parsed = parse_mailbox(mailbox);
-    if (!parsed) throw DeliveryError(std::string(field) + " is not a usable mail address", true);
+    if (!parsed) throw DeliveryError(std::string(field) + " is not a usable mail address", Failure::permanent);
     return "<" + parsed->address + ">";
 }
 
@@ -181,7 +181,7 @@ class Transfer {
 public:
     Transfer(std::string text, std::string from, std::string to, const std::atomic<bool>& interrupted)
         : text_(std::move(text)), from_(std::move(from)), easy_(curl_easy_init()) {
-        if (!easy_) throw DeliveryError("curl_easy_init failed", false);
+        if (!easy_) throw DeliveryError("curl_easy_init failed", Failure::temporary);
         recipients_.reset(curl_slist_append(nullptr, to.c_str()));
         exchange_ = Exchange{.text = text_, .interrupted = &interrupted};
         auto* easy = easy_.get();
@@ -215,7 +215,8 @@ public:
         what += " at " + std::string(step_name(exchange_.step));
         if (reply != 0) what += ", reply " + std::to_string(reply);
         what += remedy(result, loopback);
-        return DeliveryError(what, is_permanent_failure(exchange_.step, reply), static_cast<int>(reply));
+        const auto failure = is_permanent_failure(exchange_.step, reply) ? Failure::permanent : Failure::temporary;
+        return DeliveryError(what, failure, static_cast<int>(reply));
     }
 
 private:
@@ -285,7 +286,7 @@ CurlSmtpTransport::CurlSmtpTransport(SmtpOptions options) : options_(std::move(o
 }
 
 std::string CurlSmtpTransport::deliver(const MailMessage& message) {
-    if (interrupted_) throw DeliveryError("mail delivery interrupted by shutdown", false);
+    if (interrupted_) throw DeliveryError("mail delivery interrupted by shutdown", Failure::temporary);
     Transfer transfer(format_message(message), envelope_address(message.from, "From"),
                       envelope_address(message.to, "To"), interrupted_);
     auto* easy = transfer.easy();

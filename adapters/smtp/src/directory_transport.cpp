@@ -18,7 +18,7 @@ void write_all(int fd, std::string_view data, const std::string& path) {
     while (!data.empty()) {
         auto written = ::write(fd, data.data(), data.size());
         if (written < 0 && errno == EINTR) continue;
-        if (written <= 0) throw DeliveryError("cannot write " + path + ": " + std::strerror(errno), false);
+        if (written <= 0) throw DeliveryError("cannot write " + path + ": " + std::strerror(errno), Failure::temporary);
         data.remove_prefix(static_cast<std::size_t>(written));
     }
 }
@@ -47,10 +47,10 @@ std::string DirectoryMailTransport::deliver(const MailMessage& message) {
     auto temporary = (directory_ / ("." + stem + ".tmp")).string();
     // The file holds a secret link: readable by the server's user only.
     int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw DeliveryError("cannot create " + temporary + ": " + std::strerror(errno), false);
+    if (fd < 0) throw DeliveryError("cannot create " + temporary + ": " + std::strerror(errno), Failure::temporary);
     try {
         write_all(fd, format_message(message), temporary);
-        if (::fsync(fd) != 0) throw DeliveryError("cannot sync " + temporary + ": " + std::strerror(errno), false);
+        if (::fsync(fd) != 0) throw DeliveryError("cannot sync " + temporary + ": " + std::strerror(errno), Failure::temporary);
     } catch (...) {
         ::close(fd);
         ::unlink(temporary.c_str());
@@ -60,7 +60,7 @@ std::string DirectoryMailTransport::deliver(const MailMessage& message) {
     if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
         auto reason = std::string(std::strerror(errno));
         ::unlink(temporary.c_str());
-        throw DeliveryError("cannot rename " + temporary + ": " + reason, false);
+        throw DeliveryError("cannot rename " + temporary + ": " + reason, Failure::temporary);
     }
     return final_path;
 }

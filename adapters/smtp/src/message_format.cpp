@@ -154,14 +154,14 @@ std::string phrase(std::string_view name) {
 
 std::string mailbox_header(std::string_view field, std::string_view text) {
     auto mailbox = parse_mailbox(text);
-    if (!mailbox) throw DeliveryError(std::string(field) + " is not a usable mail address", true);
+    if (!mailbox) throw DeliveryError(std::string(field) + " is not a usable mail address", Failure::permanent);
     auto name = without_controls(mailbox->name);
     if (trim(name).empty()) return mailbox->address;
     return phrase(trim(name)) + " <" + mailbox->address + ">";
 }
 
 std::string checked_message_id(std::string_view id) {
-    if (!is_plain_address(id)) throw DeliveryError("Message-ID is malformed", true);
+    if (!is_plain_address(id)) throw DeliveryError("Message-ID is malformed", Failure::permanent);
     return "<" + std::string(id) + ">";
 }
 

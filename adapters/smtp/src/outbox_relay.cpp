@@ -225,14 +225,14 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
     } catch (const DeliveryError& e) {
         // Cut short by shutdown: not the message's fault, so it stays due for the next start.
         if (stop_requested()) return;
-        failed(message, e, e.permanent(), e.reply_code());
+        failed(message, e, e.failure(), e.reply_code());
         return;
     } catch (const std::exception& e) {
         // Anything else (a file the directory transport could not write, an embedder's
         // transport throwing its own type) is a temporary failure too: counted, retried and
         // given up at the deadline like any other, so it never holds up the messages behind it.
         if (stop_requested()) return;
-        failed(message, e, false, 0);
+        failed(message, e, Failure::temporary, 0);
         return;
     }
     sent_unrecorded_.emplace(message.id, where);
@@ -250,13 +250,13 @@ void OutboxRelay::delivered(const core::OutboxMessage& message, const std::strin
     spdlog::info("mail {} delivered to {} after {} failed attempts", message.id, where, message.attempts);
 }
 
-void OutboxRelay::failed(const core::OutboxMessage& message, const std::exception& error, bool permanent,
+void OutboxRelay::failed(const core::OutboxMessage& message, const std::exception& error, Failure failure,
                          int reply_code) {
     const auto attempts = message.attempts + 1;
     const auto now = clock_.now();
     const auto deadline = message.created_at + options_.retry.give_up_after;
     const auto& retry = options_.retry;
-    if (permanent) {
+    if (failure == Failure::permanent) {
         return abandon(message, "rejected" + (reply_code ? " with " + std::to_string(reply_code) : std::string()), error);
     }
     if (now >= deadline || (retry.max_attempts != 0 && attempts >= retry.max_attempts)) {

@@ -11,17 +11,24 @@
 
 namespace jambo::smtp {
 
-/// A delivery that failed. `permanent` means retrying cannot help (the relay gives up at once);
-/// `reply_code` is the SMTP reply that ended the attempt, 0 when there was none.
+/// Whether trying the same message again later could succeed.
+enum class Failure {
+    temporary,  ///< the relay retries with backoff until its deadline
+    permanent,  ///< retrying cannot help: the relay gives up at once
+};
+
+/// A delivery that failed; `reply_code` is the SMTP reply that ended the attempt, 0 when there
+/// was none.
 class DeliveryError : public std::runtime_error {
 public:
-    DeliveryError(const std::string& what, bool permanent, int reply_code = 0)
-        : std::runtime_error(what), permanent_(permanent), reply_code_(reply_code) {}
-    [[nodiscard]] bool permanent() const { return permanent_; }
+    DeliveryError(const std::string& what, Failure failure, int reply_code = 0)
+        : std::runtime_error(what), failure_(failure), reply_code_(reply_code) {}
+    [[nodiscard]] Failure failure() const { return failure_; }
+    [[nodiscard]] bool permanent() const { return failure_ == Failure::permanent; }
     [[nodiscard]] int reply_code() const { return reply_code_; }
 
 private:
-    bool permanent_;
+    Failure failure_;
     int reply_code_;
 };
 

@@ -105,7 +105,7 @@ private:
     void purge_deletion_tokens();
     void handle(const core::OutboxMessage& message);
     void delivered(const core::OutboxMessage& message, const std::string& where);
-    void failed(const core::OutboxMessage& message, const std::exception& error, bool permanent, int reply_code);
+    void failed(const core::OutboxMessage& message, const std::exception& error, Failure failure, int reply_code);
     void abandon(const core::OutboxMessage& message, const std::string& reason, const std::exception& error);
     [[nodiscard]] MailMessage to_mail(const core::OutboxMessage& message) const;
 };
