@@ -1,4 +1,5 @@
 #include <jambo/http/api.hpp>
+#include <jambo/http/server.hpp>  // unsafe_method
 
 #include "errors.hpp"
 #include "request_id.hpp"
@@ -29,9 +30,7 @@ Api::Api(ApiServices services, ApiOptions options)
 }
 
 bool Api::may_block(const Request& request) {
-    if (request.method != Method::get && request.method != Method::head && request.method != Method::options) {
-        return true;
-    }
+    if (unsafe_method(request)) return true;
     // The confirm link is the one GET that writes. A path with escapes is judged decoded, as
     // the router matches it: ".../delete/confir%6D" is the same route, and must not make an
     // I/O thread wait for the writer.
@@ -59,9 +58,7 @@ Response finished(const std::function<Response()>& make, const std::string& requ
         spdlog::error("request {}: unknown exception", request_id);
         response = internal_error();
     }
-    response.headers.add("X-Request-Id", request_id);
-    if (!response.headers.find("Cache-Control")) response.headers.add("Cache-Control", "no-store");
-    response.headers.add("X-Content-Type-Options", "nosniff");
+    add_standard_headers(response, request_id);
     return response;
 }
 

@@ -222,6 +222,12 @@ Response unparsable_request(ParseFailure failure, std::string_view unparsed, boo
     return message_response(400, "Malformed HTTP request.");
 }
 
+void add_standard_headers(Response& response, std::string_view request_id) {
+    response.headers.add("X-Request-Id", std::string(request_id));
+    if (!response.headers.find("Cache-Control")) response.headers.add("Cache-Control", "no-store");
+    response.headers.add("X-Content-Type-Options", "nosniff");
+}
+
 Response internal_error() { return message_response(500, "Internal server error."); }
 
 Response store_unavailable() { return message_response(503, unavailable_message); }

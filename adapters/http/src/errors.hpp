@@ -62,6 +62,11 @@ enum class ParseFailure { header_limit, body_limit, bad_version, other };
 /// too long (414), not fields (431); a major version other than 1 is 505.
 [[nodiscard]] Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read,
                                           std::size_t header_limit);
+/// The headers every answer carries, the Api's and the ones the server makes without it
+/// (refusals of what could not be parsed, 503s, timeouts): the request id, no caching (unless
+/// the answer set its own Cache-Control), no MIME sniffing.
+void add_standard_headers(Response& response, std::string_view request_id);
+
 [[nodiscard]] Response internal_error();
 [[nodiscard]] Response store_unavailable();
 [[nodiscard]] Response server_busy();

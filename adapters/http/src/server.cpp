@@ -103,18 +103,10 @@ std::optional<std::string_view> raw_field_value(std::string_view raw, std::strin
     return std::nullopt;
 }
 
-// The headers every answer of the Api carries, on the answers the server makes without it:
-// refusals of what could not be parsed, 503s past the cap or without a thread.
-void add_own_headers(Response& response, std::string_view request_id) {
-    response.headers.add("X-Request-Id", std::string(request_id));
-    response.headers.add("Cache-Control", "no-store");
-    response.headers.add("X-Content-Type-Options", "nosniff");
-}
-
 // An answer outside any request's exchange (a refusal past the cap, a timeout), written at
 // once without waiting: a client that is not reading loses it rather than holding us.
 void write_at_once(Socket& socket, Response response, std::string_view request_id) {
-    add_own_headers(response, request_id);
+    add_standard_headers(response, request_id);
     std::string text;
     serialize(response, Framing{false, false, 11}, text);
     ErrorCode ignored;
@@ -547,7 +539,7 @@ private:
             if (!request_line_read(message)) head = raw.starts_with("HEAD ");
         }
         request_.request_id = choose_request_id(sent_id);
-        add_own_headers(response, request_.request_id);
+        add_standard_headers(response, request_.request_id);
         keep_alive_ = false;
         if (state_ == State::idle) begin_request();
         reply(response, Framing{false, head, 11});
@@ -615,7 +607,7 @@ private:
     Response busy_answer() {
         auto response = server_busy();
         if (request_.request_id.empty()) request_.request_id = choose_request_id(request_.headers.find("X-Request-Id"));
-        add_own_headers(response, request_.request_id);
+        add_standard_headers(response, request_.request_id);
         return response;
     }
 
