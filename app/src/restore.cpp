@@ -164,7 +164,9 @@ Prepared prepare_copy(const Config& config, const std::string& backup, const std
     }
     Prepared prepared;
     prepared.customers = restored->begin(core::TransactionMode::read)->customers().count();  // as backed up
-    prepared.carried = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(live);
+    auto carried = core::AdminService(*restored, clock, random, hasher, ulids).restore_carry_over(live);
+    if (!carried) throw std::runtime_error(carried.error().message);
+    prepared.carried = *carried;
     // The same database, restored: the backups written over nightly since stay its own (a
     // backup made before databases had an identity got a new one when it was migrated).
     restored->take_identity(live.identity());

@@ -126,7 +126,16 @@ std::size_t drop_handled_mail(Transaction& tx, const std::vector<AuditEntry>& re
 
 }  // namespace
 
-CarriedOver AdminService::restore_carry_over(Store& replaced) {
+Result<CarriedOver> AdminService::restore_carry_over(Store& replaced) {
+    try {
+        return carry_over(replaced);
+    } catch (const StoreUnavailable& e) {
+        return std::unexpected(Error::unavailable(e.what()));
+    }
+}
+
+// Two stores, so not one in_transaction: a read of `replaced`, then one write here.
+CarriedOver AdminService::carry_over(Store& replaced) {
     const TimePoint mail_since = handled_mail_horizon(store_);
     std::vector<std::string> erased;
     std::vector<Credential> revoked;

@@ -129,7 +129,7 @@ TEST_CASE("after a restore - the erasures and revocations the replaced database 
         tx->commit();
     }
 
-    const auto done = restored.admin.restore_carry_over(replaced);
+    const auto done = restored.admin.restore_carry_over(replaced).value();
     CHECK(done.erased == 1);
     CHECK(done.revoked == 1);
     CHECK_FALSE(restored.stored(erased_since.customer.ulid).has_value());
@@ -154,7 +154,7 @@ TEST_CASE("after a restore - the erasures and revocations the replaced database 
         {"token.revoked", staff.id.to_string()}};
     std::ranges::sort(expected);
     CHECK(restore_entries() == expected);
-    const auto again = restored.admin.restore_carry_over(replaced);  // already in effect: nothing to do
+    const auto again = restored.admin.restore_carry_over(replaced).value();  // already in effect: nothing to do
     CHECK(again.erased == 0);
     CHECK(again.revoked == 0);
     CHECK(restore_entries() == expected);
@@ -186,10 +186,10 @@ TEST_CASE("restores in a row keep every erasure and revocation - also through a 
         tx->credentials().add_staff(staff);
         tx->commit();
     }
-    const auto first = monday.admin.restore_carry_over(wednesday);
+    const auto first = monday.admin.restore_carry_over(wednesday).value();
     CHECK(first.erased == 0);
     CHECK(first.revoked == 1);  // recorded: Monday holds the account, not the token
-    const auto second = tuesday.admin.restore_carry_over(monday.store);  // Monday's result is now live
+    const auto second = tuesday.admin.restore_carry_over(monday.store).value();  // Monday's result is now live
     CHECK(second.erased == 1);
     CHECK(second.revoked == 1);
     CHECK_FALSE(tuesday.stored(customer.customer.ulid).has_value());
@@ -248,13 +248,13 @@ TEST_CASE("after a restore - queued mail the replaced database delivered or gave
         tx->commit();
     }
 
-    const auto done = restored.admin.restore_carry_over(replaced);
+    const auto done = restored.admin.restore_carry_over(replaced).value();
     CHECK(done.mail_not_resent == 2);
     CHECK(queued_ids(restored.store) == std::vector<std::int64_t>{still_queued.id});
     // Recorded here as they were, for a later restore of a newer backup that still holds them.
     CHECK(mail_entries(restored.store) == std::vector<AuditEntry>{handled[0], handled[2], handled[1]});
 
-    const auto again = restored.admin.restore_carry_over(replaced);
+    const auto again = restored.admin.restore_carry_over(replaced).value();
     CHECK(again.mail_not_resent == 0);
     CHECK(mail_entries(restored.store).size() == 3);
 }
@@ -280,7 +280,19 @@ TEST_CASE("restores in a row keep mail sent once - also through a backup made be
                                       customer.customer.ulid.to_string(), handled_mail_detail("file", message)});
         tx->commit();
     }
-    CHECK(monday.admin.restore_carry_over(wednesday).mail_not_resent == 0);  // Monday never held it
-    CHECK(tuesday.admin.restore_carry_over(monday.store).mail_not_resent == 1);
+    CHECK(monday.admin.restore_carry_over(wednesday).value().mail_not_resent == 0);  // Monday never held it
+    CHECK(tuesday.admin.restore_carry_over(monday.store).value().mail_not_resent == 1);
     CHECK(queued_ids(tuesday.store).empty());
+}
+
+TEST_CASE("a restore whose replaced database cannot be read is an unavailable error - and changes nothing", "[core][admin]") {
+    World restored;
+    (void)restored.add_customer(1);
+    FailingStore replaced(true);
+    const auto done = restored.admin.restore_carry_over(replaced);
+    REQUIRE_FALSE(done.has_value());
+    CHECK(done.error().kind == ErrorKind::unavailable);
+    CHECK(done.error().message == "database or disk is full");  // the store's own words, for the operator
+    CHECK(restored.store.begin(TransactionMode::read)->customers().count() == 1);
+    CHECK(restored.store.begin(TransactionMode::read)->audit().latest(10).empty());  // nothing recorded as carried over
 }

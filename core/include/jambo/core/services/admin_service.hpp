@@ -42,8 +42,9 @@ public:
     /// predates them; without this, customers erased since come back and revoked tokens work
     /// again. Each one made again is audited ("restore"); one already in effect is skipped.
     /// Queued mail that `replaced` has delivered or given up since is dropped, not sent again,
-    /// and its record copied here.
-    [[nodiscard]] CarriedOver restore_carry_over(Store& replaced);
+    /// and its record copied here. Errors: unavailable (either store could not be read or
+    /// written; nothing was changed here).
+    [[nodiscard]] Result<CarriedOver> restore_carry_over(Store& replaced);
 
 private:
     Store& store_;
@@ -53,6 +54,7 @@ private:
     UlidGenerator& ulids_;
 
     [[nodiscard]] std::string issue(Transaction& tx, const Principal& principal);
+    [[nodiscard]] CarriedOver carry_over(Store& replaced);
 };
 
 }  // namespace jambo::core
