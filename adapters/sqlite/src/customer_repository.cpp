@@ -33,8 +33,10 @@ constexpr std::string_view update_sql =
     "email = ?7, phone_number = ?8 WHERE ulid = ?1";
 constexpr std::string_view remove_sql = "DELETE FROM customers WHERE ulid = ?1";
 constexpr std::string_view count_sql = "SELECT value FROM counters WHERE name = 'customers'";
-constexpr std::string_view chunks_sql = "SELECT first_ulid, size FROM customer_chunks ORDER BY first_ulid";
-constexpr std::string_view chunks_backwards_sql =
+// A run is one row of customer_chunks: a stretch of the ulid order and how many customers it
+// holds (schema.cpp), which page numbers are counted over.
+constexpr std::string_view runs_sql = "SELECT first_ulid, size FROM customer_chunks ORDER BY first_ulid";
+constexpr std::string_view runs_backwards_sql =
     "SELECT first_ulid, size FROM customer_chunks ORDER BY first_ulid DESC";
 constexpr std::string_view page_from_sql =
     "SELECT ulid, first_name, last_name, middle_name, nationality, dob, email, phone_number "
@@ -205,7 +207,7 @@ std::uint64_t current_count(Connection& connection) { return stored_count(connec
 using RunPosition = std::pair<std::string, std::int64_t>;
 
 std::optional<RunPosition> walk_from_front(Connection& connection, std::uint64_t offset) {
-    Query runs(connection, chunks_sql);
+    Query runs(connection, runs_sql);
     for (std::uint64_t before = 0; runs.step();) {
         const auto size = static_cast<std::uint64_t>(runs.integer(1));
         if (offset < before + size)
@@ -216,7 +218,7 @@ std::optional<RunPosition> walk_from_front(Connection& connection, std::uint64_t
 }
 
 std::optional<RunPosition> walk_from_back(Connection& connection, std::uint64_t offset, std::uint64_t total) {
-    Query runs(connection, chunks_backwards_sql);
+    Query runs(connection, runs_backwards_sql);
     for (std::uint64_t end = total; runs.step();) {
         const auto size = static_cast<std::uint64_t>(runs.integer(1));
         if (offset + size >= end)

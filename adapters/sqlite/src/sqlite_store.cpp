@@ -222,7 +222,10 @@ void check_backup_destination(const std::string& destination, const std::string&
 }  // namespace
 
 SqliteStore::SqliteStore(SqliteOptions options)
-    : impl_((create_owner_only(options.path), std::make_unique<Impl>(std::move(options)))) {
+    : impl_([&options] {
+          create_owner_only(options.path);  // before SQLite first opens it, with 0644
+          return std::make_unique<Impl>(std::move(options));
+      }()) {
     impl_->translating([&] {
         auto lease = impl_->pool->acquire();
         impl_->found_version = detail::migrate(lease.connection());
