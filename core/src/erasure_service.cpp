@@ -2,6 +2,8 @@
 
 #include <jambo/core/services/unit_of_work.hpp>
 
+#include "mailbox_limit.hpp"
+
 #include <algorithm>
 #include <array>
 #include <iterator>
@@ -25,28 +27,6 @@ std::string describe(std::chrono::seconds ttl) {
     return plural(count, "second");
 }
 
-// The mailbox an address reaches, for the limit per address: most providers deliver
-// name+anything@ to name@ (RFC 5233 sub-addressing) and Gmail ignores the dots of the local
-// part, so those spellings of one mailbox must count as one, or the limit is a formality.
-// The address comes lower-cased.
-std::string mailbox_of(std::string_view address) {
-    const auto at = address.rfind('@');
-    if (at == std::string_view::npos) return std::string(address);
-    std::string_view local = address.substr(0, at);
-    std::string_view domain = address.substr(at + 1);
-    if (const auto plus = local.find('+'); plus != std::string_view::npos && plus > 0) local = local.substr(0, plus);
-    std::string mailbox;
-    if (domain == "gmail.com" || domain == "googlemail.com") {
-        std::ranges::copy_if(local, std::back_inserter(mailbox), [](char c) { return c != '.'; });
-        domain = "gmail.com";
-    } else {
-        mailbox = local;
-    }
-    mailbox += '@';
-    mailbox += domain;
-    return mailbox;
-}
-
 // How long until fewer than `allowed` (at least 1: the policy is normalised) of these times,
 // oldest first and all in the window, are still in it; zero when there is room now.
 TimePoint::duration wait_for_room(const std::vector<TimePoint>& times, std::uint32_t allowed, TimePoint now) {
@@ -54,11 +34,6 @@ TimePoint::duration wait_for_room(const std::vector<TimePoint>& times, std::uint
     return times[times.size() - allowed] + rate_window - now;
 }
 
-std::string random_key(RandomSource& random) {
-    std::array<std::uint8_t, 32> bytes{};
-    random.fill(bytes);
-    return {bytes.begin(), bytes.end()};
-}
 
 }  // namespace
 
@@ -87,7 +62,9 @@ ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& r
       policy_(normalised(std::move(policy))),
       public_origin_(origin_of_url(policy_.public_url)),
       authenticator_(hasher),
-      address_key_(random_key(random)) {}
+      mailbox_limit_(std::make_unique<MailboxLimit>(hasher, random)) {}
+
+ErasureService::~ErasureService() = default;
 
 Result<std::string> ErasureService::link_base(const std::optional<std::string>& origin) const {
     if (!origin || origin->empty()) return policy_.public_url;
@@ -140,12 +117,10 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         auto& tokens = tx.deletion_tokens();
         auto wait = wait_for_room(tokens.issued_since(ulid, window_start), policy_.deletion_requests_per_hour, now);
         // Held to the end of the work; write transactions are serialised, so this adds no wait.
-        std::unique_lock mailed_lock(mailed_mutex_, std::defer_lock);
-        std::vector<TimePoint>* mailed = nullptr;
+        std::optional<MailboxLimit::Held> mailbox;
         if (const auto per_address = policy_.deletion_mails_per_address_per_hour) {
-            mailed_lock.lock();
-            mailed = &recent_mail_to(address_digest(customer->email_key()), window_start);
-            wait = std::max(wait, wait_for_room(*mailed, *per_address, now));
+            mailbox.emplace(mailbox_limit_->hold(customer->email_key(), window_start));
+            wait = std::max(wait, wait_for_room(mailbox->times(), *per_address, now));
         }
         if (wait > TimePoint::duration::zero()) {
             return std::unexpected(Error::rate_limited(std::chrono::ceil<std::chrono::seconds>(wait)));
@@ -156,7 +131,7 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
                                           now, now + policy_.deletion_token_ttl, false});
         // Noted before the commit: should it fail, the address has one mail too many counted
         // against it for an hour, never one too few.
-        if (mailed) mailed->push_back(now);
+        if (mailbox) mailbox->note(now);
         const std::string link = *base + "/api/customer/" + token.text + "/delete/confirm";
         DeletionMail mail = compose_deletion_mail(link, policy_.deletion_token_ttl);
         tx.outbox().enqueue(OutboxMessage{0, ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,
@@ -173,26 +148,6 @@ TokenHash ErasureService::email_digest(std::string_view deletion_token, std::str
     bound += '\n';
     bound += email_key;
     return hasher_.hash(bound);
-}
-
-std::vector<TimePoint>& ErasureService::recent_mail_to(const TokenHash& address, TimePoint window_start) {
-    const auto outside = [&](TimePoint at) { return at < window_start; };
-    // Every 1024 requests, forget the addresses with nothing left in the window, so the map
-    // holds about the last hour's addresses.
-    if (++requests_since_sweep_ >= 1024) {
-        std::erase_if(mailed_, [&](const auto& entry) { return std::ranges::all_of(entry.second, outside); });
-        requests_since_sweep_ = 0;
-    }
-    auto& times = mailed_[address];
-    std::erase_if(times, outside);
-    std::ranges::sort(times);  // oldest first, also after the clock stepped back
-    return times;
-}
-
-TokenHash ErasureService::address_digest(std::string_view email_key) const {
-    // Keyed with a secret of this service (a fixed-length prefix), so that a memory dump does
-    // not tell which addresses were mailed; it never leaves memory.
-    return hasher_.hash(address_key_ + mailbox_of(email_key));
 }
 
 Result<DeletionTokenRecord> ErasureService::usable_token(Transaction& tx, std::string_view text) const {

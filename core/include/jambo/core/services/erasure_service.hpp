@@ -11,14 +11,15 @@
 #include <jambo/core/services/authenticator.hpp>
 
 #include <functional>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace jambo::core {
+
+class MailboxLimit;
 
 /// What a deletion link will erase, for the page a browser shows before the customer confirms.
 struct ErasurePreview {
@@ -43,6 +44,9 @@ class ErasureService {
 public:
     /// Keeps references to the ports, which must outlive the service; keeps a copy of the policy.
     ErasureService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher, Policy policy);
+    ~ErasureService();
+    ErasureService(const ErasureService&) = delete;
+    ErasureService& operator=(const ErasureService&) = delete;
 
     /// Called after a message is committed to the outbox, so a relay can wake up. Set it
     /// before the service is shared between threads: the setter is not synchronised.
@@ -80,24 +84,13 @@ private:
     const std::optional<std::string> public_origin_;  ///< the public URL's scheme, host and port
     Authenticator authenticator_;
     std::function<void()> notify_;
-    /// The hourly limit per address (see request_deletion): the last hour's deletion mails by
-    /// a digest of the mailbox the address reaches, keyed with address_key_, random for each
-    /// service and never stored. Kept in memory only: nothing on disk links records that
-    /// shared an address, and a memory dump holds no erased customer's address. It starts
-    /// empty with each service.
-    std::string address_key_;
-    std::mutex mailed_mutex_;
-    std::map<TokenHash, std::vector<TimePoint>> mailed_;
-    std::size_t requests_since_sweep_ = 0;
+    /// The hourly limit per address (see request_deletion), in memory only.
+    std::unique_ptr<MailboxLimit> mailbox_limit_;
 
     [[nodiscard]] Result<Customer> requester(Transaction& tx, const Credentials& credentials,
                                              std::string_view ulid) const;
     [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
     [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
-    /// The key of the mailbox `email_key` reaches (see mailbox_of in the source).
-    [[nodiscard]] TokenHash address_digest(std::string_view email_key) const;
-    /// This address's mail times in the window, pruned; the caller holds mailed_mutex_.
-    [[nodiscard]] std::vector<TimePoint>& recent_mail_to(const TokenHash& address, TimePoint window_start);
     [[nodiscard]] Result<std::string> link_base(const std::optional<std::string>& origin) const;
 };
 
