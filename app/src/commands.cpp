@@ -48,19 +48,6 @@ struct Infrastructure {
     core::AdminService admin() { return core::AdminService(store, clock, random, hasher, ulids); }
 };
 
-core::Policy policy_of(const ServeConfig& serve) {
-    core::Policy policy;
-    policy.public_url = serve.public_url;
-    policy.allowed_origins = serve.allowed_origins;
-    policy.default_calling_code = serve.default_calling_code;
-    policy.deletion_token_ttl = serve.deletion_token_ttl;
-    policy.deletion_requests_per_hour = serve.deletion_requests_per_hour;
-    if (serve.deletion_mails_per_address_per_hour > 0) {
-        policy.deletion_mails_per_address_per_hour = serve.deletion_mails_per_address_per_hour;
-    }
-    return policy;
-}
-
 std::string printable_address(const http::ServerOptions& options, std::uint16_t port) {
     auto host = options.address.find(':') == std::string::npos ? options.address : "[" + options.address + "]";
     return host + ":" + std::to_string(port);
@@ -77,7 +64,7 @@ int refuse(std::ostream& err, const core::Error& error) {
 
 // What an operator needs on the first start, in one short block after the listening line.
 void log_first_steps(const Config& config, const MailSetup& mail, bool no_staff) {
-    spdlog::info("  API:   {}/api/  (status: {}/api/status)", config.serve.public_url, config.serve.public_url);
+    spdlog::info("  API:   {}/api/  (status: {}/api/status)", config.serve.policy.public_url, config.serve.policy.public_url);
     spdlog::info("  data:  {}", config.db);
     spdlog::info("  mail:  {}", mail.delivers ? "delivered through " + mail.destination
                                               : "NOT delivered; written to " + mail.destination);
@@ -97,33 +84,24 @@ void raise_open_file_limit() {
     (void)::setrlimit(RLIMIT_NOFILE, &limit);  // if refused, the server lowers its cap and says so
 }
 
-// A duration as the settings write it: the largest unit that divides it.
-std::string as_setting(std::chrono::milliseconds span) {
-    const auto ms = span.count();
-    if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
-    if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
-}
-
 // Settings that are each valid but undo one another: the server runs, and says which wins.
 void warn_about_contradictions(const ServeConfig& settings) {
     const auto& server = settings.server;
     if (server.request_timeout < server.header_timeout) {
         spdlog::warn("--request-timeout ({}) is shorter than --header-timeout ({}): a request's header gets {} at most",
-                     as_setting(server.request_timeout), as_setting(server.header_timeout),
-                     as_setting(server.request_timeout));
+                     duration_text(server.request_timeout), duration_text(server.header_timeout),
+                     duration_text(server.request_timeout));
     }
-    if (settings.mail_retry_first > settings.mail_retry_max) {
+    if (settings.mail_retry.first > settings.mail_retry.max) {
         spdlog::warn("--mail-retry-first ({}) is longer than --mail-retry-max ({}): every wait between attempts is "
                      "at most {}",
-                     as_setting(settings.mail_retry_first), as_setting(settings.mail_retry_max),
-                     as_setting(settings.mail_retry_max));
+                     duration_text(settings.mail_retry.first), duration_text(settings.mail_retry.max),
+                     duration_text(settings.mail_retry.max));
     }
-    if (settings.mail_retry_for < std::min(settings.mail_retry_first, settings.mail_retry_max)) {
+    if (settings.mail_retry.give_up_after < std::min(settings.mail_retry.first, settings.mail_retry.max)) {
         spdlog::warn("--mail-retry-for ({}) ends before the first retry is due: a message whose first delivery "
                      "fails is tried once more at that deadline, then given up",
-                     as_setting(settings.mail_retry_for));
+                     duration_text(settings.mail_retry.give_up_after));
     }
 }
 
@@ -185,7 +163,7 @@ int serve(const Config& config) {
         spdlog::info("database {} migrated from schema version {} to {}", config.db, found,
                      sqlite::SqliteStore::schema_version());
     }
-    auto policy = policy_of(settings);
+    const auto& policy = settings.policy;
     core::CustomerService customers(infra.store, infra.clock, infra.random, infra.hasher, infra.ulids, policy);
     core::ErasureService erasure(infra.store, infra.clock, infra.random, infra.hasher, policy);
 

@@ -165,7 +165,8 @@ struct RawSettings {
     std::string log_format = "text";
     std::string allowed_origins;
     std::string smtp_url;
-    std::string deletion_token_ttl = "1h";
+    std::string deletion_token_ttl = duration_text(core::Policy{}.deletion_token_ttl);
+    std::uint32_t deletion_mails_per_address_per_hour = 0;  ///< 0: not given, no limit per address
     std::string confirm_on_get = "api";
     std::string header_timeout = "10s";
     std::string request_timeout = "30s";
@@ -173,9 +174,9 @@ struct RawSettings {
     std::string shutdown_grace = "10s";
     std::string smtp_connect_timeout = "10s";
     std::string smtp_timeout = "60s";
-    std::string mail_retry_first = "5s";
-    std::string mail_retry_max = "5m";
-    std::string mail_retry_for = "24h";
+    std::string mail_retry_first = duration_text(smtp::RetryPolicy{}.first);
+    std::string mail_retry_max = duration_text(smtp::RetryPolicy{}.max);
+    std::string mail_retry_for = duration_text(smtp::RetryPolicy{}.give_up_after);
 };
 
 // The options every command takes, one copy per command: CLI11 also reads the environment
@@ -239,7 +240,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
         ->envname("JAMBO_LISTEN")->check(check_listen, "HOST:PORT")->capture_default_str();
     serve.add_option("--threads", s.server.threads, "Worker threads (default: number of cores)")
         ->envname("JAMBO_THREADS")->transform(decimal_number())->check(CLI::Range(1U, 256U))->capture_default_str();
-    serve.add_option("--public-url", s.public_url, "Base of the links the server makes")
+    serve.add_option("--public-url", s.policy.public_url, "Base of the links the server makes")
         ->envname("JAMBO_PUBLIC_URL")->transform(lower_case_scheme())->check(check_public_url, "URL")->capture_default_str();
     serve.add_option("--allowed-origins", raw.allowed_origins,
                      "Comma-separated origins a deletion link may point to (default: the public URL)")
@@ -261,12 +262,12 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
         ->envname("JAMBO_DELETION_TOKEN_TTL")->check(check_duration, "DURATION")->capture_default_str();
     serve.add_option("--confirm-on-get", raw.confirm_on_get, "api: an API client's GET of a confirm link deletes; never: only POST deletes")
         ->envname("JAMBO_CONFIRM_ON_GET")->check(CLI::IsMember({"api", "never"}))->capture_default_str();
-    serve.add_option("--deletion-requests-per-hour", s.deletion_requests_per_hour, "Accepted deletion requests per customer")
+    serve.add_option("--deletion-requests-per-hour", s.policy.deletion_requests_per_hour, "Accepted deletion requests per customer")
         ->envname("JAMBO_DELETION_REQUESTS_PER_HOUR")->transform(decimal_number())->check(CLI::Range(1U, 1000U))->capture_default_str();
-    serve.add_option("--deletion-mails-per-address-per-hour", s.deletion_mails_per_address_per_hour,
+    serve.add_option("--deletion-mails-per-address-per-hour", raw.deletion_mails_per_address_per_hour,
                      "Deletion mails to one mailbox (name+tag@ counts as name@), whichever records ask (default: no limit)")
         ->envname("JAMBO_DELETION_MAILS_PER_ADDRESS_PER_HOUR")->transform(decimal_number())->check(CLI::Range(1U, 10000U));
-    serve.add_option("--default-calling-code", s.default_calling_code, "For 10-digit numbers starting with 0")
+    serve.add_option("--default-calling-code", s.policy.default_calling_code, "For 10-digit numbers starting with 0")
         ->envname("JAMBO_DEFAULT_CALLING_CODE")->check(check_calling_code, "DIGITS")->capture_default_str();
     serve.add_option("--header-timeout", raw.header_timeout, "First byte to end of the request header")
         ->envname("JAMBO_HEADER_TIMEOUT")->check(check_duration, "DURATION")->capture_default_str();
@@ -291,10 +292,13 @@ void finish(Config& config, const RawSettings& raw) {
     auto [address, port] = *parse_listen(s.listen);
     s.server.address = address;
     s.server.port = port;
-    while (s.public_url.ends_with('/')) s.public_url.pop_back();
-    s.allowed_origins = split_origins(raw.allowed_origins);
+    while (s.policy.public_url.ends_with('/')) s.policy.public_url.pop_back();
+    s.policy.allowed_origins = split_origins(raw.allowed_origins);
     if (!raw.smtp_url.empty()) s.smtp_url = raw.smtp_url;
-    s.deletion_token_ttl = std::chrono::ceil<std::chrono::seconds>(*parse_millis(raw.deletion_token_ttl));
+    s.policy.deletion_token_ttl = std::chrono::ceil<std::chrono::seconds>(*parse_millis(raw.deletion_token_ttl));
+    if (raw.deletion_mails_per_address_per_hour > 0) {
+        s.policy.deletion_mails_per_address_per_hour = raw.deletion_mails_per_address_per_hour;
+    }
     s.confirm_on_get = raw.confirm_on_get == "never" ? http::ConfirmOnGet::never : http::ConfirmOnGet::api;
     s.server.header_timeout = *parse_millis(raw.header_timeout);
     s.server.request_timeout = *parse_millis(raw.request_timeout);
@@ -303,9 +307,9 @@ void finish(Config& config, const RawSettings& raw) {
     s.server.log_json = config.log_format == LogFormat::json;
     s.smtp_connect_timeout = *parse_millis(raw.smtp_connect_timeout);
     s.smtp_timeout = *parse_millis(raw.smtp_timeout);
-    s.mail_retry_first = *parse_millis(raw.mail_retry_first);
-    s.mail_retry_max = *parse_millis(raw.mail_retry_max);
-    s.mail_retry_for = *parse_millis(raw.mail_retry_for);
+    s.mail_retry.first = *parse_millis(raw.mail_retry_first);
+    s.mail_retry.max = *parse_millis(raw.mail_retry_max);
+    s.mail_retry.give_up_after = *parse_millis(raw.mail_retry_for);
 }
 
 // An empty value on the command line is a mistake (`--db "$UNSET"` would otherwise open a
@@ -389,6 +393,14 @@ std::string naming_variable(std::string message, const CLI::App& app) {
 }
 
 }  // namespace
+
+std::string duration_text(std::chrono::milliseconds span) {
+    const auto ms = span.count();
+    if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+    if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
 
 std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text) {
     auto colon = text.rfind(':');

@@ -22,7 +22,7 @@ std::string host_of(std::string_view url) {
 std::string our_domain(const ServeConfig& settings) {
     auto domain = smtp::domain_of(settings.mail_from);
     if (!domain.empty() && domain != "localhost") return domain;
-    auto host = host_of(settings.public_url);
+    auto host = host_of(settings.policy.public_url);
     // An address is no domain: EHLO would need it as a literal ("[127.0.0.1]", RFC 5321 4.1.3),
     // which strict relays check against the connection; localhost is what they expect instead.
     const bool address = host.starts_with('[') || host.find_first_not_of("0123456789.") == std::string::npos;
@@ -75,16 +75,14 @@ smtp::RelayOptions relay_options(const ServeConfig& settings) {
     options.from = settings.mail_from;
     options.reply_to = settings.mail_reply_to;
     options.message_id_domain = our_domain(settings);
-    options.retry.first = settings.mail_retry_first;
-    options.retry.max = settings.mail_retry_max;
-    options.retry.give_up_after = settings.mail_retry_for;
+    options.retry = settings.mail_retry;
     return options;
 }
 
 void log_mail_setup(const MailSetup& mail, const ServeConfig& settings) {
     if (mail.delivers) {
         spdlog::info("mail is delivered through {}, retried for up to {}s", mail.destination,
-                     std::chrono::duration_cast<std::chrono::seconds>(settings.mail_retry_for).count());
+                     std::chrono::duration_cast<std::chrono::seconds>(settings.mail_retry.give_up_after).count());
         return;
     }
     spdlog::warn("mail is NOT being delivered: no SMTP URL is set (JAMBO_SMTP_URL); each message is written "

@@ -21,15 +21,15 @@ TEST_CASE("with no arguments jambo serves with the contract's defaults", "[http]
     CHECK(config.db == "./jambo.db");
     CHECK(config.serve.server.address == "127.0.0.1");
     CHECK(config.serve.server.port == 8000);
-    CHECK(config.serve.public_url == "http://localhost:8000");
-    CHECK(config.serve.allowed_origins.empty());
+    CHECK(config.serve.policy.public_url == "http://localhost:8000");
+    CHECK(config.serve.policy.allowed_origins.empty());
     CHECK(config.serve.mail_dir == "./jambo-mail/");
     CHECK(config.serve.mail_from == "Jambo <no-reply@localhost>");
-    CHECK(config.serve.deletion_token_ttl == std::chrono::hours(1));
+    CHECK(config.serve.policy.deletion_token_ttl == std::chrono::hours(1));
     CHECK(config.serve.confirm_on_get == http::ConfirmOnGet::api);
-    CHECK(config.serve.deletion_requests_per_hour == 3);
-    CHECK(config.serve.deletion_mails_per_address_per_hour == 0);  // not given: no limit per address
-    CHECK(config.serve.default_calling_code == "254");
+    CHECK(config.serve.policy.deletion_requests_per_hour == 3);
+    CHECK_FALSE(config.serve.policy.deletion_mails_per_address_per_hour);  // not given: no limit per address
+    CHECK(config.serve.policy.default_calling_code == "254");
     CHECK(config.serve.server.header_timeout == std::chrono::seconds(10));
     CHECK(config.serve.server.request_timeout == std::chrono::seconds(30));
     CHECK(config.serve.server.idle_timeout == std::chrono::seconds(60));
@@ -54,15 +54,15 @@ TEST_CASE("every setting reads its environment variable - and a flag wins", "[ht
     CHECK(config.serve.server.address == "::1");
     CHECK(config.serve.server.port == 8001);
     CHECK(config.db == "/tmp/env.db");
-    CHECK(config.serve.deletion_token_ttl == std::chrono::minutes(10));
+    CHECK(config.serve.policy.deletion_token_ttl == std::chrono::minutes(10));
     CHECK(config.serve.confirm_on_get == http::ConfirmOnGet::never);
-    CHECK(config.serve.allowed_origins == std::vector<std::string>{"https://a.example", "http://b.example:8080"});
+    CHECK(config.serve.policy.allowed_origins == std::vector<std::string>{"https://a.example", "http://b.example:8080"});
     CHECK(config.log_format == app::LogFormat::json);
     CHECK(config.serve.server.log_json);
-    CHECK(config.serve.public_url == "https://jambo.example");
+    CHECK(config.serve.policy.public_url == "https://jambo.example");
     CHECK(config.serve.server.header_timeout == std::chrono::milliseconds(1500));
-    CHECK(config.serve.deletion_mails_per_address_per_hour == 12);
-    CHECK(parsed({"--deletion-mails-per-address-per-hour", "5"}).config.serve.deletion_mails_per_address_per_hour == 5);
+    CHECK(config.serve.policy.deletion_mails_per_address_per_hour == 12U);
+    CHECK(parsed({"--deletion-mails-per-address-per-hour", "5"}).config.serve.policy.deletion_mails_per_address_per_hour == 5U);
 }
 
 TEST_CASE("every command's --db, --durability and log flags win over their variables", "[http]") {
@@ -233,16 +233,16 @@ TEST_CASE("a command reads only its own variables - a bad serve setting does not
 }
 
 TEST_CASE("URL schemes are case-insensitive - and links use the lower-case form", "[http]") {
-    CHECK(parsed({"--public-url", "HTTPS://jambo.example/"}).config.serve.public_url == "https://jambo.example");
+    CHECK(parsed({"--public-url", "HTTPS://jambo.example/"}).config.serve.policy.public_url == "https://jambo.example");
     CHECK(parsed({"--smtp-url", "SMTP://mail.example:587"}).config.serve.smtp_url == "smtp://mail.example:587");
     Env url("JAMBO_PUBLIC_URL", "Http://jambo.example");
-    CHECK(parsed({}).config.serve.public_url == "http://jambo.example");
+    CHECK(parsed({}).config.serve.policy.public_url == "http://jambo.example");
 }
 
 TEST_CASE("a public URL may carry a port and a path", "[http]") {
-    CHECK(parsed({"--public-url", "https://x.example:8443/jambo/"}).config.serve.public_url ==
+    CHECK(parsed({"--public-url", "https://x.example:8443/jambo/"}).config.serve.policy.public_url ==
           "https://x.example:8443/jambo");
-    CHECK(parsed({"--public-url", "http://[::1]:8000"}).config.serve.public_url == "http://[::1]:8000");
+    CHECK(parsed({"--public-url", "http://[::1]:8000"}).config.serve.policy.public_url == "http://[::1]:8000");
 }
 
 TEST_CASE("jambo --help lists the subcommands and --version prints the version", "[http]") {
@@ -310,7 +310,7 @@ TEST_CASE("a duration out of range says which way - a malformed one shows the fo
         INFO(malformed);
         CHECK(error_for(malformed).find(": expected a duration like 90s, 10m, 2h or 1500ms") != std::string::npos);
     }
-    CHECK(parsed({"--deletion-token-ttl", "8760h"}).config.serve.deletion_token_ttl == std::chrono::days(365));
+    CHECK(parsed({"--deletion-token-ttl", "8760h"}).config.serve.policy.deletion_token_ttl == std::chrono::days(365));
 }
 
 TEST_CASE("JSON log lines are one object - access entries keep their fields", "[http]") {

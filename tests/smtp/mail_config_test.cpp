@@ -21,9 +21,9 @@ TEST_CASE("mail settings default to files in development - and a day of retries"
     CHECK(config.mail_reply_to.empty());
     CHECK(config.smtp_connect_timeout == 10s);
     CHECK(config.smtp_timeout == 60s);
-    CHECK(config.mail_retry_first == 5s);
-    CHECK(config.mail_retry_max == 5min);
-    CHECK(config.mail_retry_for == 24h);
+    CHECK(config.mail_retry.first == 5s);
+    CHECK(config.mail_retry.max == 5min);
+    CHECK(config.mail_retry.give_up_after == 24h);
 }
 
 TEST_CASE("every mail setting reads its environment variable - and a flag wins", "[smtp]") {
@@ -47,9 +47,9 @@ TEST_CASE("every mail setting reads its environment variable - and a flag wins",
     CHECK(config.mail_reply_to == "Privacy <privacy@jambo.example>");
     CHECK(config.smtp_connect_timeout == 3s);
     CHECK(config.smtp_timeout == 20s);
-    CHECK(config.mail_retry_first == 1500ms);
-    CHECK(config.mail_retry_max == 1min);
-    CHECK(config.mail_retry_for == 2h);
+    CHECK(config.mail_retry.first == 1500ms);
+    CHECK(config.mail_retry.max == 1min);
+    CHECK(config.mail_retry.give_up_after == 2h);
 }
 
 TEST_CASE("a mail setting that makes no sense is a usage error", "[smtp]") {

@@ -2,9 +2,11 @@
 /// The `jambo` command line (contract sections 7 and 8): every setting as a flag and an
 /// environment variable, flags winning; the subcommands; values checked before anything runs.
 
+#include <jambo/core/policy.hpp>
 #include <jambo/core/version.hpp>
 #include <jambo/http/api.hpp>
 #include <jambo/http/server.hpp>
+#include <jambo/smtp/outbox_relay.hpp>
 #include <jambo/sqlite/sqlite_store.hpp>
 
 #include <chrono>
@@ -18,29 +20,27 @@ namespace jambo::app {
 
 enum class LogFormat { text, json };
 
+/// A duration as the settings write it, in the largest unit that divides it ("90s", "5m", "1h").
+[[nodiscard]] std::string duration_text(std::chrono::milliseconds span);
+
 /// The settings of `jambo serve`.
 struct ServeConfig {
     std::string listen = "127.0.0.1:8000";
     http::ServerOptions server{.handle_signals = true};  ///< address and port parsed from `listen`
-    std::string public_url = "http://localhost:8000";
-    std::vector<std::string> allowed_origins;  ///< normalised; empty: the public URL
+    /// The use cases' settings, the library's defaults unless given: the public URL and the
+    /// allowed origins (normalised), the calling code, the deletion links' lifetime and limits.
+    core::Policy policy;
+    smtp::RetryPolicy mail_retry;  ///< first and longest wait, and how long (give_up_after)
     std::optional<std::string> smtp_url;
     bool smtp_allow_plaintext = false;
     bool smtp_loopback_plaintext = true;  ///< plain SMTP to a loopback host when STARTTLS is not offered
     std::string smtp_ca_file;
     std::chrono::milliseconds smtp_connect_timeout{std::chrono::seconds{10}};
     std::chrono::milliseconds smtp_timeout{std::chrono::seconds{60}};
-    std::chrono::milliseconds mail_retry_first{std::chrono::seconds{5}};
-    std::chrono::milliseconds mail_retry_max{std::chrono::minutes{5}};
-    std::chrono::milliseconds mail_retry_for{std::chrono::hours{24}};
     std::string mail_dir = "./jambo-mail/";
-    std::string mail_from = "Jambo <no-reply@localhost>";
+    std::string mail_from = smtp::RelayOptions{}.from;
     std::string mail_reply_to;  ///< Reply-To of every message; empty: none, replies go to mail_from
-    std::chrono::seconds deletion_token_ttl{3600};
     http::ConfirmOnGet confirm_on_get = http::ConfirmOnGet::api;
-    std::uint32_t deletion_requests_per_hour = 3;
-    std::uint32_t deletion_mails_per_address_per_hour = 0;  ///< 0: not given, no limit per address
-    std::string default_calling_code = "254";
 };
 
 struct Config {
