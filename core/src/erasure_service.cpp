@@ -5,8 +5,6 @@
 #include "mailbox_limit.hpp"
 
 #include <algorithm>
-#include <array>
-#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -33,7 +31,6 @@ TimePoint::duration wait_for_room(const std::vector<TimePoint>& times, std::uint
     if (times.size() < allowed) return TimePoint::duration::zero();
     return times[times.size() - allowed] + rate_window - now;
 }
-
 
 }  // namespace
 
