@@ -14,11 +14,9 @@ std::string random_key(RandomSource& random) {
     return {bytes.begin(), bytes.end()};
 }
 
-}  // namespace
-
-// Most providers deliver name+anything@ to name@ (RFC 5233 sub-addressing) and Gmail ignores
-// the dots of the local part, so those spellings of one mailbox must count as one, or the
-// limit is a formality.
+// The mailbox an address (lower-cased) reaches: most providers deliver name+anything@ to
+// name@ (RFC 5233 sub-addressing) and Gmail ignores the dots of the local part, so those
+// spellings of one mailbox must count as one, or the limit is a formality.
 std::string mailbox_of(std::string_view address) {
     const auto at = address.rfind('@');
     if (at == std::string_view::npos) return std::string(address);
@@ -36,6 +34,8 @@ std::string mailbox_of(std::string_view address) {
     mailbox += domain;
     return mailbox;
 }
+
+}  // namespace
 
 MailboxLimit::MailboxLimit(const TokenHasher& hasher, RandomSource& random)
     : hasher_(hasher), key_(random_key(random)) {}

@@ -18,9 +18,6 @@
 
 namespace jambo::core {
 
-/// The mailbox an address reaches: name+tag@ is name@, and Gmail ignores dots in the local part.
-[[nodiscard]] std::string mailbox_of(std::string_view address);
-
 class MailboxLimit {
 public:
     MailboxLimit(const TokenHasher& hasher, RandomSource& random);

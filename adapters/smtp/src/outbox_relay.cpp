@@ -222,17 +222,15 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
     std::string where;
     try {
         where = transport_.deliver(to_mail(message));
-    } catch (const DeliveryError& e) {
+    } catch (const std::exception& e) {
         // Cut short by shutdown: not the message's fault, so it stays due for the next start.
         if (stop_requested()) return;
-        failed(message, e, e.failure(), e.reply_code());
-        return;
-    } catch (const std::exception& e) {
-        // Anything else (a file the directory transport could not write, an embedder's
-        // transport throwing its own type) is a temporary failure too: counted, retried and
-        // given up at the deadline like any other, so it never holds up the messages behind it.
-        if (stop_requested()) return;
-        failed(message, e, Failure::temporary, 0);
+        // A DeliveryError says whether retrying can help. Anything else (a file the directory
+        // transport could not write, an embedder's transport throwing its own type) is
+        // temporary: counted, retried and given up at the deadline like any other failure, so
+        // it never holds up the messages behind it.
+        const auto* delivery = dynamic_cast<const DeliveryError*>(&e);
+        failed(message, e, delivery ? delivery->failure() : Failure::temporary, delivery ? delivery->reply_code() : 0);
         return;
     }
     sent_unrecorded_.emplace(message.id, where);
