@@ -1,5 +1,6 @@
 #include <jambo/core/services/erasure_service.hpp>
 
+#include <jambo/core/customer.hpp>
 #include <jambo/core/services/unit_of_work.hpp>
 
 #include "mailbox_limit.hpp"
@@ -64,8 +65,12 @@ ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& r
 ErasureService::~ErasureService() = default;
 
 Result<std::string> ErasureService::link_base(const std::optional<std::string>& origin) const {
-    if (!origin || origin->empty()) return policy_.public_url;
-    const auto normalised = normalise_origin(*origin);
+    // Trimmed like every other text field: " https://app.example " is that origin, and a
+    // blank one is no origin at all, as "" is.
+    std::string_view text = origin ? std::string_view(*origin) : std::string_view();
+    if (is_valid_utf8(text)) text = trim(text);
+    if (text.empty()) return policy_.public_url;
+    const auto normalised = normalise_origin(text);
     const auto& allowed = policy_.allowed_origins;
     // The default list is the public URL's origin (the URL may have a path).
     const bool ok = normalised && (allowed.empty() ? normalised == public_origin_

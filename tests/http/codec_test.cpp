@@ -218,3 +218,16 @@ TEST_CASE("a browser's Accept header prefers HTML - API clients' do not", "[http
     CHECK_FALSE(http::prefers_html("text/html;q=0.5, application/json"));
     CHECK_FALSE(http::prefers_html("text/html;q=0, */*"));
 }
+
+TEST_CASE("an Accept header with a malformed weight gets the confirm page, whose GET deletes nothing", "[http]") {
+    CHECK(http::prefers_html("text/html;q=abc"));
+    CHECK(http::prefers_html("application/json;q=2"));  // above 1
+    CHECK(http::prefers_html("application/json;q=0.5x, text/html"));
+    CHECK(http::prefers_html("*/*;q=1.5"));
+    CHECK(http::prefers_html("application/json;q=0.1234"));  // four decimals
+    CHECK(http::prefers_html("application/json;q="));
+    // Well-formed weights at their edges still rank as before.
+    CHECK_FALSE(http::prefers_html("application/json;q=1.000, text/html;q=0.999"));
+    CHECK_FALSE(http::prefers_html("text/html;q=0., application/json;q=1."));
+    CHECK(http::prefers_html("text/html;q=1, application/json;q=0.001"));
+}

@@ -65,6 +65,11 @@ TEST_CASE("deletion requests are refused as the seed and the contract say", "[ht
     CHECK(anonymous.status == 400);
     CHECK(anonymous.body == R"({"statusCode":400,"body":"Customer Not Found or is Invalid"})");
     CHECK(request_deletion(f, ulid, "jmb_" + std::string(43, 'x')).status == 400);
+    // Two Authorization headers are one malformed token, whichever they are.
+    auto twice = f.call(Method::post, "/api/customer/" + ulid + "/delete/request", {},
+                        {{"Authorization", bearer(token)}, {"Authorization", bearer(token)}});
+    CHECK(twice.status == 400);
+    CHECK(twice.body == R"({"statusCode":400,"body":"Customer Not Found or is Invalid"})");
     CHECK(request_deletion(f, ulid, other_token).status == 403);
     CHECK(request_deletion(f, ulid, f.staff_token()).status == 403);
 

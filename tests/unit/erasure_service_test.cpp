@@ -86,6 +86,17 @@ TEST_CASE("an allowed origin is matched and used normalised", "[core][erasure][r
     CHECK(contains(w.outbox()[0].body, "https://app.example/api/customer/" + token + "/delete/confirm"));
 }
 
+TEST_CASE("an origin is trimmed like any text field - a blank one is no origin",
+          "[core][erasure][request][origin]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me, " https://app.example\t").has_value());
+    CHECK(contains(w.outbox()[0].body, "\nhttps://app.example/api/customer/"));
+    REQUIRE(request(w, me, "   ").has_value());
+    CHECK(contains(w.outbox()[1].body, "\nhttp://localhost:8000/api/customer/"));
+    CHECK(error_message(request(w, me, " https://evil.example ")) == messages::origin_not_allowed);
+}
+
 TEST_CASE("an origin not on the allow-list is refused and nothing is mailed",
           "[core][erasure][request][origin]") {
     World w;

@@ -179,9 +179,6 @@ std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t hea
     if (!header.transfer_encoding.empty()) {
         if (auto refusal = refuse_transfer_coding(header.transfer_encoding)) return refusal;
     }
-    if (header.authorization_fields > 1) {
-        return message_response(400, "Malformed HTTP request: more than one Authorization header.");
-    }
     if (header.content_type_fields > 1) {
         return message_response(400, "Malformed HTTP request: more than one Content-Type header.");
     }

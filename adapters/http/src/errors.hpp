@@ -37,7 +37,6 @@ struct HeaderFacts {
     std::size_t section_bytes = 0;  ///< the request line and the fields, as sent (give or take OWS)
     std::size_t host_fields = 0;
     std::string_view host;          ///< the last Host field's value
-    std::size_t authorization_fields = 0;
     std::size_t content_type_fields = 0;
     std::size_t content_encoding_fields = 0;
     std::string transfer_encoding;  ///< every Transfer-Encoding field's value, joined with ", "
@@ -50,8 +49,9 @@ struct HeaderFacts {
 /// - a Transfer-Encoding whose last coding is not chunked, or that has chunked twice: the
 ///   body's length cannot be known, and guessing it lets a client hide a second request in
 ///   the body (400, RFC 9112 6.3); another coding before chunked (501, RFC 9112 7);
-/// - more than one Authorization, Content-Type or Content-Encoding field (400: a proxy may have
-///   checked another credential, or read the body otherwise, than the first, which we would use).
+/// - more than one Content-Type or Content-Encoding field (400: a proxy may have read the body
+///   otherwise than as the first, which we would use). Two Authorization fields are the
+///   endpoint's to answer, as a malformed token (routes.hpp).
 [[nodiscard]] std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit);
 
 /// Why the HTTP parser refused a request.

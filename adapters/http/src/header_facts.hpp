@@ -23,7 +23,6 @@ namespace jambo::http {
                 ++facts.host_fields;
                 facts.host = field.value();
                 break;
-            case bhttp::field::authorization: ++facts.authorization_fields; break;
             case bhttp::field::content_type: ++facts.content_type_fields; break;
             case bhttp::field::content_encoding: ++facts.content_encoding_fields; break;
             case bhttp::field::transfer_encoding:

@@ -44,6 +44,20 @@ std::optional<std::string_view> Headers::find(std::string_view name) const {
     return std::nullopt;
 }
 
+std::optional<std::string> Headers::combined(std::string_view name) const {
+    std::optional<std::string> joined;
+    for (const auto& [field, value] : fields_) {
+        if (!iequals(field, name)) continue;
+        if (joined) {
+            *joined += ", ";
+            *joined += value;
+        } else {
+            joined = value;
+        }
+    }
+    return joined;
+}
+
 Request Request::make(Method method, std::string target, std::string body) {
     Request request;
     request.method = method;

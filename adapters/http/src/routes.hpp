@@ -8,9 +8,11 @@
 
 namespace jambo::http {
 
+// Two Authorization fields are read as one, as RFC 9110 5.3 has a recipient combine them:
+// "Bearer a, Bearer b" is a malformed token, so neither is used (a proxy in front may have
+// checked the other one) and the endpoint answers as for any malformed token.
 [[nodiscard]] inline core::Credentials credentials_of(const Request& request) {
-    const auto header = request.headers.find("Authorization");
-    return header ? core::Credentials{std::string(*header)} : core::Credentials{};
+    return core::Credentials{request.headers.combined("Authorization")};
 }
 
 /// A core refusal as a JSON response; logs what a 503 hides from the client.

@@ -24,6 +24,8 @@ public:
     void set(std::string_view name, std::string value);
     /// The first field of that name.
     [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const;
+    /// Every field of that name as one value, joined with ", " (RFC 9110 5.3).
+    [[nodiscard]] std::optional<std::string> combined(std::string_view name) const;
     [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
     void clear() { fields_.clear(); }
 
