@@ -13,6 +13,8 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <string>
+#include <tuple>
 
 namespace jambo::core {
 
@@ -124,6 +126,18 @@ std::size_t drop_handled_mail(Transaction& tx, const std::vector<AuditEntry>& re
     return dropped;
 }
 
+// Appends each of `entries` (all of `event`) that this copy does not hold already.
+void copy_missing_entries(Transaction& tx, std::string_view event, const std::vector<AuditEntry>& entries) {
+    using Key = std::tuple<std::string, TimePoint, std::string>;
+    std::set<Key> held;
+    for (auto& entry : tx.audit().entries_of(event, TimePoint::min())) {
+        held.emplace(std::move(entry.subject), entry.at, std::move(entry.detail));
+    }
+    for (const auto& entry : entries) {
+        if (held.emplace(entry.subject, entry.at, entry.detail).second) tx.audit().append(entry);
+    }
+}
+
 }  // namespace
 
 Result<CarriedOver> AdminService::restore_carry_over(Store& replaced) {
@@ -137,12 +151,14 @@ Result<CarriedOver> AdminService::restore_carry_over(Store& replaced) {
 // Two stores, so not one in_transaction: a read of `replaced`, then one write here.
 CarriedOver AdminService::carry_over(Store& replaced) {
     const TimePoint mail_since = handled_mail_horizon(store_);
-    std::vector<std::string> erased;
+    std::vector<AuditEntry> erasures;
+    std::vector<AuditEntry> revocations;
     std::vector<Credential> revoked;
     std::vector<AuditEntry> mail;
     {
         auto tx = replaced.begin(TransactionMode::read);
-        erased = tx->audit().subjects_of(audit_event::customer_erased);
+        erasures = tx->audit().entries_of(audit_event::customer_erased, TimePoint::min());
+        revocations = tx->audit().entries_of(audit_event::token_revoked, TimePoint::min());
         for (const auto& hash : tx->credentials().revoked()) {
             if (auto credential = tx->credentials().find(hash)) revoked.push_back(std::move(*credential));
         }
@@ -150,33 +166,31 @@ CarriedOver AdminService::carry_over(Store& replaced) {
     }
     CarriedOver done;
     auto tx = store_.begin(TransactionMode::write);
-    const auto known = tx->audit().subjects_of(audit_event::customer_erased);
-    const std::set<std::string> recorded(known.begin(), known.end());
-    for (const auto& subject : erased) {
-        const auto ulid = Ulid::parse(subject);
-        const bool removed = ulid && tx->customers().remove(*ulid);
-        // Recorded even for a customer the backup does not hold: a later restore of a newer
-        // backup, which does, reads it from here.
-        if (removed || !recorded.contains(subject)) {
-            tx->audit().append(AuditEntry{0, clock_.now(), audit_event::customer_erased, subject, "restore"});
-        }
-        if (removed) ++done.erased;
+    for (const auto& entry : erasures) {
+        const auto ulid = Ulid::parse(entry.subject);
+        if (ulid && tx->customers().remove(*ulid)) ++done.erased;
     }
     for (const auto& credential : revoked) {
-        const auto here = tx->credentials().find(credential.hash);
-        if (here) {
-            if (!tx->credentials().revoke(credential.hash)) continue;  // revoked in the backup already
+        if (tx->credentials().find(credential.hash)) {
+            if (tx->credentials().revoke(credential.hash)) ++done.revoked;  // else revoked in the backup already
         } else if (account_exists(*tx, credential.principal)) {
             // Issued after the backup: kept as revoked, for a later restore of a newer backup.
             tx->credentials().insert(credential);
-        } else {
-            continue;  // nor its account: nothing here it could open
-        }
-        tx->audit().append(AuditEntry{0, clock_.now(), audit_event::token_revoked, credential.principal.subject.to_string(),
-                                      "restore"});
-        ++done.revoked;
+            ++done.revoked;
+        }  // else nor its account: nothing here it could open
     }
+    // The replaced database's entries, as they were (when, and how: "self", "deletion-link"):
+    // the record of each erasure and revocation outlives the restore, and a later restore of
+    // a newer backup reads them from here. Then one entry for the restore itself.
+    copy_missing_entries(*tx, audit_event::customer_erased, erasures);
+    copy_missing_entries(*tx, audit_event::token_revoked, revocations);
     done.mail_not_resent = drop_handled_mail(*tx, mail, mail_since);
+    if (done.erased + done.revoked + done.mail_not_resent > 0) {
+        tx->audit().append(AuditEntry{0, clock_.now(), audit_event::database_restored, "",
+                                      "erased again: " + std::to_string(done.erased) + "; tokens revoked again: " +
+                                          std::to_string(done.revoked) + "; handled mail dropped: " +
+                                          std::to_string(done.mail_not_resent)});
+    }
     tx->commit();
     return done;
 }

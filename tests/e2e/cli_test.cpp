@@ -255,7 +255,15 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     CHECK(client.request("GET", "/api/customers", auth(erased_token)).status == 401);
     CHECK(client.request("GET", "/api/customers", auth(revoked)).status == 401);        // so did the revocation
     CHECK(server.stop() == 0);
-    CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE detail = 'restore';") == 2);
+    // The erasure and the revocation keep their own record (how, and when: before the restore),
+    // and the restore adds one of its own.
+    CHECK(sqlite(dir, "SELECT detail FROM audit_log WHERE event = 'customer.erased' AND subject = '" + erased + "';") ==
+          "self\n");
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE event = 'token.revoked' AND detail = 'staff';") == 1);
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log e, audit_log r WHERE e.event = 'customer.erased' AND "
+                             "r.event = 'database.restored' AND e.at < r.at;") == 1);
+    CHECK(sqlite(dir, "SELECT detail FROM audit_log WHERE event = 'database.restored';") ==
+          "erased again: 1; tokens revoked again: 1; handled mail dropped: 0\n");
 }
 
 TEST_CASE("restore does not send again the mail the replaced database sent after the backup", "[e2e]") {

@@ -1,6 +1,7 @@
 #include "unit_support.hpp"
 
 #include <jambo/core/mail_record.hpp>
+#include <tuple>
 
 using namespace jambo::core;
 using namespace jambo::unit;
@@ -119,15 +120,17 @@ TEST_CASE("after a restore - the erasures and revocations the replaced database 
 
     // The database the backup replaces saw an erasure and a revocation after the backup.
     jambo::memory::MemoryStore replaced;
+    const auto erased_at = restored.clock.now();
     {
-        const auto now = restored.clock.now();
         auto tx = replaced.begin(TransactionMode::write);
-        tx->audit().append(AuditEntry{0, now, "customer.erased", erased_since.customer.ulid.to_string(), "self"});
-        tx->audit().append(AuditEntry{0, now, "customer.erased", "01HWJ8WH9X8WBK65EMGY9YKPBS", "staff"});  // not in it
+        tx->audit().append(AuditEntry{0, erased_at, "customer.erased", erased_since.customer.ulid.to_string(), "self"});
+        tx->audit().append(AuditEntry{0, erased_at, "customer.erased", "01HWJ8WH9X8WBK65EMGY9YKPBS", "staff"});  // not in it
+        tx->audit().append(AuditEntry{0, erased_at, "token.revoked", staff.id.to_string(), "staff"});
         tx->credentials().add_staff(staff);
-        tx->credentials().insert(Credential{restored.hasher.hash(staff_token), Principal{Role::staff, staff.id}, now, true});
+        tx->credentials().insert(Credential{restored.hasher.hash(staff_token), Principal{Role::staff, staff.id}, erased_at, true});
         tx->commit();
     }
+    restored.clock.advance(std::chrono::hours(5));  // restored later
 
     const auto done = restored.admin.restore_carry_over(replaced).value();
     CHECK(done.erased == 1);
@@ -137,27 +140,30 @@ TEST_CASE("after a restore - the erasures and revocations the replaced database 
     CHECK_FALSE(restored.authenticate(bearer(staff_token)).has_value());
     CHECK(restored.stored(kept.customer.ulid).has_value());
     CHECK(restored.authenticate(bearer(kept.token)).has_value());
-    const auto restore_entries = [&] {
+    using Entry = std::tuple<std::string, std::string, TimePoint, std::string>;
+    const auto entries = [&] {
         auto tx = restored.store.begin(TransactionMode::read);
-        std::vector<std::pair<std::string, std::string>> out;
+        std::vector<Entry> out;
         for (const auto& entry : tx->audit().latest(100)) {
-            if (entry.detail == "restore") out.emplace_back(entry.event, entry.subject);
+            if (entry.event != "token.issued") out.emplace_back(entry.event, entry.subject, entry.at, entry.detail);
         }
         std::ranges::sort(out);
         return out;
     };
-    // Every erasure is recorded, also of a customer the backup never held: a later restore of a
-    // newer backup that holds it reads it from here.
-    auto expected = std::vector<std::pair<std::string, std::string>>{
-        {"customer.erased", "01HWJ8WH9X8WBK65EMGY9YKPBS"},
-        {"customer.erased", erased_since.customer.ulid.to_string()},
-        {"token.revoked", staff.id.to_string()}};
+    // Each erasure and revocation keeps its own time and how, also of a customer the backup
+    // never held (a later restore of a newer backup that holds it reads it from here); one
+    // more entry says when the restore happened and what it made again.
+    auto expected = std::vector<Entry>{
+        {"customer.erased", "01HWJ8WH9X8WBK65EMGY9YKPBS", erased_at, "staff"},
+        {"customer.erased", erased_since.customer.ulid.to_string(), erased_at, "self"},
+        {"database.restored", "", restored.clock.now(), "erased again: 1; tokens revoked again: 1; handled mail dropped: 0"},
+        {"token.revoked", staff.id.to_string(), erased_at, "staff"}};
     std::ranges::sort(expected);
-    CHECK(restore_entries() == expected);
+    CHECK(entries() == expected);
     const auto again = restored.admin.restore_carry_over(replaced).value();  // already in effect: nothing to do
     CHECK(again.erased == 0);
     CHECK(again.revoked == 0);
-    CHECK(restore_entries() == expected);
+    CHECK(entries() == expected);
 }
 
 TEST_CASE("restores in a row keep every erasure and revocation - also through a backup that lacks them",

@@ -179,6 +179,7 @@ inline constexpr char token_issued[] = "token.issued";        ///< subject: the 
 inline constexpr char token_revoked[] = "token.revoked";      ///< subject: the account; detail: its role
 inline constexpr char mail_delivered[] = "mail.delivered";    ///< detail: handled_mail_detail
 inline constexpr char mail_abandoned[] = "mail.abandoned";    ///< detail: handled_mail_detail
+inline constexpr char database_restored[] = "database.restored";  ///< detail: what `jambo restore` carried over
 }  // namespace audit_event
 
 /// Security-relevant facts, never personal data: what happened, to which ulid, when, how.

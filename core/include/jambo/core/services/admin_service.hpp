@@ -40,7 +40,9 @@ public:
     /// After this store was restored from a backup: the erasures and revocations that
     /// `replaced`, the database the backup replaces, has recorded hold here too. A backup
     /// predates them; without this, customers erased since come back and revoked tokens work
-    /// again. Each one made again is audited ("restore"); one already in effect is skipped.
+    /// again. Their audit entries are copied here as they were (time and how), those this
+    /// store lacks, and one "database.restored" entry counts what was made again (none when
+    /// nothing was).
     /// Queued mail that `replaced` has delivered or given up since is dropped, not sent again,
     /// and its record copied here. Errors: unavailable (either store could not be read or
     /// written; nothing was changed here).
