@@ -1,5 +1,6 @@
 #include <jambo/core/services/customer_service.hpp>
 
+#include <jambo/core/mail_record.hpp>
 #include <jambo/core/services/unit_of_work.hpp>
 
 
@@ -217,7 +218,19 @@ Result<Customer> CustomerService::save_update(Transaction& tx, const Customer& c
     if (auto saved = tx.customers().update(checked.customer); !saved) {
         return std::unexpected(collision_error(tx.customers(), checked.customer, current.ulid, saved.error()));
     }
+    if (checked.customer.email_key() != current.email_key()) drop_queued_mail(tx, current.ulid);
     return std::move(checked.customer);
+}
+
+// After a change of address the links mailed to the old one answer 404 (decisions.md), so
+// mail still queued would tell the old address, perhaps no longer the customer's, that this
+// service holds a record for it, and keep it on file: it goes, recorded as given up.
+void CustomerService::drop_queued_mail(Transaction& tx, const Ulid& customer) const {
+    for (const auto& message : tx.outbox().queued_for(customer)) {
+        if (!tx.outbox().remove(message.id)) continue;
+        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::mail_abandoned, customer.to_string(),
+                                     handled_mail_detail("address changed: its link stopped working", message)});
+    }
 }
 
 Result<Customer> CustomerService::own_record(Transaction& tx, const Credentials& credentials) const {

@@ -129,15 +129,17 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         }
 
         Secret token = make_deletion_token(random_);
+        const TimePoint expires_at = now + policy_.deletion_token_ttl;
         tokens.insert(DeletionTokenRecord{hasher_.hash(token.text), ulid, email_digest(token.text, customer->email_key()),
-                                          now, now + policy_.deletion_token_ttl, false});
+                                          now, expires_at, false});
         // Noted before the commit: should it fail, the address has one mail too many counted
         // against it for an hour, never one too few.
         if (mailbox) mailbox->note(now);
         const std::string link = *base + "/api/customer/" + token.text + "/delete/confirm";
         DeletionMail mail = compose_deletion_mail(link, policy_.deletion_token_ttl);
+        // It expires with its link: mailed later, the link would only answer 410.
         tx.outbox().enqueue(OutboxMessage{0, ulid, customer->email, std::move(mail.subject), std::move(mail.body), now,
-                                          now, 0, {}});
+                                          now, 0, {}, expires_at});
         return {};
     });
     if (result && notify_) notify_();

@@ -277,6 +277,13 @@ public:
         return true;
     }
     bool remove(std::int64_t id) override { return log_.erase(rows_, id); }
+    std::vector<OutboxMessage> queued_for(const Ulid& customer) override {
+        std::vector<OutboxMessage> out;
+        for (const auto& [id, message] : rows_) {  // a map: in id order
+            if (message.customer == customer) out.push_back(message);
+        }
+        return out;
+    }
     std::uint64_t depth() override { return rows_.size(); }
     std::optional<TimePoint> oldest() override { return earliest(&OutboxMessage::created_at); }
     std::optional<TimePoint> next_due() override { return earliest(&OutboxMessage::next_attempt_at); }

@@ -129,6 +129,7 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
         auto db = raw(path);
         db.exec("ALTER TABLE deletion_tokens RENAME COLUMN email_digest TO email_key");
         db.exec("DROP TABLE database_identity");
+        db.exec("ALTER TABLE outbox DROP COLUMN expires_at");
         db.exec("INSERT INTO deletion_tokens (hash, customer, email_key, created_at, expires_at, used) "
                 "SELECT randomblob(32), ulid, '" + old_address + "', 1, 2, 0 FROM customers");
         // Its mail, still queued: the link in it will answer 404 once migrated.
@@ -161,6 +162,32 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
     CHECK(file_bytes(path + "-wal").find(old_address) == std::string::npos);
 }
 
+TEST_CASE("sqlite: version 8 gives queued mail an expiry - mail queued before has none and stays due",
+          "[contract][sqlite]") {
+    TempDir dir;
+    const auto path = dir.file("v7.db");
+    {
+        SqliteStore store({.path = path});
+        insert_customers(store, {1});
+    }
+    {
+        auto db = raw(path);
+        db.exec("ALTER TABLE outbox DROP COLUMN expires_at");
+        db.exec("INSERT INTO outbox (customer, recipient, subject, body, created_at, next_attempt_at) "
+                "SELECT ulid, email, 'Confirm the deletion of your data', 'a link', 1, 1 FROM customers");
+        db.exec("PRAGMA user_version = 7");
+    }
+    SqliteStore store({.path = path});
+    CHECK(store.schema_version_found() == 7);
+    reading(store, [&](jambo::core::Transaction& tx) {
+        const auto due = tx.outbox().due(jambo::contract::at(10), 10);
+        REQUIRE(due.size() == 1);
+        CHECK_FALSE(due.front().expires_at.has_value());
+        CHECK(tx.outbox().queued_for(customer(1).ulid) == due);
+    });
+    CHECK(raw(path).execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
+}
+
 TEST_CASE("sqlite: version 7 gives each database an identity of its own - from version 4, 5 or 6",
           "[contract][sqlite]") {
     TempDir dir;
@@ -178,6 +205,7 @@ TEST_CASE("sqlite: version 7 gives each database an identity of its own - from v
             // The shape builds of main wrote as versions 5 and 6 (never released).
             auto db = raw(path);
             db.exec("DROP TABLE database_identity");
+            db.exec("ALTER TABLE outbox DROP COLUMN expires_at");
             if (from >= 5) db.exec("CREATE TABLE deletion_mail_notes (digest BLOB PRIMARY KEY, at INTEGER)");
             if (from >= 6) db.exec("CREATE TABLE purged_deletion_tokens (hash BLOB PRIMARY KEY)");
             db.exec("PRAGMA user_version = " + std::to_string(from));
@@ -188,7 +216,7 @@ TEST_CASE("sqlite: version 7 gives each database an identity of its own - from v
             CHECK(all_customers(store) == std::vector{customer(1)});
         }
         auto db = raw(path);
-        CHECK(db.execAndGet("PRAGMA user_version").getInt() == 7);
+        CHECK(db.execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
         CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name IN ('deletion_mail_notes', "
                             "'purged_deletion_tokens')").getInt() == 0);
         CHECK(identity(path).size() == 32);

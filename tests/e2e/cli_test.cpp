@@ -149,7 +149,8 @@ TEST_CASE("a database an older server has open is not migrated under it - serve 
     REQUIRE(run_jambo(dir, {"migrate", "--db", dir.db()}).status == 0);
     // The version 3 shape, as an older jambo left it.
     REQUIRE(sqlite_write(dir, "ALTER TABLE deletion_tokens RENAME COLUMN email_digest TO email_key; "
-                              "DROP TABLE database_identity; PRAGMA user_version = 3;"));
+                              "DROP TABLE database_identity; ALTER TABLE outbox DROP COLUMN expires_at; "
+                              "PRAGMA user_version = 3;"));
     {
         const SqliteShell older_server(dir, "SELECT count(*) FROM customers;", 3);
         for (const auto& command : {std::vector<std::string>{"backup", (dir.path / "b.db").string()},
@@ -161,16 +162,16 @@ TEST_CASE("a database an older server has open is not migrated under it - serve 
             CHECK(refused.status == 1);
             CHECK(refused.err == "jambo: database " + dir.db() +
                                      " is at schema version 3 and open in another process (an older jambo serve?); this "
-                                     "version would migrate it to 7 under that process: stop it first, then run this "
+                                     "version would migrate it to 8 under that process: stop it first, then run this "
                                      "command again (docs/operations.md, Upgrading)\n");
         }
         CHECK(sqlite(dir, "PRAGMA user_version;") == "3\n");
         REQUIRE(older_server.wait_until_done());
     }
     JamboServer server(dir);
-    CHECK(server.log().find("database " + dir.db() + " migrated from schema version 3 to 7") != std::string::npos);
+    CHECK(server.log().find("database " + dir.db() + " migrated from schema version 3 to 8") != std::string::npos);
     CHECK(server.stop() == 0);
-    CHECK(sqlite(dir, "PRAGMA user_version;") == "7\n");
+    CHECK(sqlite(dir, "PRAGMA user_version;") == "8\n");
 }
 
 TEST_CASE("restore puts a backup back - and what was erased or revoked since stays so", "[e2e]") {
@@ -211,7 +212,7 @@ TEST_CASE("restore puts a backup back - and what was erased or revoked since sta
     // The backup as an older jambo made it, before databases had an identity; and tonight's
     // backup of the live database, which tomorrow's will replace.
     REQUIRE(std::system(("sqlite3 -batch -bail '" + backup +
-                         "' 'DROP TABLE database_identity; PRAGMA user_version = 4;' > /dev/null")
+                         "' 'DROP TABLE database_identity; ALTER TABLE outbox DROP COLUMN expires_at; PRAGMA user_version = 4;' > /dev/null")
                             .c_str()) == 0);
     const auto nightly = (dir.path / "nightly.db").string();
     REQUIRE(run_jambo(dir, {"backup", nightly, "--db", dir.db()}).status == 0);

@@ -232,7 +232,12 @@ TEST_CASE("the hostile-input catalogue: each request gets its 4xx - changes noth
         CHECK(response.header("X-Request-Id").has_value());
         CHECK_FALSE(response.header("Set-Cookie").has_value());
         CHECK_FALSE(response.header("X-Evil").has_value());
-        if (response.status != 204) CHECK(body_of(response).at("statusCode") == response.status);
+        // A malformed Accept weight gets the HTML failure page (no GET of a link deletes on it).
+        if (response.header("Content-Type").value_or("").starts_with("text/html")) {
+            CHECK(response.body.find(secret) == std::string::npos);
+        } else if (response.status != 204) {
+            CHECK(body_of(response).at("statusCode") == response.status);
+        }
     }
     WARN(cases.size() << " hostile requests");
     CHECK(cases.size() >= 60);

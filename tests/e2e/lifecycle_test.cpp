@@ -275,6 +275,42 @@ TEST_CASE("after a customer changes email the old address is nowhere on disk - a
     }
 }
 
+TEST_CASE("with the mail server down: a change of address drops the queued deletion mail - an expired link's mail is "
+          "given up unsent",
+          "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(closed_port()), "--deletion-token-ttl",
+                             "2s", "--mail-retry-first", "1s"});
+    HttpClient client(server.port());
+    const auto register_customer = [&](int n) {
+        auto created = body_of(client.request("POST", "/api/customers", json_headers(), boost::json::serialize(new_customer(n))));
+        return std::pair{text(created.at("body").at("ulid")), text(created.at("token"))};
+    };
+    const auto [moving, moving_token] = register_customer(8);
+    const auto [waiting, waiting_token] = register_customer(9);
+    REQUIRE(client.request("POST", "/api/customer/" + moving + "/delete/request", auth(moving_token)).status == 200);
+    REQUIRE(client.request("POST", "/api/customer/" + waiting + "/delete/request", auth(waiting_token)).status == 200);
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM outbox WHERE customer = '" + moving + "';") == 1);
+
+    // The old address would get a link that answers 404: its mail goes with the change.
+    REQUIRE(client.request("PATCH", "/api/customers", json_headers(moving_token), R"({"email":"moved.box@example.org"})")
+                .status == 200);
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM outbox WHERE customer = '" + moving + "';") == 0);
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE event = 'mail.abandoned' AND subject = '" + moving +
+                                 "' AND detail LIKE 'address changed: its link stopped working; message jambo.%';") == 1);
+
+    // The other's link expires while the server is still down: given up then, not mailed dead.
+    long long left = 1;
+    for (int i = 0; i < 100 && left > 0; ++i) {
+        std::this_thread::sleep_for(100ms);
+        left = sqlite_number(dir, "SELECT count(*) FROM outbox;");
+    }
+    CHECK(left == 0);
+    CHECK(sqlite_number(dir, "SELECT count(*) FROM audit_log WHERE event = 'mail.abandoned' AND subject = '" + waiting +
+                                 "' AND detail LIKE 'smtp: its link expired; message jambo.%';") == 1);
+    CHECK(server.stop() == 0);
+}
+
 TEST_CASE("a new record at an erased record's address gets its own three deletion requests an hour", "[e2e]") {
     // The contract counts per customer record, and by default nothing else: a client's test
     // suite that registers one address again and again gets each record's three.

@@ -71,7 +71,8 @@ void ensure_owner(core::Transaction& tx) {
 }
 
 std::int64_t enqueue(core::Store& store, const core::Clock& clock, const std::string& body,
-                     const std::string& recipient = "someone@example.org") {
+                     const std::string& recipient = "someone@example.org",
+                     std::optional<core::TimePoint> expires_at = std::nullopt) {
     auto tx = store.begin(core::TransactionMode::write);
     ensure_owner(*tx);
     core::OutboxMessage message;
@@ -81,6 +82,7 @@ std::int64_t enqueue(core::Store& store, const core::Clock& clock, const std::st
     message.body = body;
     message.created_at = clock.now();
     message.next_attempt_at = clock.now();
+    message.expires_at = expires_at;
     auto id = tx->outbox().enqueue(message);
     tx->commit();
     return id;
@@ -299,6 +301,46 @@ TEST_CASE("after the wall clock steps back every message waiting for its retry i
     clock.advance(8s);
     CHECK(relay.deliver_due() == 2);
     CHECK(transport.calls == 6);
+}
+
+TEST_CASE("a message is retried no later than its expiry - and then given up unsent", "[smtp]") {
+    CapturedLog quiet;
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    FailingTransport transport;  // an SMTP outage longer than the link lives
+    smtp::OutboxRelay relay(store, clock, transport, {});
+    const auto start = clock.now();
+    const auto id = enqueue(store, clock, "body", "someone@example.org", start + 1h);
+    int rounds = 0;
+    while (relay.deliver_due() == 1) {
+        ++rounds;
+        auto tx = store.begin(core::TransactionMode::read);
+        const auto next = tx->outbox().next_due();
+        if (!next) break;
+        CHECK(*next <= start + 1h);
+        clock.set(*next);
+    }
+    CHECK(clock.now() == start + 1h);  // not the day of the retry period
+    CHECK(transport.calls == rounds - 1);  // the round at the expiry itself sent nothing
+    CHECK(queued(store, clock.now() + 48h).empty());
+    const auto entries = audit(store);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].event == "mail.abandoned");
+    CHECK(entries[0].detail == "smtp: its link expired; message " + core::mail_key(id, start));
+}
+
+TEST_CASE("a message first due after its expiry is never handed to the transport", "[smtp]") {
+    CapturedLog quiet;
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    ThrowingTransport transport;
+    smtp::OutboxRelay relay(store, clock, transport, {});
+    enqueue(store, clock, "expired", "someone@example.org", clock.now() + 1h);
+    enqueue(store, clock, "live", "other@example.org", clock.now() + 3h);
+    clock.advance(2h);  // the relay was stopped meanwhile
+    CHECK(relay.deliver_due() == 2);
+    CHECK(transport.delivered_to == std::vector<std::string>{"other@example.org"});
+    CHECK(queued(store, clock.now() + 48h).empty());
 }
 
 TEST_CASE("a permanent failure stops at once - audited with the reply code - not the address", "[smtp]") {

@@ -1,5 +1,7 @@
 #include "unit_support.hpp"
 
+#include <jambo/core/mail_record.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -720,4 +722,47 @@ TEST_CASE("previewing an unknown link matches no token and an expired one is gon
     CHECK(error_message(w.erasure.preview(unknown_deletion_token())) == messages::no_token_matches);
     w.clock.advance(std::chrono::hours{1});
     CHECK(error_kind(w.erasure.preview(token)) == ErrorKind::gone);
+}
+
+TEST_CASE("a deletion mail expires with its link", "[core][erasure][request][mail]") {
+    World w;
+    const auto me = w.add_customer();
+    REQUIRE(request(w, me).has_value());
+    REQUIRE(w.outbox().size() == 1);
+    CHECK(w.outbox()[0].expires_at == w.clock.now() + w.policy.deletion_token_ttl);
+}
+
+TEST_CASE("a change of address drops the deletion mail still queued for the old one - recorded as given up",
+          "[core][erasure][mail]") {
+    World w;
+    const auto me = w.add_customer(1);
+    const auto other = w.add_customer(2);
+    REQUIRE(request(w, me).has_value());
+    REQUIRE(request(w, other).has_value());
+    const auto dropped = w.outbox().at(0);
+    REQUIRE(dropped.customer == me.customer.ulid);
+
+    CustomerDraft patch;
+    patch.first_name = text("Wanjiru");  // not the address: the mail stays
+    REQUIRE(w.customers.update_self(bearer(me.token), patch, DraftMode::partial).has_value());
+    patch.email = text("AARON1@Example.org");  // the same address in other letters: it stays
+    REQUIRE(w.customers.update_self(bearer(me.token), patch, DraftMode::partial).has_value());
+    CHECK(w.outbox().size() == 2);
+
+    patch.email = text("new.box@example.org");
+    REQUIRE(w.customers.update_self(bearer(me.token), patch, DraftMode::partial).has_value());
+    const auto left = w.outbox();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].customer == other.customer.ulid);
+    const auto entry = w.audit().at(0);
+    CHECK(entry.event == "mail.abandoned");
+    CHECK(entry.subject == me.customer.ulid.to_string());
+    CHECK(entry.detail == "address changed: its link stopped working; message " +
+                              mail_key(dropped.id, dropped.created_at));
+
+    // Staff correcting the address drop it as well.
+    const auto staff = w.add_staff();
+    patch.email = text("moved@example.org");
+    REQUIRE(w.customers.update(bearer(staff), other.customer.ulid.to_string(), patch, DraftMode::partial).has_value());
+    CHECK(w.outbox().empty());
 }

@@ -266,6 +266,13 @@ public:
         require(writable_);
         return s_.outbox.erase(id) == 1;
     }
+    std::vector<OutboxMessage> queued_for(const Ulid& customer) override {
+        std::vector<OutboxMessage> out;
+        for (const auto& [id, message] : s_.outbox) {  // a map: in id order
+            if (message.customer == customer) out.push_back(message);
+        }
+        return out;
+    }
     std::uint64_t depth() override { return s_.outbox.size(); }
     std::optional<TimePoint> oldest() override { return earliest(&OutboxMessage::created_at); }
     std::optional<TimePoint> next_due() override { return earliest(&OutboxMessage::next_attempt_at); }

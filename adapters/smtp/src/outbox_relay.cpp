@@ -219,6 +219,10 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
         delivered(message, where);
         return;
     }
+    if (message.expires_at && clock_.now() >= *message.expires_at) {
+        // Its link answers 410 by now: mailed, it would only mislead. Given up unsent.
+        return abandon(message, "its link expired", "not sent");
+    }
     std::string where;
     try {
         where = transport_.deliver(to_mail(message));
@@ -252,13 +256,17 @@ void OutboxRelay::failed(const core::OutboxMessage& message, const std::exceptio
                          int reply_code) {
     const auto attempts = message.attempts + 1;
     const auto now = clock_.now();
-    const auto deadline = message.created_at + options_.retry.give_up_after;
+    // Retried for the retry period, and never past the message's own expiry (its link's).
+    const auto deadline = std::min(message.created_at + options_.retry.give_up_after,
+                                   message.expires_at.value_or(core::TimePoint::max()));
     const auto& retry = options_.retry;
     if (failure == Failure::permanent) {
-        return abandon(message, "rejected" + (reply_code ? " with " + std::to_string(reply_code) : std::string()), error);
+        return abandon(message, "rejected" + (reply_code ? " with " + std::to_string(reply_code) : std::string()),
+                       error.what());
     }
+    if (message.expires_at && now >= *message.expires_at) return abandon(message, "its link expired", error.what());
     if (now >= deadline || (retry.max_attempts != 0 && attempts >= retry.max_attempts)) {
-        return abandon(message, "gave up after " + std::to_string(attempts) + " attempts", error);
+        return abandon(message, "gave up after " + std::to_string(attempts) + " attempts", error.what());
     }
     auto unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);
     // The last try is at the deadline itself, so a message is never dropped earlier than promised.
@@ -270,14 +278,14 @@ void OutboxRelay::failed(const core::OutboxMessage& message, const std::exceptio
                  error.what());
 }
 
-void OutboxRelay::abandon(const core::OutboxMessage& message, const std::string& reason, const std::exception& error) {
+void OutboxRelay::abandon(const core::OutboxMessage& message, const std::string& reason, std::string_view error) {
     auto tx = store_.begin(core::TransactionMode::write);
     tx->outbox().remove(message.id);
     // The audit log keeps facts only; the transport's free-text error goes to the log.
     tx->audit().append(core::AuditEntry{0, clock_.now(), core::audit_event::mail_abandoned, ulid_of(message),
                                         core::handled_mail_detail(std::string(transport_.kind()) + ": " + reason, message)});
     tx->commit();
-    spdlog::error("mail {} for customer {} abandoned ({}): {}", message.id, ulid_of(message), reason, error.what());
+    spdlog::error("mail {} for customer {} abandoned ({}): {}", message.id, ulid_of(message), reason, error);
 }
 
 MailMessage OutboxRelay::to_mail(const core::OutboxMessage& message) const {

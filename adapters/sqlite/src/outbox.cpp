@@ -12,11 +12,15 @@ namespace {
 
 constexpr std::string_view enqueue_sql =
     "INSERT INTO outbox (customer, recipient, subject, body, created_at, next_attempt_at, attempts, "
-    "last_error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "last_error, expires_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+// Both selects read the columns read_message expects, in its order.
 constexpr std::string_view due_sql =
-    "SELECT id, customer, recipient, subject, body, created_at, next_attempt_at, attempts, last_error "
+    "SELECT id, customer, recipient, subject, body, created_at, next_attempt_at, attempts, last_error, expires_at "
     "FROM outbox WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+constexpr std::string_view queued_for_sql =
+    "SELECT id, customer, recipient, subject, body, created_at, next_attempt_at, attempts, last_error, expires_at "
+    "FROM outbox WHERE customer = ?1 ORDER BY id";
 constexpr std::string_view reschedule_sql =
     "UPDATE outbox SET next_attempt_at = ?2, attempts = ?3, last_error = ?4 WHERE id = ?1";
 constexpr std::string_view remove_sql = "DELETE FROM outbox WHERE id = ?1";
@@ -36,6 +40,7 @@ core::OutboxMessage read_message(const Query& query) {
     message.next_attempt_at = from_millis(query.integer(6));
     message.attempts = static_cast<std::uint32_t>(query.integer(7));
     message.last_error = query.text(8);
+    if (!query.is_null(9)) message.expires_at = from_millis(query.integer(9));
     return message;
 }
 
@@ -62,6 +67,11 @@ std::int64_t SqliteOutbox::enqueue(const core::OutboxMessage& message) {
             .bind_int(6, to_millis(message.next_attempt_at))
             .bind_int(7, message.attempts)
             .bind_text(8, message.last_error);
+        if (message.expires_at) {
+            query.bind_int(9, to_millis(*message.expires_at));
+        } else {
+            query.bind_null(9);
+        }
         query.run();
         return connection.last_insert_id();
     });
@@ -94,6 +104,16 @@ bool SqliteOutbox::remove(std::int64_t id) {
         Query query(connection, remove_sql);
         query.bind_int(1, id);
         return query.run() > 0;
+    });
+}
+
+std::vector<core::OutboxMessage> SqliteOutbox::queued_for(const core::Ulid& customer) {
+    return context_.run([&](Connection& connection) {
+        Query query(connection, queued_for_sql);
+        query.bind_ulid(1, customer);
+        std::vector<core::OutboxMessage> messages;
+        while (query.step()) messages.push_back(read_message(query));
+        return messages;
     });
 }
 

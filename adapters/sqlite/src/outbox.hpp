@@ -17,6 +17,7 @@ public:
     bool reschedule(std::int64_t id, core::TimePoint next_attempt_at, std::uint32_t attempts,
                     const std::string& last_error) override;
     bool remove(std::int64_t id) override;
+    [[nodiscard]] std::vector<core::OutboxMessage> queued_for(const core::Ulid& customer) override;
     [[nodiscard]] std::uint64_t depth() override;
     [[nodiscard]] std::optional<core::TimePoint> oldest() override;
     [[nodiscard]] std::optional<core::TimePoint> next_due() override;

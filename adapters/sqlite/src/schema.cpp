@@ -214,8 +214,15 @@ CREATE TABLE database_identity (id TEXT NOT NULL);
 INSERT INTO database_identity (id) VALUES (lower(hex(randomblob(16))));
 )sql";
 
+// Version 8: a queued message's expiry, its link's: the relay gives it up then instead of
+// mailing a link that answers 410, and the raw link leaves the outbox with it. Messages queued
+// before have none and are retried as before.
+constexpr const char* schema_v8 = R"sql(
+ALTER TABLE outbox ADD COLUMN expires_at INTEGER;
+)sql";
+
 constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3},
-                                Migration{4, schema_v4}, Migration{7, schema_v7, 4}};
+                                Migration{4, schema_v4}, Migration{7, schema_v7, 4}, Migration{8, schema_v8}};
 
 int read_pragma(Connection& connection, const char* pragma) {
     return connection.database().execAndGet(pragma).getInt();

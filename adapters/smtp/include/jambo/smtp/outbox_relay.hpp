@@ -16,6 +16,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace jambo::smtp {
@@ -24,7 +25,8 @@ namespace jambo::smtp {
 struct RetryPolicy {
     std::chrono::milliseconds first{std::chrono::seconds{5}};  ///< the wait after the first failure, before jitter
     std::chrono::milliseconds max{std::chrono::minutes{5}};  ///< no wait is longer
-    /// Counted from when the message was queued; after it the message is abandoned.
+    /// Counted from when the message was queued; after it the message is abandoned, as it is
+    /// at its own expiry (OutboxMessage::expires_at) if that comes first.
     std::chrono::milliseconds give_up_after{std::chrono::hours{24}};
     std::uint32_t max_attempts = 0;  ///< 0: no limit but give_up_after
 };
@@ -106,7 +108,7 @@ private:
     void handle(const core::OutboxMessage& message);
     void delivered(const core::OutboxMessage& message, const std::string& where);
     void failed(const core::OutboxMessage& message, const std::exception& error, Failure failure, int reply_code);
-    void abandon(const core::OutboxMessage& message, const std::string& reason, const std::exception& error);
+    void abandon(const core::OutboxMessage& message, const std::string& reason, std::string_view error);
     [[nodiscard]] MailMessage to_mail(const core::OutboxMessage& message) const;
 };
 

@@ -147,6 +147,9 @@ struct OutboxMessage {
     TimePoint next_attempt_at;
     std::uint32_t attempts = 0;
     std::string last_error;
+    /// When the message stops being worth sending (its link's expiry): a relay gives it up
+    /// then, sent or not, and never tries it later. None: only the relay's retry period ends it.
+    std::optional<TimePoint> expires_at = std::nullopt;
 
     friend bool operator==(const OutboxMessage&, const OutboxMessage&) = default;
 };
@@ -164,6 +167,8 @@ public:
                             const std::string& last_error) = 0;
     /// Removes a delivered or abandoned message, body and all.
     virtual bool remove(std::int64_t id) = 0;
+    /// Every message queued for this customer, due or not, in id order.
+    [[nodiscard]] virtual std::vector<OutboxMessage> queued_for(const Ulid& customer) = 0;
     [[nodiscard]] virtual std::uint64_t depth() = 0;
     /// Creation time of the oldest queued message.
     [[nodiscard]] virtual std::optional<TimePoint> oldest() = 0;

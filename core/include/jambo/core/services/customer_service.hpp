@@ -119,6 +119,7 @@ private:
                                                 std::string_view ulid) const;
     [[nodiscard]] Result<Customer> save_update(Transaction& tx, const Customer& current,
                                                const CustomerDraft& draft, DraftMode mode);
+    void drop_queued_mail(Transaction& tx, const Ulid& customer) const;
 };
 
 }  // namespace jambo::core

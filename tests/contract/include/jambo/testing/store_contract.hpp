@@ -588,6 +588,7 @@ JAMBO_STORE_CONTRACT("a queued message keeps every field", "[outbox]") {
     auto original = message(ulid(1), customer(1).email, at(5), at(7));
     original.attempts = 2;
     original.last_error = "421 try later";
+    original.expires_at = at(3'600'005);
     const auto id =
         committed(this->store(), [&](core::Transaction& tx) { return tx.outbox().enqueue(original); });
     original.id = id;
@@ -639,6 +640,24 @@ JAMBO_STORE_CONTRACT("reschedule records a failed attempt and moves the message 
         CHECK(due[1].last_error == "connection refused");
         CHECK(tx.outbox().due(at(59), 10).size() == 1);
         CHECK(tx.outbox().next_due() == at(20));
+    });
+}
+
+JAMBO_STORE_CONTRACT("queued_for lists a customer's messages, due or not, in id order", "[outbox]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    const auto ids = committed(this->store(), [](core::Transaction& tx) {
+        return std::vector{tx.outbox().enqueue(message(ulid(1), customer(1).email, at(0), at(50))),
+                           tx.outbox().enqueue(message(ulid(2), customer(2).email, at(0), at(0))),
+                           tx.outbox().enqueue(message(std::nullopt, "ops@example.org", at(0), at(0))),
+                           tx.outbox().enqueue(message(ulid(1), customer(1).email, at(1), at(1)))};
+    });
+    reading(this->store(), [&](core::Transaction& tx) {
+        std::vector<std::int64_t> of_1;
+        for (const auto& m : tx.outbox().queued_for(ulid(1))) of_1.push_back(m.id);
+        CHECK(of_1 == std::vector{ids[0], ids[3]});
+        CHECK(tx.outbox().queued_for(ulid(2)).size() == 1);
+        CHECK(tx.outbox().queued_for(ulid(3)).empty());
     });
 }
 
