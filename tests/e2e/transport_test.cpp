@@ -123,6 +123,15 @@ TEST_CASE("one Host and at most one Content-Type header - two Authorization head
     CHECK(body_of(twice).at("body") == host_message);
     CHECK(answer("GET /api/status HTTP/1.1\r\nHost: a.example\r\n\r\n").status == 200);
     CHECK(answer("GET /api/status HTTP/1.0\r\n\r\n").status == 200);  // HTTP/1.0 has no Host rule
+    // RFC 9112 3.2: a path, an absolute URI, or the "*" of OPTIONS.
+    for (const char* target : {"api/status", "*", "api.example/api/status", "://x/api/status", "1http://x/api/status"}) {
+        INFO(target);
+        auto bad_target = answer(std::string("GET ") + target + " HTTP/1.1\r\nHost: a.example\r\n\r\n");
+        CHECK(bad_target.status == 400);
+        CHECK(body_of(bad_target).at("body") == "Malformed HTTP request: the request target must be a path starting with /.");
+    }
+    CHECK(answer("GET http://a.example/api/status HTTP/1.1\r\nHost: a.example\r\n\r\n").status == 200);
+    CHECK(answer("OPTIONS * HTTP/1.1\r\nHost: a.example\r\n\r\n").status != 400);
     // Two credentials are one malformed token (a proxy may have checked the other): the 401 of
     // contract section 3, even when both are the same valid token.
     const auto staff_token = add_staff(dir);

@@ -40,6 +40,18 @@ std::string field_errors_json(const core::FieldErrors& fields) {
     return out;
 }
 
+// RFC 9112 3.2: origin-form, absolute-form (a scheme, then "://"), or an OPTIONS "*".
+bool is_request_target(std::string_view target, bool asterisk_allowed) {
+    if (target.starts_with('/')) return true;
+    if (target == "*") return asterisk_allowed;
+    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    const auto scheme_end = target.find("://");
+    if (scheme_end == 0 || scheme_end == std::string_view::npos || !alpha(target[0])) return false;
+    return std::ranges::all_of(target.substr(0, scheme_end), [&](char c) {
+        return alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+    });
+}
+
 // RFC 3986 host (reg-name, IPv4 or IP-literal) and an optional port: the characters they may
 // have. An empty Host is allowed (RFC 9112 3.2: a target without an authority).
 bool is_host_and_port(std::string_view host) {
@@ -170,6 +182,9 @@ Response malformed_body(std::string_view reason) {
 
 std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit) {
     if (header.section_bytes > header_limit) return message_response(431, "Request header fields too large.");
+    if (!is_request_target(header.target, header.asterisk_allowed)) {
+        return message_response(400, "Malformed HTTP request: the request target must be a path starting with /.");
+    }
     if (header.version >= 11 && header.host_fields != 1) {
         return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
     }

@@ -15,6 +15,8 @@ namespace jambo::http {
     namespace bhttp = boost::beast::http;
     HeaderFacts facts;
     facts.version = header.version();
+    facts.target = header.target();
+    facts.asterisk_allowed = header.method() == bhttp::verb::options;
     facts.section_bytes = header.method_string().size() + header.target().size() + 12;  // + " HTTP/1.1\r\n"
     for (const auto& field : header) {
         facts.section_bytes += field.name_string().size() + field.value().size() + 4;  // + ": " and "\r\n"
