@@ -2,9 +2,12 @@
 
 #include <jambo/smtp/curl_smtp_transport.hpp>
 #include <jambo/smtp/directory_transport.hpp>
+#include <jambo/smtp/message_format.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <string>
 
@@ -36,6 +39,18 @@ std::string_view describe(smtp::TlsMode mode) {
         case smtp::TlsMode::opportunistic: return "STARTTLS if offered, else plain";
     }
     return "";
+}
+
+// The deletion mail asks whoever keeps getting links they did not ask for to reply: a reply
+// to a no-reply sender reaches no one.
+bool replies_go_nowhere(const ServeConfig& settings) {
+    if (!settings.mail_reply_to.empty()) return false;
+    const auto mailbox = smtp::parse_mailbox(settings.mail_from);
+    if (!mailbox) return false;
+    std::string local = mailbox->address.substr(0, mailbox->address.find('@'));
+    std::erase_if(local, [](char c) { return c == '-' || c == '_' || c == '.'; });
+    std::ranges::transform(local, local.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return local == "noreply" || local == "donotreply";
 }
 
 }  // namespace
@@ -83,6 +98,12 @@ void log_mail_setup(const MailSetup& mail, const ServeConfig& settings) {
     if (mail.delivers) {
         spdlog::info("mail is delivered through {}, retried for up to {}s", mail.destination,
                      std::chrono::duration_cast<std::chrono::seconds>(settings.mail_retry.give_up_after).count());
+        if (replies_go_nowhere(settings)) {
+            spdlog::warn("replies to the deletion mail go to {}, a no-reply address: set --mail-reply-to "
+                         "(JAMBO_MAIL_REPLY_TO) to a mailbox someone reads, your data-protection contact (the mail "
+                         "asks people who get links they did not ask for to reply)",
+                         settings.mail_from);
+        }
         return;
     }
     spdlog::warn("mail is NOT being delivered: no SMTP URL is set (JAMBO_SMTP_URL); each message is written "

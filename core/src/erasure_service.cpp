@@ -47,7 +47,7 @@ DeletionMail compose_deletion_mail(std::string_view link, std::chrono::seconds t
                 "To confirm, open this link within " + describe(ttl) + ":\n\n" + std::string(link) + "\n\n" +
                 "If you did not ask for this, ignore this message: nothing will be\n"
                 "deleted, and the link stops working by itself. If you keep receiving\n"
-                "these messages, tell us.\n";
+                "these messages, reply to this one to tell us.\n";
     return mail;
 }
 

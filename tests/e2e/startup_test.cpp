@@ -178,3 +178,26 @@ TEST_CASE("SMTP settings given without an SMTP URL are named in a warning - not 
           std::string::npos);
     CHECK(server.stop() == 0);
 }
+
+TEST_CASE("delivering through SMTP from a no-reply sender without a Reply-To is named in a warning", "[e2e]") {
+    const auto warning = "a no-reply address: set --mail-reply-to (JAMBO_MAIL_REPLY_TO) to a mailbox someone reads";
+    const std::string relay = "smtp://127.0.0.1:" + std::to_string(closed_port());
+    for (const char* sender : {"Jambo <no-reply@shop.example>", "NoReply@shop.example", "do_not_reply@shop.example"}) {
+        INFO(sender);
+        WorkDir dir;
+        JamboServer server(dir, {"--smtp-url", relay, "--mail-from", sender});
+        CHECK(server.log().find(warning) != std::string::npos);
+        CHECK(server.stop() == 0);
+    }
+    const std::vector<std::vector<std::string>> fine{
+        {"--mail-from", "privacy@shop.example"},
+        {"--mail-from", "no-reply@shop.example", "--mail-reply-to", "dpo@shop.example"}};
+    for (const auto& settings : fine) {
+        WorkDir dir;
+        auto args = settings;
+        args.insert(args.end(), {"--smtp-url", relay});
+        JamboServer server(dir, args);
+        CHECK(server.log().find(warning) == std::string::npos);
+        CHECK(server.stop() == 0);
+    }
+}
