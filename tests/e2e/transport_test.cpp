@@ -360,6 +360,11 @@ TEST_CASE("a request cut off by its header or body timeout is told so with a 408
     const auto header = cut_off("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: appl");
     CHECK(header.status == 408);
     CHECK(header.body == R"({"statusCode":408,"body":"The request's header did not arrive within 1 s; send the request again."})");
+    // An id on a line that arrived whole is the client's, echoed; one cut off may be cut short.
+    CHECK(cut_off("GET /api/status HTTP/1.1\r\nX-Request-Id: head-cut-3\r\nHost: x\r\nAccept: a").header("X-Request-Id") ==
+          "head-cut-3");
+    const auto cut_id = cut_off("GET /api/status HTTP/1.1\r\nHost: x\r\nX-Request-Id: head-cut-4").header("X-Request-Id");
+    CHECK(std::regex_match(cut_id.value_or(""), std::regex("[0-9A-Z]{26}")));
     const auto body = cut_off("POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                               "X-Request-Id: cut-short-7\r\nContent-Length: 100\r\n\r\n{\"first_name\": ");
     CHECK(body.status == 408);

@@ -207,7 +207,14 @@ private:
         request_.method_text.assign(header_seen_ ? std::string_view(message.method_string()) : std::string_view());
         request_.target.assign(header_seen_ ? std::string_view(message.target()) : std::string_view());
         std::optional<std::string_view> sent_id;
-        if (auto id = message.find("X-Request-Id"); header_seen_ && id != message.end()) sent_id = id->value();
+        // The parser holds the fields it took whole; the rest of a header cut short is in the
+        // buffer, where only a line that arrived to its end holds the client's id.
+        if (auto id = message.find("X-Request-Id"); id != message.end()) sent_id = id->value();
+        if (!sent_id && !header_seen_) {
+            const std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+            const auto whole_lines = raw.rfind("\r\n");
+            if (whole_lines != std::string_view::npos) sent_id = raw_field_value(raw.substr(0, whole_lines + 2), "X-Request-Id");
+        }
         request_.request_id = choose_request_id(sent_id);
         log_ = AccessEntry{request_.method_text, request_.target, response.status, response.body.size(),
                            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_),
