@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -126,15 +127,21 @@ std::size_t drop_handled_mail(Transaction& tx, const std::vector<AuditEntry>& re
     return dropped;
 }
 
-// Appends each of `entries` (all of `event`) that this copy does not hold already.
+// Appends each of `entries` (all of `event`) that this copy does not hold already. Counted,
+// not just matched: two revocations of one account in the same millisecond are two entries.
 void copy_missing_entries(Transaction& tx, std::string_view event, const std::vector<AuditEntry>& entries) {
     using Key = std::tuple<std::string, TimePoint, std::string>;
-    std::set<Key> held;
+    std::map<Key, std::size_t> held;
     for (auto& entry : tx.audit().entries_of(event, TimePoint::min())) {
-        held.emplace(std::move(entry.subject), entry.at, std::move(entry.detail));
+        ++held[Key{std::move(entry.subject), entry.at, std::move(entry.detail)}];
     }
     for (const auto& entry : entries) {
-        if (held.emplace(entry.subject, entry.at, entry.detail).second) tx.audit().append(entry);
+        auto& copies = held[Key{entry.subject, entry.at, entry.detail}];
+        if (copies > 0) {
+            --copies;
+        } else {
+            tx.audit().append(entry);
+        }
     }
 }
 
@@ -153,12 +160,14 @@ CarriedOver AdminService::carry_over(Store& replaced) {
     const TimePoint mail_since = handled_mail_horizon(store_);
     std::vector<AuditEntry> erasures;
     std::vector<AuditEntry> revocations;
+    std::vector<AuditEntry> restores;
     std::vector<Credential> revoked;
     std::vector<AuditEntry> mail;
     {
         auto tx = replaced.begin(TransactionMode::read);
         erasures = tx->audit().entries_of(audit_event::customer_erased, TimePoint::min());
         revocations = tx->audit().entries_of(audit_event::token_revoked, TimePoint::min());
+        restores = tx->audit().entries_of(audit_event::database_restored, TimePoint::min());
         for (const auto& hash : tx->credentials().revoked()) {
             if (auto credential = tx->credentials().find(hash)) revoked.push_back(std::move(*credential));
         }
@@ -181,16 +190,16 @@ CarriedOver AdminService::carry_over(Store& replaced) {
     }
     // The replaced database's entries, as they were (when, and how: "self", "deletion-link"):
     // the record of each erasure and revocation outlives the restore, and a later restore of
-    // a newer backup reads them from here. Then one entry for the restore itself.
+    // a newer backup reads them from here. So are earlier restores' own entries; then one for
+    // this restore, whatever it carried over: it put older data back.
     copy_missing_entries(*tx, audit_event::customer_erased, erasures);
     copy_missing_entries(*tx, audit_event::token_revoked, revocations);
+    copy_missing_entries(*tx, audit_event::database_restored, restores);
     done.mail_not_resent = drop_handled_mail(*tx, mail, mail_since);
-    if (done.erased + done.revoked + done.mail_not_resent > 0) {
-        tx->audit().append(AuditEntry{0, clock_.now(), audit_event::database_restored, "",
-                                      "erased again: " + std::to_string(done.erased) + "; tokens revoked again: " +
-                                          std::to_string(done.revoked) + "; handled mail dropped: " +
-                                          std::to_string(done.mail_not_resent)});
-    }
+    tx->audit().append(AuditEntry{0, clock_.now(), audit_event::database_restored, "",
+                                  "erased again: " + std::to_string(done.erased) + "; tokens revoked again: " +
+                                      std::to_string(done.revoked) + "; handled mail dropped: " +
+                                      std::to_string(done.mail_not_resent)});
     tx->commit();
     return done;
 }

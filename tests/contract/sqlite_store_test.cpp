@@ -162,28 +162,35 @@ TEST_CASE("sqlite: version 4 replaces the addresses deletion tokens kept with di
     CHECK(file_bytes(path + "-wal").find(old_address) == std::string::npos);
 }
 
-TEST_CASE("sqlite: version 8 gives queued mail an expiry - mail queued before has none and stays due",
+TEST_CASE("sqlite: version 8 gives queued mail its link's expiry - mail with no link found has none",
           "[contract][sqlite]") {
     TempDir dir;
     const auto path = dir.file("v7.db");
     {
         SqliteStore store({.path = path});
-        insert_customers(store, {1});
+        insert_customers(store, {1, 2});
     }
     {
         auto db = raw(path);
         db.exec("ALTER TABLE outbox DROP COLUMN expires_at");
+        // Customer 1's link and its mail, written together at time 5; customer 2's mail alone.
+        db.exec("INSERT INTO deletion_tokens (hash, customer, email_digest, created_at, expires_at, used) "
+                "SELECT randomblob(32), ulid, zeroblob(32), 5, 3600005, 0 FROM customers WHERE ulid = '" +
+                customer(1).ulid.to_string() + "'");
         db.exec("INSERT INTO outbox (customer, recipient, subject, body, created_at, next_attempt_at) "
-                "SELECT ulid, email, 'Confirm the deletion of your data', 'a link', 1, 1 FROM customers");
+                "SELECT ulid, email, 'Confirm the deletion of your data', 'a link', 5, 5 FROM customers");
         db.exec("PRAGMA user_version = 7");
     }
     SqliteStore store({.path = path});
     CHECK(store.schema_version_found() == 7);
     reading(store, [&](jambo::core::Transaction& tx) {
-        const auto due = tx.outbox().due(jambo::contract::at(10), 10);
-        REQUIRE(due.size() == 1);
-        CHECK_FALSE(due.front().expires_at.has_value());
-        CHECK(tx.outbox().queued_for(customer(1).ulid) == due);
+        const auto of_1 = tx.outbox().queued_for(customer(1).ulid);
+        REQUIRE(of_1.size() == 1);
+        CHECK(of_1.front().expires_at == jambo::core::TimePoint{std::chrono::milliseconds{3'600'005}});
+        const auto of_2 = tx.outbox().queued_for(customer(2).ulid);
+        REQUIRE(of_2.size() == 1);
+        CHECK_FALSE(of_2.front().expires_at.has_value());
+        CHECK(tx.outbox().due(jambo::contract::at(10), 10).size() == 2);
     });
     CHECK(raw(path).execAndGet("PRAGMA user_version").getInt() == SqliteStore::schema_version());
 }

@@ -132,6 +132,7 @@ TEST_CASE("one Host and at most one Content-Type header - two Authorization head
     }
     CHECK(answer("GET http://a.example/api/status HTTP/1.1\r\nHost: a.example\r\n\r\n").status == 200);
     CHECK(answer("OPTIONS * HTTP/1.1\r\nHost: a.example\r\n\r\n").status != 400);
+    CHECK(answer("CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n").status == 404);  // not a proxy
     // Two credentials are one malformed token (a proxy may have checked the other): the 401 of
     // contract section 3, even when both are the same valid token.
     const auto staff_token = add_staff(dir);

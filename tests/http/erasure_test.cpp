@@ -168,6 +168,12 @@ TEST_CASE("a browser sees a page with a POST button - GET never deletes - the PO
     REQUIRE(request_deletion(f, ulid, token).status == 200);
     auto link = confirm_path(f.latest_deletion_token());
 
+    // Two Accept fields are read as one ("*/*, text/html"): text/html named, JSON only through
+    // the wildcard, so a browser.
+    auto split = f.call(Method::get, link, {}, {{"Accept", "*/*"}, {"Accept", "text/html"}});
+    CHECK(split.headers.find("Content-Type") == "text/html; charset=utf-8");
+    CHECK(customer_count(f) == 1);
+
     auto page = f.call(Method::get, link, {}, {{"Accept", browser_accept}});
     REQUIRE(page.status == 200);
     CHECK(page.headers.find("Content-Type") == "text/html; charset=utf-8");

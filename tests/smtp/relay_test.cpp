@@ -443,6 +443,33 @@ TEST_CASE("mail queued for a customer erased during another delivery is never se
     CHECK(transport.sent == std::vector<std::string>{"first@example.org"});
 }
 
+TEST_CASE("mail dropped from the queue while it is being handed over is recorded as delivered too - it was",
+          "[smtp]") {
+    CapturedLog log;
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    const auto id = enqueue(store, clock, "the link", "old.box@example.org");
+    RecordingTransport transport([&] {
+        // A change of the customer's address commits meanwhile: it drops the message.
+        auto tx = store.begin(core::TransactionMode::write);
+        REQUIRE(tx->outbox().remove(id));
+        core::OutboxMessage dropped;
+        dropped.id = id;
+        dropped.created_at = clock.now();
+        tx->audit().append(core::AuditEntry{0, clock.now(), "mail.abandoned", owner.to_string(),
+                                            core::handled_mail_detail("address changed: its link stopped working", dropped)});
+        tx->commit();
+    });
+    smtp::OutboxRelay relay(store, clock, transport, smtp::RelayOptions{.from = "Jambo <no-reply@jambo.test>"});
+    CHECK(relay.deliver_due() == 1);
+    CHECK(transport.sent == std::vector<std::string>{"old.box@example.org"});
+    const auto entries = audit(store);
+    REQUIRE(entries.size() == 2);
+    CHECK(entries[0].event == "mail.delivered");  // newest first: what happened last
+    CHECK(entries[1].event == "mail.abandoned");
+    CHECK(log.text().find("was handed over while it was being dropped from the queue") != std::string::npos);
+}
+
 // Refuses every write transaction while `full` is set, as a store on a full disk does.
 class FullDiskStore final : public core::Store {
 public:

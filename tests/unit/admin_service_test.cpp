@@ -160,10 +160,29 @@ TEST_CASE("after a restore - the erasures and revocations the replaced database 
         {"token.revoked", staff.id.to_string(), erased_at, "staff"}};
     std::ranges::sort(expected);
     CHECK(entries() == expected);
-    const auto again = restored.admin.restore_carry_over(replaced).value();  // already in effect: nothing to do
+    // Restored again (the same backup, or a restore repeated): nothing to make again, and the
+    // earlier restore's entry stays beside the new one.
+    restored.clock.advance(std::chrono::minutes(1));
+    const auto again = restored.admin.restore_carry_over(replaced).value();
     CHECK(again.erased == 0);
     CHECK(again.revoked == 0);
+    expected.emplace_back("database.restored", "", restored.clock.now(),
+                          "erased again: 0; tokens revoked again: 0; handled mail dropped: 0");
+    std::ranges::sort(expected);
     CHECK(entries() == expected);
+
+    // The next restore replaces this copy: it keeps both restores' entries, and each revocation
+    // of the same account in the same millisecond (two tokens) is kept as two.
+    World next;
+    {
+        auto tx = restored.store.begin(TransactionMode::write);
+        tx->audit().append(AuditEntry{0, erased_at, "token.revoked", staff.id.to_string(), "staff"});
+        tx->commit();
+    }
+    REQUIRE(next.admin.restore_carry_over(restored.store).has_value());
+    auto tx = next.store.begin(TransactionMode::read);
+    CHECK(tx->audit().entries_of("database.restored", TimePoint::min()).size() == 3);
+    CHECK(tx->audit().entries_of("token.revoked", TimePoint::min()).size() == 2);
 }
 
 TEST_CASE("restores in a row keep every erasure and revocation - also through a backup that lacks them",

@@ -13,7 +13,8 @@ namespace {
 constexpr std::string_view describe_only =
     "This link deletes the customer's data when confirmed with POST; GET does not delete.";
 
-bool wants_page(const Request& request) { return prefers_html(request.headers.find("Accept")); }
+// Every Accept field, combined (RFC 9110 5.3): "*/*" then "text/html" is a browser's "text/html, */*".
+bool wants_page(const Request& request) { return prefers_html(request.headers.combined("Accept")); }
 
 Response confirmed(const Request& request, const core::Result<void>& result) {
     if (wants_page(request)) return result ? erased_page() : error_page(result.error());

@@ -40,10 +40,15 @@ std::string field_errors_json(const core::FieldErrors& fields) {
     return out;
 }
 
-// RFC 9112 3.2: origin-form, absolute-form (a scheme, then "://"), or an OPTIONS "*".
-bool is_request_target(std::string_view target, bool asterisk_allowed) {
+bool is_host_and_port(std::string_view host);
+
+// RFC 9112 3.2: origin-form, absolute-form (a scheme, then "://"), an OPTIONS "*", or a
+// CONNECT's authority-form (host:port; no route has one, so it is then a 404).
+bool is_request_target(const HeaderFacts& header) {
+    const std::string_view target = header.target;
     if (target.starts_with('/')) return true;
-    if (target == "*") return asterisk_allowed;
+    if (target == "*") return header.asterisk_allowed;
+    if (header.authority_allowed) return !target.empty() && is_host_and_port(target);
     const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
     const auto scheme_end = target.find("://");
     if (scheme_end == 0 || scheme_end == std::string_view::npos || !alpha(target[0])) return false;
@@ -182,7 +187,7 @@ Response malformed_body(std::string_view reason) {
 
 std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit) {
     if (header.section_bytes > header_limit) return message_response(431, "Request header fields too large.");
-    if (!is_request_target(header.target, header.asterisk_allowed)) {
+    if (!is_request_target(header)) {
         return message_response(400, "Malformed HTTP request: the request target must be a path starting with /.");
     }
     if (header.version >= 11 && header.host_fields != 1) {

@@ -37,6 +37,7 @@ struct HeaderFacts {
     std::size_t section_bytes = 0;  ///< the request line and the fields, as sent (give or take OWS)
     std::string_view target;        ///< as sent
     bool asterisk_allowed = false;  ///< an OPTIONS request, whose target may be "*"
+    bool authority_allowed = false; ///< a CONNECT request, whose target is host:port
     std::size_t host_fields = 0;
     std::string_view host;          ///< the last Host field's value
     std::size_t content_type_fields = 0;
@@ -51,8 +52,8 @@ struct HeaderFacts {
 /// - a Transfer-Encoding whose last coding is not chunked, or that has chunked twice: the
 ///   body's length cannot be known, and guessing it lets a client hide a second request in
 ///   the body (400, RFC 9112 6.3); another coding before chunked (501, RFC 9112 7);
-/// - a request target that is not a path ("/..."), an absolute URI ("http://..."), or the
-///   "*" of an OPTIONS request (400, RFC 9112 3.2);
+/// - a request target that is not a path ("/..."), an absolute URI ("http://..."), the "*"
+///   of an OPTIONS request or the host:port of a CONNECT (400, RFC 9112 3.2);
 /// - more than one Content-Type or Content-Encoding field (400: a proxy may have read the body
 ///   otherwise than as the first, which we would use). Two Authorization fields are the
 ///   endpoint's to answer, as a malformed token (routes.hpp).

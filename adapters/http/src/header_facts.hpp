@@ -17,6 +17,7 @@ namespace jambo::http {
     facts.version = header.version();
     facts.target = header.target();
     facts.asterisk_allowed = header.method() == bhttp::verb::options;
+    facts.authority_allowed = header.method() == bhttp::verb::connect;
     facts.section_bytes = header.method_string().size() + header.target().size() + 12;  // + " HTTP/1.1\r\n"
     for (const auto& field : header) {
         facts.section_bytes += field.name_string().size() + field.value().size() + 4;  // + ": " and "\r\n"

@@ -243,13 +243,20 @@ void OutboxRelay::handle(const core::OutboxMessage& message) {
 
 void OutboxRelay::delivered(const core::OutboxMessage& message, const std::string& where) {
     auto tx = store_.begin(core::TransactionMode::write);
-    tx->outbox().remove(message.id);
+    const bool was_queued = tx->outbox().remove(message.id);
+    // Recorded even if it is gone: an erasure or a change of address that dropped it during
+    // the hand-over recorded it as given up, but it went out, and the log must say so.
     tx->audit().append(core::AuditEntry{0, clock_.now(), core::audit_event::mail_delivered, ulid_of(message),
                                         core::handled_mail_detail(transport_.kind(), message)});
     tx->commit();
     sent_unrecorded_.erase(message.id);
     // Where, never what: the body holds a secret link.
     spdlog::info("mail {} delivered to {} after {} failed attempts", message.id, where, message.attempts);
+    if (!was_queued) {
+        spdlog::warn("mail {} for customer {} was handed over while it was being dropped from the queue (the customer "
+                     "erased, or their address changed, meanwhile)",
+                     message.id, ulid_of(message));
+    }
 }
 
 void OutboxRelay::failed(const core::OutboxMessage& message, const std::exception& error, Failure failure,

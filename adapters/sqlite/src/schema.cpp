@@ -215,10 +215,14 @@ INSERT INTO database_identity (id) VALUES (lower(hex(randomblob(16))));
 )sql";
 
 // Version 8: a queued message's expiry, its link's: the relay gives it up then instead of
-// mailing a link that answers 410, and the raw link leaves the outbox with it. Messages queued
-// before have none and are retried as before.
+// mailing a link that answers 410, and the raw link leaves the outbox with it. Mail already
+// queued gets its link's expiry too: the link and its mail were written in one transaction,
+// at one time, for one customer (a backup from before the upgrade, restored, is migrated so).
 constexpr const char* schema_v8 = R"sql(
 ALTER TABLE outbox ADD COLUMN expires_at INTEGER;
+UPDATE outbox SET expires_at = (SELECT max(t.expires_at) FROM deletion_tokens t
+                                 WHERE t.customer = outbox.customer AND t.created_at = outbox.created_at)
+ WHERE customer IS NOT NULL;
 )sql";
 
 constexpr std::array migrations{Migration{1, schema_v1}, Migration{2, schema_v2}, Migration{3, schema_v3},

@@ -41,8 +41,8 @@ public:
     /// `replaced`, the database the backup replaces, has recorded hold here too. A backup
     /// predates them; without this, customers erased since come back and revoked tokens work
     /// again. Their audit entries are copied here as they were (time and how), those this
-    /// store lacks, and one "database.restored" entry counts what was made again (none when
-    /// nothing was).
+    /// store lacks (earlier restores' "database.restored" entries too), and one more
+    /// "database.restored" entry records this restore and counts what it made again.
     /// Queued mail that `replaced` has delivered or given up since is dropped, not sent again,
     /// and its record copied here. Errors: unavailable (either store could not be read or
     /// written; nothing was changed here).
