@@ -60,7 +60,7 @@ struct Server::Impl {
     asio::io_context signal_ioc{1};
     std::optional<SignalSet> signals;
     std::thread signal_thread;  ///< started by catch_signals()
-    Timer accept_retry;
+    std::optional<Timer> accept_retry;  ///< on worker 0, beside the acceptor
     std::size_t next_worker = 0;
     std::size_t refused_since_warning = 0;  // the acceptor's thread only
     Clock::time_point last_refusal_warning{};
@@ -73,27 +73,26 @@ struct Server::Impl {
     std::size_t running = 0;
     std::optional<std::string> failure;  ///< why an I/O thread stopped, when no signal asked it to
 
-    Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block, AsyncRequestHandler start)
-        : accept_retry(make_workers(options, std::move(handler), std::move(may_block), std::move(start))) {
+    Impl(ServerOptions options, RequestHandler handler, BlockingPredicate may_block, AsyncRequestHandler start) {
+        make_workers(std::move(options), std::move(handler), std::move(may_block), std::move(start));
         listen();
         for (auto& worker : workers) worker->start_sweep();
         accept();
     }
 
-    Executor make_workers(ServerOptions& options, RequestHandler handler, BlockingPredicate may_block,
-                          AsyncRequestHandler start) {
+    void make_workers(ServerOptions options, RequestHandler handler, BlockingPredicate may_block,
+                      AsyncRequestHandler start) {
         shared.options = std::move(options);
         shared.options.max_connections = connection_cap(shared.options);
         shared.handler = std::move(handler);
         shared.may_block = std::move(may_block);
         shared.start = std::move(start);
         shared.pool = std::make_unique<BlockingPool>(shared.options.blocking_threads,
-                                                       shared.options.blocking_nice_increment);
+                                                     shared.options.blocking_nice_increment);
         auto access = spdlog::get("access");
         shared.access = access ? access : spdlog::default_logger();
         auto count = std::max(1U, shared.options.threads);
         for (unsigned i = 0; i < count; ++i) workers.push_back(std::make_unique<Worker>(shared));
-        return workers.front()->ioc.get_executor();
     }
 
     void listen() {
@@ -103,6 +102,7 @@ struct Server::Impl {
         if (ec) throw std::runtime_error("invalid listen address '" + o.address + "'");
         asio::ip::tcp::endpoint endpoint(address, o.port);
         acceptor.emplace(workers.front()->ioc.get_executor());
+        accept_retry.emplace(workers.front()->ioc.get_executor());
         acceptor->open(endpoint.protocol(), ec);
         if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
         if (!ec) acceptor->bind(endpoint, ec);
@@ -182,8 +182,8 @@ struct Server::Impl {
     // Out of file descriptors, for example: try again shortly instead of spinning.
     void retry_accept(ErrorCode ec) {
         spdlog::warn("accept failed: {}", ec.message());
-        accept_retry.expires_after(std::chrono::milliseconds(100));
-        accept_retry.async_wait([this](ErrorCode wait_ec) {
+        accept_retry->expires_after(std::chrono::milliseconds(100));
+        accept_retry->async_wait([this](ErrorCode wait_ec) {
             if (!wait_ec && acceptor->is_open()) accept();
         });
     }
@@ -320,7 +320,7 @@ struct Server::Impl {
             accept_backlog();
             ErrorCode ignored;
             acceptor->close(ignored);
-            accept_retry.cancel();
+            accept_retry->cancel();
             warn_of_refusals();  // the rest of a burst, not yet told by a later warning
             if (!worker_failed) tell_workers();
         });
