@@ -206,16 +206,7 @@ private:
         const auto& message = parser_->get();
         request_.method_text.assign(header_seen_ ? std::string_view(message.method_string()) : std::string_view());
         request_.target.assign(header_seen_ ? std::string_view(message.target()) : std::string_view());
-        std::optional<std::string_view> sent_id;
-        // The parser holds the fields it took whole; the rest of a header cut short is in the
-        // buffer, where only a line that arrived to its end holds the client's id.
-        if (auto id = message.find("X-Request-Id"); id != message.end()) sent_id = id->value();
-        if (!sent_id && !header_seen_) {
-            const std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-            const auto whole_lines = raw.rfind("\r\n");
-            if (whole_lines != std::string_view::npos) sent_id = raw_field_value(raw.substr(0, whole_lines + 2), "X-Request-Id");
-        }
-        request_.request_id = choose_request_id(sent_id);
+        request_.request_id = choose_request_id(sent_request_id());
         log_ = AccessEntry{request_.method_text, request_.target, response.status, response.body.size(),
                            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_),
                            request_.request_id};
@@ -286,7 +277,7 @@ private:
     // RFC 9112 2.2: empty lines before a request line are ignored (some clients send one after
     // a body). Returns false while the buffer holds nothing else yet.
     bool skip_empty_lines() {
-        const std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+        const std::string_view text = unparsed();
         std::size_t n = 0;
         while (n < text.size() && (text[n] == '\n' || (text[n] == '\r' && n + 1 < text.size() && text[n + 1] == '\n'))) {
             n += text[n] == '\r' ? 2 : 1;
@@ -325,9 +316,8 @@ private:
             new_parser();
             return parse();
         }
-        answer_and_close(unparsable_request(parse_failure(ec),
-                                            std::string_view(static_cast<const char*>(buffer_.data().data()), buffer_.size()),
-                                            request_line_read(parser_->get()), options().max_header_bytes));
+        answer_and_close(unparsable_request(parse_failure(ec), unparsed(), request_line_read(parser_->get()),
+                                            options().max_header_bytes));
     }
 
     // RFC 9112 2.3: a later HTTP/1 minor version (1.2) is answered as 1.1. Beast's parser
@@ -344,6 +334,22 @@ private:
         return true;
     }
 
+    // What the parser has not taken from the buffer yet.
+    std::string_view unparsed() const { return {static_cast<const char*>(buffer_.data().data()), buffer_.size()}; }
+
+    // The client's X-Request-Id, for an answer the parser may not have let the request finish:
+    // a field the parser took, else a line of the unfinished header that arrived whole (one cut
+    // off may hold a cut-off id).
+    std::optional<std::string_view> sent_request_id() const {
+        const auto& message = parser_->get();
+        if (auto id = message.find("X-Request-Id"); id != message.end()) return id->value();
+        if (parser_->is_header_done()) return std::nullopt;
+        const auto raw = unparsed();
+        const auto whole_lines = raw.rfind("\r\n");
+        if (whole_lines == std::string_view::npos) return std::nullopt;
+        return raw_field_value(raw.substr(0, whole_lines + 2), "X-Request-Id");
+    }
+
     // Answers a request the server cannot take, and closes the connection after it. The
     // parser holds the request line and the fields it read before it stopped; what it had not
     // read yet is still in the buffer, where the id and the method are looked for next.
@@ -351,15 +357,9 @@ private:
         const auto& message = parser_->get();
         request_.method_text.assign(message.method_string());
         request_.target.assign(message.target());
-        std::optional<std::string_view> sent_id;
-        if (auto id = message.find("X-Request-Id"); id != message.end()) sent_id = id->value();
         bool head = message.method() == bhttp::verb::head;
-        if (!parser_->is_header_done()) {
-            const std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-            if (!sent_id) sent_id = raw_field_value(raw, "X-Request-Id");
-            if (!request_line_read(message)) head = raw.starts_with("HEAD ");
-        }
-        request_.request_id = choose_request_id(sent_id);
+        if (!parser_->is_header_done() && !request_line_read(message)) head = unparsed().starts_with("HEAD ");
+        request_.request_id = choose_request_id(sent_request_id());
         add_standard_headers(response, request_.request_id);
         keep_alive_ = false;
         if (state_ == State::idle) begin_request();
