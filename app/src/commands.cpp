@@ -125,6 +125,46 @@ private:
     std::filesystem::path path_;
 };
 
+// A database another server holds, or one this process cannot write, is refused before the
+// server starts: each with the one thing the operator has to change.
+void refuse_unservable(const std::string& db, const ServingLock& serving, sqlite::SqliteStore& store) {
+    if (serving.served_elsewhere()) {
+        throw std::runtime_error("database " + db + " is already served by another jambo serve (or a jambo "
+                                 "restore is replacing it); stop that one first (two servers would both send every "
+                                 "mail)");
+    }
+    if (!store.read_only()) return;
+    // A read-only mount is the usual cause under systemd (ProtectSystem=strict without the
+    // directory in ReadWritePaths=), where owner and mode are fine.
+    struct statvfs mount {};
+    if (::statvfs(db.c_str(), &mount) == 0 && (mount.f_flag & ST_RDONLY) != 0) {
+        throw std::runtime_error("database " + db + " is on a read-only mount; the server needs to write it " +
+                                 "(remount it read-write, or with systemd list its directory in ReadWritePaths=)");
+    }
+    throw std::runtime_error("database " + db +
+                             " can only be read by this process; the server needs to write it (check its "
+                             "owner, mode and directory)");
+}
+
+void log_migration(const std::string& db, const sqlite::SqliteStore& store) {
+    if (const int found = store.schema_version_found(); found != 0 && found != sqlite::SqliteStore::schema_version()) {
+        // Worth a line: old deletion links may stop working, and an older jambo no longer opens it.
+        spdlog::info("database {} migrated from schema version {} to {}", db, found, sqlite::SqliteStore::schema_version());
+    }
+}
+
+// Every acknowledged write is in the WAL either way; the checkpoint leaves the database file
+// complete on its own, which is what a clean stop promises.
+void checkpoint_at_stop(const std::string& db, sqlite::SqliteStore& store) {
+    try {
+        store.checkpoint();
+    } catch (const sqlite::CheckpointIncomplete& e) {
+        spdlog::warn("{}: another process still has the database open (a backup, a sqlite3 shell); what it "
+                     "holds stays in {}-wal until the next start",
+                     e.what(), db);
+    }
+}
+
 int serve(const Config& config) {
     const auto& settings = config.serve;
     raise_open_file_limit();
@@ -140,36 +180,15 @@ int serve(const Config& config) {
     refuse_migration_in_use(config.db);
     Infrastructure infra(config);
     serving.emplace(config.db);
-    if (serving->served_elsewhere()) {
-        throw std::runtime_error("database " + config.db + " is already served by another jambo serve (or a jambo "
-                                 "restore is replacing it); stop that one first (two servers would both send every "
-                                 "mail)");
-    }
+    refuse_unservable(config.db, *serving, infra.store);
     remove_interrupted_restore(config.db);
-    if (infra.store.read_only()) {
-        // A read-only mount is the usual cause under systemd (ProtectSystem=strict without the
-        // directory in ReadWritePaths=), where owner and mode are fine.
-        struct statvfs mount {};
-        if (::statvfs(config.db.c_str(), &mount) == 0 && (mount.f_flag & ST_RDONLY) != 0) {
-            throw std::runtime_error("database " + config.db + " is on a read-only mount; the server needs to write it " +
-                                     "(remount it read-write, or with systemd list its directory in ReadWritePaths=)");
-        }
-        throw std::runtime_error("database " + config.db +
-                                 " can only be read by this process; the server needs to write it (check its "
-                                 "owner, mode and directory)");
-    }
-    if (const int found = infra.store.schema_version_found(); found != 0 && found != sqlite::SqliteStore::schema_version()) {
-        // Worth a line: old deletion links may stop working, and an older jambo no longer opens it.
-        spdlog::info("database {} migrated from schema version {} to {}", config.db, found,
-                     sqlite::SqliteStore::schema_version());
-    }
+    log_migration(config.db, infra.store);
+
     const auto& policy = settings.policy;
     core::CustomerService customers(infra.store, infra.clock, infra.random, infra.hasher, infra.ulids, policy);
     core::ErasureService erasure(infra.store, infra.clock, infra.random, infra.hasher, policy);
-
     smtp::OutboxRelay relay(infra.store, infra.clock, *mail.transport, relay_options(settings));
     erasure.on_mail_queued([&relay] { relay.notify(); });
-
     const http::Api routes(http::ApiServices{customers, erasure, infra.store, policy},
                            http::ApiOptions{settings.confirm_on_get});
     api = &routes;
@@ -186,16 +205,8 @@ int serve(const Config& config) {
     const auto staff = infra.admin().list_staff();
     log_first_steps(config, mail, staff && staff->empty());
     server.run();
-    // Undelivered mail stays in the outbox, committed, for the next start.
-    relay.stop();
-    try {
-        infra.store.checkpoint();
-    } catch (const sqlite::CheckpointIncomplete& e) {
-        // Every acknowledged write is in the WAL, which the next open applies: a clean stop.
-        spdlog::warn("{}: another process still has the database open (a backup, a sqlite3 shell); what it "
-                     "holds stays in {}-wal until the next start",
-                     e.what(), config.db);
-    }
+    relay.stop();  // undelivered mail stays in the outbox, committed, for the next start
+    checkpoint_at_stop(config.db, infra.store);
     spdlog::info("stopped cleanly");
     return 0;
 }

@@ -13,7 +13,9 @@
 #include <cctype>
 #include <charconv>
 #include <list>
+#include <optional>
 #include <thread>
+#include <vector>
 
 namespace jambo::app {
 
@@ -440,11 +442,76 @@ std::optional<std::chrono::milliseconds> parse_millis(std::string_view text) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(*seconds);
 }
 
-std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* const* argv) {
-    Invocation invocation;
+namespace {
+
+// A command the line can choose, and what choosing it runs.
+struct CommandChoice {
+    CLI::App* command;
+    CommandKind kind;
+};
+
+std::vector<CommandChoice> add_commands(CLI::App& app, Invocation& invocation, RawSettings& raw,
+                                        std::list<CommonOptions>& commons) {
     auto& config = invocation.config;
     auto& command = invocation.command;
-    config.serve.server.threads = usable_cores();
+    const auto with_common = [&](CLI::App* added) {
+        add_common(*added, commons, config, raw);
+        return added;
+    };
+
+    auto* serve = with_common(app.add_subcommand("serve", "Run the HTTP server (the default)"));
+    add_serve_options(*serve, config.serve, raw);
+
+    auto* migrate = with_common(app.add_subcommand("migrate", "Create or upgrade the database schema and exit"));
+
+    auto* staff = app.add_subcommand("staff", "Staff accounts");
+    staff->require_subcommand(1, 1);
+    auto* staff_add = with_common(staff->add_subcommand("add", "Create a staff account; prints its first token"));
+    staff_add->add_option("--email", command.email, "The account's email address")->required();
+    staff_add->add_option("--name", command.name, "The account's display name");
+    auto* staff_list = with_common(staff->add_subcommand("list", "List staff accounts"));
+
+    auto* token = app.add_subcommand("token", "Bearer tokens");
+    token->require_subcommand(1, 1);
+    auto* issue = with_common(token->add_subcommand("issue", "Print a new token for a customer or a staff account"));
+    auto* subject = issue->add_option_group("subject", "Whom the token speaks for (exactly one)");
+    subject->add_option("--customer", command.customer, "The customer's ULID");
+    subject->add_option("--staff", command.email, "The staff account's email");
+    subject->require_option(1, 1);
+    auto* revoke = with_common(token->add_subcommand("revoke", "Revoke one token"));
+    revoke->add_option("TOKEN", command.token,
+                       "The token to revoke; - reads it from standard input, out of the process list and shell history")
+        ->required();
+
+    auto* backup = with_common(app.add_subcommand("backup", "Consistent online copy of the database"));
+    backup->add_option("FILE", command.file, "Destination file")->required();
+
+    auto* restore = with_common(app.add_subcommand(
+        "restore", "Replace the database (server stopped) with a backup; erasures and revocations since it stay"));
+    restore->add_option("FILE", command.file, "The backup to restore")->required();
+
+    return {{serve, CommandKind::serve},           {migrate, CommandKind::migrate},
+            {staff_add, CommandKind::staff_add},   {staff_list, CommandKind::staff_list},
+            {issue, CommandKind::token_issue},     {revoke, CommandKind::token_revoke},
+            {backup, CommandKind::backup},         {restore, CommandKind::restore}};
+}
+
+// CLI11 reads `--flag=` as the flag with the next argument for its value, which would then be
+// lost as a flag of its own.
+std::optional<std::string_view> flag_with_empty_value(int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") break;
+        if (arg.starts_with("--") && arg.ends_with('=') && arg.find('=') == arg.size() - 1) return arg;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* const* argv) {
+    Invocation invocation;
+    invocation.config.serve.server.threads = usable_cores();
     RawSettings raw;
     std::list<CommonOptions> commons;  // a list: add_option keeps pointers into each element
 
@@ -453,57 +520,13 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     app.require_subcommand(1, 1);
     app.footer("With no command, `jambo` runs `jambo serve`. A flag shown with (Env:JAMBO_...) also reads that "
                "environment variable; the flag wins.");
-
-    auto* serve = app.add_subcommand("serve", "Run the HTTP server (the default)");
-    add_common(*serve, commons, config, raw);
-    add_serve_options(*serve, config.serve, raw);
-
-    auto* migrate = app.add_subcommand("migrate", "Create or upgrade the database schema and exit");
-    add_common(*migrate, commons, config, raw);
-
-    auto* staff = app.add_subcommand("staff", "Staff accounts");
-    staff->require_subcommand(1, 1);
-    auto* staff_add = staff->add_subcommand("add", "Create a staff account; prints its first token");
-    add_common(*staff_add, commons, config, raw);
-    staff_add->add_option("--email", command.email, "The account's email address")->required();
-    staff_add->add_option("--name", command.name, "The account's display name");
-    auto* staff_list = staff->add_subcommand("list", "List staff accounts");
-    add_common(*staff_list, commons, config, raw);
-
-    auto* token = app.add_subcommand("token", "Bearer tokens");
-    token->require_subcommand(1, 1);
-    auto* issue = token->add_subcommand("issue", "Print a new token for a customer or a staff account");
-    add_common(*issue, commons, config, raw);
-    auto* subject = issue->add_option_group("subject", "Whom the token speaks for (exactly one)");
-    subject->add_option("--customer", command.customer, "The customer's ULID");
-    subject->add_option("--staff", command.email, "The staff account's email");
-    subject->require_option(1, 1);
-    auto* revoke = token->add_subcommand("revoke", "Revoke one token");
-    add_common(*revoke, commons, config, raw);
-    revoke->add_option("TOKEN", command.token,
-                       "The token to revoke; - reads it from standard input, out of the process list and shell history")
-        ->required();
-
-    auto* backup = app.add_subcommand("backup", "Consistent online copy of the database");
-    add_common(*backup, commons, config, raw);
-    backup->add_option("FILE", command.file, "Destination file")->required();
-
-    auto* restore = app.add_subcommand(
-        "restore", "Replace the database (server stopped) with a backup; erasures and revocations since it stay");
-    add_common(*restore, commons, config, raw);
-    restore->add_option("FILE", command.file, "The backup to restore")->required();
-
+    const auto choices = add_commands(app, invocation, raw, commons);
     refuse_empty_values(app);
     read_variables_of_chosen_command_only(app);
-    // CLI11 reads `--flag=` as the flag with the next argument for its value, which would then
-    // be lost as a flag of its own.
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg == "--") break;
-        if (arg.starts_with("--") && arg.ends_with('=') && arg.find('=') == arg.size() - 1) {
-            return EarlyExit{2, {}, "jambo: " + std::string(arg) + " has no value after '='; give one, or leave the flag out" +
-                                        help_hint(argc, argv) + "\n"};
-        }
+
+    if (const auto flag = flag_with_empty_value(argc, argv)) {
+        return EarlyExit{2, {}, "jambo: " + std::string(*flag) + " has no value after '='; give one, or leave the flag out" +
+                                    help_hint(argc, argv) + "\n"};
     }
     try {
         auto args = with_default_command(argc, argv);
@@ -517,16 +540,11 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
         return EarlyExit{2, {}, "jambo: " + naming_variable(one_line(e.what()), app) + help_hint(argc, argv) + "\n"};
     }
 
-    if (serve->parsed()) command.kind = CommandKind::serve;
-    if (migrate->parsed()) command.kind = CommandKind::migrate;
-    if (staff_add->parsed()) command.kind = CommandKind::staff_add;
-    if (staff_list->parsed()) command.kind = CommandKind::staff_list;
-    if (issue->parsed()) command.kind = CommandKind::token_issue;
-    if (revoke->parsed()) command.kind = CommandKind::token_revoke;
-    if (backup->parsed()) command.kind = CommandKind::backup;
-    if (restore->parsed()) command.kind = CommandKind::restore;
-    take_chosen_common(commons, config, raw);
-    finish(config, raw);
+    for (const auto& [command, kind] : choices) {
+        if (command->parsed()) invocation.command.kind = kind;
+    }
+    take_chosen_common(commons, invocation.config, raw);
+    finish(invocation.config, raw);
     return invocation;
 }
 
