@@ -220,6 +220,54 @@ std::string format_time(core::TimePoint time) {
     return text;
 }
 
+// `jambo migrate` has done its work by the time the store is open; it says which.
+int report_migration(const std::string& db, const sqlite::SqliteStore& store, std::ostream& err) {
+    const int found = store.schema_version_found();
+    const int now = sqlite::SqliteStore::schema_version();
+    err << "jambo: " << db;
+    if (found == now) {
+        err << " is at schema version " << now << " (nothing to migrate)\n";
+    } else if (found == 0) {
+        err << " created at schema version " << now << '\n';
+    } else {
+        err << " migrated from schema version " << found << " to " << now << '\n';
+    }
+    return 0;
+}
+
+int list_staff(Infrastructure& infra, std::ostream& out, std::ostream& err) {
+    // A store that cannot be read is an error, not an empty list.
+    const auto accounts = infra.admin().list_staff();
+    if (!accounts) return refuse(err, accounts.error());
+    for (const auto& staff : *accounts) {
+        out << staff.id.to_string() << '\t' << staff.email << '\t' << staff.name << '\t' << format_time(staff.created_at)
+            << '\n';
+    }
+    return 0;
+}
+
+// A new token is the only line on stdout, so that `TOKEN=$(jambo ...)` takes exactly it.
+int print_token(const core::Result<std::string>& token, std::ostream& out, std::ostream& err) {
+    if (!token) return refuse(err, token.error());
+    out << *token << '\n';
+    return 0;
+}
+
+int revoke_token(Infrastructure& infra, std::string token, std::ostream& err) {
+    // On the command line a token shows in the process list and the shell's history.
+    if (token == "-") {
+        std::getline(std::cin, token);
+        while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())) != 0) token.pop_back();
+        if (token.empty()) {
+            err << "jambo: no token on standard input (give it as one line: echo \"$TOKEN\" | jambo token revoke -)\n";
+            return 1;
+        }
+    }
+    auto revoked = infra.admin().revoke_token(token);
+    if (!revoked) return refuse(err, revoked.error());
+    return 0;
+}
+
 }  // namespace
 
 int run_command(const Invocation& invocation, std::ostream& out, std::ostream& err) {
@@ -243,58 +291,16 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     switch (command.kind) {
         case CommandKind::serve:
         case CommandKind::restore: break;
-        case CommandKind::migrate: {
-            const int found = infra.store.schema_version_found();
-            const int now = sqlite::SqliteStore::schema_version();
-            err << "jambo: " << config.db;
-            if (found == now) {
-                err << " is at schema version " << now << " (nothing to migrate)\n";
-            } else if (found == 0) {
-                err << " created at schema version " << now << '\n';
-            } else {
-                err << " migrated from schema version " << found << " to " << now << '\n';
-            }
-            return 0;
-        }
-        case CommandKind::staff_add: {
-            auto token = infra.admin().add_staff(command.email, command.name);
-            if (!token) return refuse(err, token.error());
-            out << *token << '\n';
-            return 0;
-        }
-        case CommandKind::staff_list: {
-            // A store that cannot be read is an error, not an empty list.
-            const auto accounts = infra.admin().list_staff();
-            if (!accounts) return refuse(err, accounts.error());
-            for (const auto& staff : *accounts) {
-                out << staff.id.to_string() << '\t' << staff.email << '\t' << staff.name << '\t'
-                    << format_time(staff.created_at) << '\n';
-            }
-            return 0;
-        }
+        case CommandKind::migrate: return report_migration(config.db, infra.store, err);
+        case CommandKind::staff_add: return print_token(infra.admin().add_staff(command.email, command.name), out, err);
+        case CommandKind::staff_list: return list_staff(infra, out, err);
         case CommandKind::token_issue: {
             auto admin = infra.admin();
-            auto token = command.customer.empty() ? admin.issue_staff_token(command.email)
-                                                  : admin.issue_customer_token(command.customer);
-            if (!token) return refuse(err, token.error());
-            out << *token << '\n';
-            return 0;
+            return print_token(command.customer.empty() ? admin.issue_staff_token(command.email)
+                                                        : admin.issue_customer_token(command.customer),
+                               out, err);
         }
-        case CommandKind::token_revoke: {
-            auto token = command.token;
-            // On the command line a token shows in the process list and the shell's history.
-            if (token == "-") {
-                std::getline(std::cin, token);
-                while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())) != 0) token.pop_back();
-                if (token.empty()) {
-                    err << "jambo: no token on standard input (give it as one line: echo \"$TOKEN\" | jambo token revoke -)\n";
-                    return 1;
-                }
-            }
-            auto revoked = infra.admin().revoke_token(token);
-            if (!revoked) return refuse(err, revoked.error());
-            return 0;
-        }
+        case CommandKind::token_revoke: return revoke_token(infra, command.token, err);
         case CommandKind::backup:
             infra.store.backup_to(command.file);
             // Every command creates a missing database; a nightly backup of a mistyped path
