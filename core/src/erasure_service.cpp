@@ -68,7 +68,9 @@ Result<std::string> ErasureService::link_base(const std::optional<std::string>& 
     // Trimmed like every other text field: " https://app.example " is that origin, and a
     // blank one is no origin at all, as "" is.
     std::string_view text = origin ? std::string_view(*origin) : std::string_view();
-    if (is_valid_utf8(text)) text = trim(text);
+    // A form's bytes are not checked on the way in; the customer's fields say this too.
+    if (!is_valid_utf8(text)) return std::unexpected(Error::validation({{"origin", {messages::invalid_utf8}}}));
+    text = trim(text);
     if (text.empty()) return policy_.public_url;
     const auto normalised = normalise_origin(text);
     const auto& allowed = policy_.allowed_origins;

@@ -291,9 +291,15 @@ envelope like every JSON answer); the Postman collection is
 [`jambo.postman_collection.json`](jambo.postman_collection.json).
 
 Every JSON response is an envelope, `{"statusCode": <the HTTP status>, "body": ...}`, with
-`Content-Type: application/json; charset=utf-8`; a `204` has no body. Authenticate with
+`Content-Type: application/json; charset=utf-8` (the staff's list page has the seed's shape,
+the envelope in its `results`); a `204` has no body. Authenticate with
 `Authorization: Bearer <token>`: a customer's token comes from registering, a staff token from
 `jambo staff add`. Tokens and ulids below are stand-ins; yours will differ.
+
+The server sends JSON compact; it is shown indented here. Only the headers a client acts on
+are shown; every answer also has `X-Request-Id`, `Date`, `Content-Length`, `Cache-Control:
+no-store` and `X-Content-Type-Options: nosniff` (and the HTML pages `X-Frame-Options: DENY`).
+A `Retry-After` is shown as `3600`; the server counts down from the oldest request's time.
 """
 
 

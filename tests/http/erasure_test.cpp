@@ -82,6 +82,9 @@ TEST_CASE("deletion requests are refused as the seed and the contract say", "[ht
         CHECK(typed.status == 400);
         CHECK(typed.body == R"({"statusCode":400,"body":{"origin":["Not a valid string."]}})");
     }
+    auto not_utf8 = request_deletion(f, ulid, token, "origin=https%3A%2F%2Fapp.example%FF", "application/x-www-form-urlencoded");
+    CHECK(not_utf8.status == 400);
+    CHECK(not_utf8.body == R"({"statusCode":400,"body":{"origin":["Enter valid UTF-8 text."]}})");
     auto null_origin = request_deletion(f, ulid, token, R"({"origin":null})");
     CHECK(null_origin.body == R"({"statusCode":400,"body":{"origin":["This field may not be null."]}})");
     CHECK(request_deletion(f, ulid, token, "{bad", "application/json").status == 400);

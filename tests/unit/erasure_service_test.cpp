@@ -99,6 +99,16 @@ TEST_CASE("an origin is trimmed like any text field - a blank one is no origin",
     CHECK(error_message(request(w, me, " https://evil.example ")) == messages::origin_not_allowed);
 }
 
+TEST_CASE("an origin that is not UTF-8 is a field error of origin - and nothing is mailed",
+          "[core][erasure][request][origin]") {
+    World w;
+    const auto me = w.add_customer();
+    auto r = request(w, me, std::string("https://app.example\xff"));
+    REQUIRE(error_kind(r) == ErrorKind::validation);
+    CHECK(r.error().fields == FieldErrors{{"origin", {messages::invalid_utf8}}});
+    CHECK(w.outbox().empty());
+}
+
 TEST_CASE("an origin not on the allow-list is refused and nothing is mailed",
           "[core][erasure][request][origin]") {
     World w;
