@@ -5,7 +5,9 @@
 
 
 #include <algorithm>
+#include <functional>
 #include <limits>
+#include <variant>
 
 namespace jambo::core {
 
@@ -109,31 +111,31 @@ Result<Registration> CustomerService::register_customer(const CustomerDraft& dra
 }
 
 void CustomerService::register_customer(const CustomerDraft& draft, Completion<Registration> then) {
-    auto checked = check_customer(draft, DraftMode::full, Customer{}, validation_settings());
-    if (!checked.errors.empty()) {
-        return then(Outcome<Registration>(
-            in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<Registration> {
+    using Prepared = std::variant<Result<Registration>, std::function<Result<Registration>(Transaction&)>>;
+    auto prepare = [&]() -> Prepared {
+        auto checked = check_customer(draft, DraftMode::full, Customer{}, validation_settings());
+        if (!checked.errors.empty()) {
+            return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<Registration> {
                 return std::unexpected(invalid_draft(tx.customers(), std::move(checked), std::nullopt));
-            })));
-    }
-
-    // The token needs no write lock: made and hashed before taking it, as a store with one
-    // writer (the SQLite store) serialises everything that runs inside.
-    Secret token = make_bearer_token(random_);
-    const TokenHash token_hash = hasher_.hash(token.text);
-
-    auto work = [this, customer = std::move(checked.customer), token = std::move(token.text),
-                 token_hash](Transaction& tx) mutable -> Result<Registration> {
-        // The ulid is taken inside the write lock so ulid order is commit order.
-        follow_stored_ulids(tx);
-        customer.ulid = ulids_.next();
-        if (auto inserted = tx.customers().insert(customer); !inserted) {
-            return std::unexpected(collision_error(tx.customers(), customer, std::nullopt, inserted.error()));
+            });
         }
-        tx.credentials().insert(Credential{token_hash, Principal{Role::customer, customer.ulid}, clock_.now(), false});
-        return Registration{customer, token};
+        // The token needs no write lock: made and hashed before taking it, as a store with one
+        // writer (the SQLite store) serialises everything that runs inside.
+        Secret token = make_bearer_token(random_);
+        const TokenHash token_hash = hasher_.hash(token.text);
+        return [this, customer = std::move(checked.customer), token = std::move(token.text),
+                token_hash](Transaction& tx) mutable -> Result<Registration> {
+            // The ulid is taken inside the write lock so ulid order is commit order.
+            follow_stored_ulids(tx);
+            customer.ulid = ulids_.next();
+            if (auto inserted = tx.customers().insert(customer); !inserted) {
+                return std::unexpected(collision_error(tx.customers(), customer, std::nullopt, inserted.error()));
+            }
+            tx.credentials().insert(Credential{token_hash, Principal{Role::customer, customer.ulid}, clock_.now(), false});
+            return Registration{customer, token};
+        };
     };
-    submit_transaction(store_, std::move(work), std::move(then));
+    submit_prepared(store_, prepare, std::move(then));
 }
 
 // The list is in ulid order, which the contract calls creation order: after a restart with

@@ -1,6 +1,6 @@
 // Jambo's HTTP API served from inside another program: what `jambo serve` wires, with the
 // program's own settings and shutdown. Usage: embed_server [DATABASE [PORT [MAIL_DIR]]]. It
-// stops on SIGINT or SIGTERM, as this program chooses.
+// stops on SIGINT, SIGTERM or SIGHUP, as this program chooses.
 #include <jambo/core/services/customer_service.hpp>
 #include <jambo/core/services/erasure_service.hpp>
 #include <jambo/http/api.hpp>

@@ -19,6 +19,7 @@
 #include <functional>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -539,6 +540,21 @@ TEST_CASE("stopping interrupts the delivery in hand - and leaves the message que
     REQUIRE(left.size() == 1);
     CHECK(left[0].attempts == 0);
     CHECK(audit(store).empty());
+}
+
+TEST_CASE("a relay refuses options that would make it spin - and runs only once", "[smtp]") {
+    testing::FixedClock clock;
+    memory::MemoryStore store;
+    FailingTransport transport;
+    CHECK_THROWS_AS(smtp::OutboxRelay(store, clock, transport, smtp::RelayOptions{.batch = 0}), std::invalid_argument);
+    CHECK_THROWS_AS(smtp::OutboxRelay(store, clock, transport, smtp::RelayOptions{.housekeeping_every = 0ms}),
+                    std::invalid_argument);
+
+    smtp::OutboxRelay relay(store, clock, transport, {});
+    relay.start();
+    CHECK_THROWS_AS(relay.start(), std::logic_error);
+    relay.stop();
+    CHECK_THROWS_AS(relay.start(), std::logic_error);
 }
 
 TEST_CASE("housekeeping purges expired deletion tokens after 30 days", "[smtp]") {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <latch>
+#include <stdexcept>
 #include <thread>
 
 using namespace jambo::core;
@@ -257,6 +258,15 @@ TEST_CASE("the relay is told when a deletion mail is queued, and only then", "[c
     CHECK(notified == 0);
     REQUIRE(request(w, me).has_value());
     CHECK(notified == 1);
+}
+
+TEST_CASE("a wake-up that throws does not turn a committed deletion request into an error",
+          "[core][erasure][request]") {
+    World w;
+    w.erasure.on_mail_queued([] { throw std::runtime_error("relay gone"); });
+    const auto me = w.add_customer();
+    CHECK(request(w, me).has_value());
+    CHECK(w.outbox().size() == 1);
 }
 
 TEST_CASE("the deletion mail carries the link", "[core][erasure][mail]") {

@@ -5,6 +5,9 @@
 
 #include <jambo/core/services/unit_of_work.hpp>
 
+#include <functional>
+#include <memory>
+#include <span>
 #include <stdexcept>
 
 using namespace jambo::core;
@@ -137,4 +140,55 @@ TEST_CASE("a queued write's store failure reaches the completion as the direct c
                               .update_self(bearer("x"), draft(1), DraftMode::full),
                           "database disk image is malformed");
     }
+}
+
+namespace {
+
+// A store that is closing: it takes no more work, as SqliteStore's writer refuses it then.
+class ClosingStore final : public Store {
+public:
+    explicit ClosingStore(Store& inner) : inner_(inner) {}
+    [[nodiscard]] std::unique_ptr<Transaction> begin(TransactionMode mode) override { return inner_.begin(mode); }
+    void submit_write(std::function<bool(Transaction&)>, std::function<void(std::exception_ptr)>) override {
+        throw std::logic_error("the store is closing");
+    }
+    [[nodiscard]] bool queues_writes() const override { return true; }
+    [[nodiscard]] bool healthy() override { return false; }
+
+private:
+    Store& inner_;
+};
+
+// Randomness that has run dry (getrandom failing): the token cannot be made.
+class DryRandom final : public RandomSource {
+public:
+    void fill(std::span<std::uint8_t>) override { throw std::runtime_error("no randomness left"); }
+};
+
+}  // namespace
+
+TEST_CASE("a queued use case that fails before its write is queued tells its completion - the call throws nothing",
+          "[core][queued]") {
+    World w;
+    SECTION("the store refuses the work") {
+        ClosingStore closing(w.store);
+        CustomerService service(closing, w.clock, w.random, w.hasher, w.ulids, w.policy);
+        Received<Registration> registered;
+        CHECK_NOTHROW(service.register_customer(draft(1), registered.completion()));
+        REQUIRE(registered.outcome.has_value());
+        CHECK_THROWS_WITH(registered.result(), "the store is closing");
+        Received<Customer> updated;
+        CHECK_NOTHROW(service.update_self(bearer("x"), draft(1), DraftMode::full, updated.completion()));
+        CHECK_THROWS_WITH(updated.result(), "the store is closing");
+    }
+    SECTION("the token cannot be made") {
+        DryRandom dry;
+        QueuingStore queuing(w.store);
+        CustomerService service(queuing, w.clock, dry, w.hasher, w.ulids, w.policy);
+        Received<Registration> registered;
+        CHECK_NOTHROW(service.register_customer(draft(1), registered.completion()));
+        CHECK(queuing.queued() == 0);
+        CHECK_THROWS_WITH(registered.result(), "no randomness left");
+    }
+    CHECK(w.customer_count() == 0);
 }

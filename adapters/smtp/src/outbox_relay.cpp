@@ -53,12 +53,24 @@ std::chrono::milliseconds retry_delay(const RetryPolicy& policy, std::uint32_t a
 
 OutboxRelay::OutboxRelay(core::Store& store, const core::Clock& clock, MailTransport& transport, RelayOptions options)
     : store_(store), clock_(clock), transport_(transport), options_(std::move(options)) {
+    // Either would make the thread spin: a batch of none is never the last, and housekeeping
+    // due every 0 ms is a write transaction per turn.
+    if (options_.batch == 0) throw std::invalid_argument("RelayOptions::batch must be at least 1");
+    if (options_.housekeeping_every <= std::chrono::milliseconds::zero()) {
+        throw std::invalid_argument("RelayOptions::housekeeping_every must be longer than zero");
+    }
     if (options_.message_id_domain.empty()) options_.message_id_domain = domain_of(options_.from);
 }
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
 void OutboxRelay::start() {
+    {
+        // stop() is for good (it interrupts the transport too); a second thread would race the first.
+        std::scoped_lock lock(mutex_);
+        if (started_ || stopping_) throw std::logic_error("OutboxRelay::start: a relay runs once; make a new one");
+        started_ = true;
+    }
     thread_ = std::thread([this] {
         pthread_setname_np(pthread_self(), "jambo-mail");
         loop();

@@ -18,7 +18,7 @@ enum class ErrorKind {
     not_found,        ///< 404
     gone,             ///< 410
     rate_limited,     ///< 429, with retry_after
-    unavailable,      ///< 503: the store cannot take writes (disk full, read-only)
+    unavailable,      ///< 503: the store cannot answer now (busy, disk full, read-only, I/O error, cannot open)
 };
 
 /// What is wrong with one field, one sentence per broken rule.

@@ -10,7 +10,8 @@ namespace jambo::smtp {
 
 class DirectoryMailTransport final : public MailTransport {
 public:
-    /// Creates the directory (mode 0700) if needed; throws std::filesystem::filesystem_error.
+    /// Creates the directory (mode 0700) if needed; throws std::runtime_error naming it if it
+    /// cannot be made or is a file.
     explicit DirectoryMailTransport(std::filesystem::path directory);
 
     /// Writes the file atomically (temporary name, then rename) with mode 0600: it holds a

@@ -55,27 +55,33 @@ struct RelayOptions {
     std::chrono::seconds expired_links_kept{std::chrono::days{30}};
 };
 
+/// One per database: two relays would both send every message. The store, the clock and the
+/// transport must outlive it (its destructor stops it, which interrupts the transport).
 class OutboxRelay {
 public:
+    /// Throws std::invalid_argument for a `batch` of 0 or a `housekeeping_every` of zero.
     OutboxRelay(core::Store& store, const core::Clock& clock, MailTransport& transport, RelayOptions options);
     ~OutboxRelay();
     OutboxRelay(const OutboxRelay&) = delete;
     OutboxRelay& operator=(const OutboxRelay&) = delete;
 
     /// Starts the thread; it delivers what is already due, then sleeps until notified, until
-    /// the next message is due or until housekeeping is due (no polling).
+    /// the next message is due or until housekeeping is due (no polling). Once: a second call,
+    /// or one after stop(), throws std::logic_error.
     void start();
     /// Wakes the thread: a message was committed to the outbox. Cheap; callable from any thread.
     void notify();
     /// Interrupts the delivery in hand (it stays queued, untouched) and joins the thread.
-    /// Undelivered messages stay in the outbox for the next start. Idempotent.
+    /// Undelivered messages stay in the outbox for the next process's relay. Idempotent.
     void stop();
 
     /// Delivers every message due now, on the calling thread; returns how many were handled
-    /// (delivered, rescheduled or abandoned). For tests and for the thread itself.
+    /// (delivered, rescheduled or abandoned). For tests and for the thread itself: never while
+    /// the thread runs (they share state unguarded).
     std::size_t deliver_due();
     /// Logs the queue's depth and oldest age if it is not empty and purges deletion tokens
-    /// that expired more than expired_links_kept ago. For tests and for the thread itself.
+    /// that expired more than expired_links_kept ago (an hour at least). For tests and for the
+    /// thread itself, as deliver_due().
     void housekeeping();
 
 private:
@@ -94,6 +100,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     bool pending_ = true;
+    bool started_ = false;
     bool stopping_ = false;
     std::thread thread_;
 

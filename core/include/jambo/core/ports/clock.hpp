@@ -7,6 +7,7 @@ namespace jambo::core {
 
 using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 
+/// Called from many threads at once (the HTTP threads, the store's writer, the mail relay).
 class Clock {
 public:
     Clock() = default;

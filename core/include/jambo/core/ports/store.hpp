@@ -3,8 +3,14 @@
 /// repository. Nothing a transaction did is visible to others, or survives, unless it commits.
 ///
 /// Error contract: repository functions report expected outcomes as values (conflicts,
-/// misses). Infrastructure failure (I/O error, disk full, corrupt file) is thrown as
-/// StoreUnavailable or another std::exception; the transaction is then rolled back.
+/// misses). Infrastructure failure is thrown and the transaction is then rolled back: throw
+/// StoreUnavailable for anything transient or outside the program's control (busy, a lost
+/// connection, a serialisation failure, disk full, I/O error), which the use cases answer as
+/// Error::unavailable (503); anything else (a corrupt file, a bug) escapes the use case (500).
+/// Nothing is retried.
+///
+/// Reads (begin(read) and what it gives) run on the HTTP server's I/O threads: they must not
+/// wait long, for a writer or anything else.
 
 #include <jambo/core/customer.hpp>
 #include <jambo/core/ports/clock.hpp>
@@ -39,17 +45,23 @@ public:
     virtual ~CustomerRepository() = default;
 
     [[nodiscard]] virtual std::optional<Customer> find(const Ulid& ulid) = 0;
-    /// Whether another customer (not `except`) holds this email (compared case-insensitively).
+    /// Whether another customer (not `except`) holds this email key: Customer::email_key(),
+    /// lower-cased in ASCII only; compare it exactly, not with a Unicode case fold.
     [[nodiscard]] virtual bool email_taken(const std::string& email_key, const std::optional<Ulid>& except) = 0;
     [[nodiscard]] virtual bool phone_taken(const std::string& phone, const std::optional<Ulid>& except) = 0;
     /// Fails with the field that collided; the caller's pre-checks make this a race backstop.
+    /// The transaction stays usable after such a failure: the caller then asks email_taken
+    /// and phone_taken in it (a database that aborts the transaction on a constraint
+    /// violation needs a savepoint around the insert).
     [[nodiscard]] virtual std::expected<void, UniqueField> insert(const Customer& customer) = 0;
     /// Replaces the stored customer with the same ulid. Precondition: it exists.
     [[nodiscard]] virtual std::expected<void, UniqueField> update(const Customer& customer) = 0;
     /// Deletes the customer and everything tied to it: credentials, deletion tokens, queued
     /// mail. Returns false if there was no such customer.
     virtual bool remove(const Ulid& ulid) = 0;
-    /// Kept by the store, not counted per call.
+    /// How many customers there are, agreeing with page() in the same transaction (its own
+    /// writes included): the service reads page(count() - 1, 1) for the newest ulid. Called
+    /// on every list request, so keep it cheap (the SQLite store keeps a counter).
     [[nodiscard]] virtual std::uint64_t count() = 0;
     /// Customers in ulid order, skipping `offset`.
     [[nodiscard]] virtual std::vector<Customer> page(std::uint64_t offset, std::uint32_t limit) = 0;
@@ -161,6 +173,8 @@ public:
     /// Stores the message and returns its id (ids increase in enqueue order).
     virtual std::int64_t enqueue(const OutboxMessage& message) = 0;
     /// Messages whose next attempt is at or before `now`, earliest due first, then by id.
+    /// Called with TimePoint::max() and UINT32_MAX for "every message" (restore, status):
+    /// mind overflow when converting them.
     [[nodiscard]] virtual std::vector<OutboxMessage> due(TimePoint now, std::uint32_t limit) = 0;
     /// Records a failed attempt. Returns false if the message is gone (its customer deleted).
     virtual bool reschedule(std::int64_t id, TimePoint next_attempt_at, std::uint32_t attempts,
@@ -210,7 +224,7 @@ public:
     /// The distinct subjects of every entry of `event` (audit_event::customer_erased: the erased ulids),
     /// in no particular order.
     [[nodiscard]] virtual std::vector<std::string> subjects_of(std::string_view event) = 0;
-    /// Every entry of `event` at or after `since`, in append order.
+    /// Every entry of `event` at or after `since`, in append order; TimePoint::min() for all.
     [[nodiscard]] virtual std::vector<AuditEntry> entries_of(std::string_view event, TimePoint since) = 0;
 };
 
@@ -245,7 +259,9 @@ public:
     virtual ~Store() = default;
 
     /// Begins a transaction. A write transaction excludes other writers until it ends;
-    /// read transactions see a consistent snapshot. Safe to call from several threads.
+    /// read transactions see a consistent snapshot. Safe to call from several threads. The
+    /// mail relay writes through begin(write) on its own thread, beside run_write's callers:
+    /// a store with a writer thread of its own must take such transactions too.
     [[nodiscard]] virtual std::unique_ptr<Transaction> begin(TransactionMode mode) = 0;
 
     /// Runs `work` in a write transaction and keeps its changes if it returns true; false or

@@ -21,13 +21,15 @@ struct CarriedOver {
     std::size_t mail_not_resent = 0;  ///< queued messages dropped: the replaced database had sent or given them up
 };
 
+/// Safe to use from many threads at once. Errors come back as Error; a store failure other
+/// than StoreUnavailable is thrown.
 class AdminService {
 public:
     AdminService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
                  UlidGenerator& ulids);
 
     /// Creates a staff account and returns its first token. Errors: validation on "email"
-    /// (invalid, or a staff account with it exists).
+    /// (invalid, or a staff account with it exists) and on "name" (too long, control characters, not UTF-8).
     [[nodiscard]] Result<std::string> add_staff(std::string_view email, std::string_view name);
     /// Every staff account, oldest first. Errors: unavailable (the store could not be read).
     [[nodiscard]] Result<std::vector<StaffAccount>> list_staff();

@@ -55,18 +55,24 @@ struct CustomerPage {
 /// Staff see a page; a customer sees its own record (the original's behaviour).
 using Listing = std::variant<CustomerPage, Customer>;
 
+/// Safe to use from many threads at once; neither copied nor moved (build it in place).
+/// Errors come back as Error; a store failure other than StoreUnavailable (corruption, a bug)
+/// is thrown, and the asynchronous forms hand it to their Completion instead.
 class CustomerService {
 public:
     /// Keeps references to the ports and the generator, which must outlive the service (and
-    /// every completion it was given, until called); keeps a copy of the policy.
+    /// every completion it was given, until called); keeps a copy of the policy. Throws
+    /// std::invalid_argument for a policy that normalised() refuses.
     CustomerService(Store& store, const Clock& clock, RandomSource& random, const TokenHasher& hasher,
                     UlidGenerator& ulids, Policy policy);
 
     /// No auth. Errors: validation (including duplicate email/phone as field errors).
     [[nodiscard]] Result<Registration> register_customer(const CustomerDraft& draft);
     /// The same through Store::submit_write: returns once the write is queued (or refused);
-    /// `then` receives what the call above returns or throws. For a caller that must not wait,
-    /// with a store whose queues_writes() is true. The service must outlive `then`.
+    /// `then` receives what the call above returns or throws, exactly once, and this call
+    /// throws nothing itself. `then` may run before the call returns, on the caller's thread
+    /// (see Completion). For a caller that must not wait, with a store whose queues_writes()
+    /// is true. The service must outlive `then`.
     void register_customer(const CustomerDraft& draft, Completion<Registration> then);
 
     /// Staff: any customer, or not_found (also for a malformed ulid). Customer: its own only,

@@ -40,6 +40,8 @@ struct DeletionMail {
 /// fuzzed on its own.
 [[nodiscard]] DeletionMail compose_deletion_mail(std::string_view link, std::chrono::seconds ttl);
 
+/// Safe to use from many threads at once (on_mail_queued aside); neither copied nor moved.
+/// Errors come back as Error; a store failure other than StoreUnavailable is thrown.
 class ErasureService {
 public:
     /// Keeps references to the ports, which must outlive the service; keeps a copy of the policy.
@@ -48,13 +50,15 @@ public:
     ErasureService(const ErasureService&) = delete;
     ErasureService& operator=(const ErasureService&) = delete;
 
-    /// Called after a message is committed to the outbox, so a relay can wake up. Set it
-    /// before the service is shared between threads: the setter is not synchronised.
+    /// Called after a message is committed to the outbox, so a relay can wake up: on the
+    /// thread that called request_deletion, before it returns. It should be quick and not
+    /// throw (what it throws is dropped: the request has succeeded). Set it before the service
+    /// is shared between threads: the setter is not synchronised.
     void on_mail_queued(std::function<void()> notify) { notify_ = std::move(notify); }
 
     /// Customer token of that customer only. Errors: bad_request "Customer Not Found or is
     /// Invalid" (no or bad token), forbidden (staff, other customer), bad_request "Origin not
-    /// allowed.", rate_limited (more than the hourly allowance for this customer, or, when the
+    /// allowed.", validation on "origin" (not UTF-8), rate_limited (more than the hourly allowance for this customer, or, when the
     /// policy sets deletion_mails_per_address_per_hour, for its mailbox from any record while
     /// this service runs; refused requests don't count). On success the token and the mail are
     /// committed in one transaction. Use one ErasureService per store for the life of the

@@ -62,13 +62,30 @@ private:
 };
 
 /// Receives an Outcome exactly once, on whichever thread the use case ended: the caller's
-/// for a refusal before any write, the store's writer thread after a queued write. It should
-/// hand the outcome on, not work on it there.
+/// (before the call returns) for a refusal before any write, for a failure before the write
+/// was queued and with a store that does not queue writes; the store's writer thread after a
+/// queued write. It should hand the outcome on, not work on it there, and must not take a
+/// lock the caller holds around the call.
 template <typename T>
 using Completion = std::function<void(Outcome<T>)>;
 
+/// The outcome of a use case that threw `failure`: StoreUnavailable is Error::unavailable, as
+/// in_transaction makes it; anything else is rethrown by Outcome::get().
+template <typename T>
+Outcome<T> failed_outcome(std::exception_ptr failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const StoreUnavailable& e) {
+        return Outcome<T>(Result<T>(std::unexpected(Error::unavailable(e.what()))));
+    } catch (...) {
+        return Outcome<T>(std::current_exception());
+    }
+}
+
 /// in_transaction(store, write, work) through Store::submit_write: returns once the work is
-/// queued, and `then` receives the same result (or exception) in_transaction would have.
+/// queued, and `then` receives the same result (or exception) in_transaction would have. A
+/// store that cannot take the work (closing) is such an exception: `then` hears of it too,
+/// so the caller has one place to learn how its request ended.
 template <typename Work, typename T = typename std::invoke_result_t<Work&, Transaction&>::value_type>
 void submit_transaction(Store& store, Work work, Completion<T> then) {
     // Shared between the work (run by the store) and `done` (called after the commit).
@@ -76,23 +93,39 @@ void submit_transaction(Store& store, Work work, Completion<T> then) {
         Work work;
         Completion<T> then;
         std::optional<Result<T>> result;
+        bool answered = false;
     };
     auto state = std::make_shared<State>(State{std::move(work), std::move(then), std::nullopt});
-    store.submit_write(
-        [state](Transaction& tx) {
-            state->result.emplace(state->work(tx));
-            return state->result->has_value();
-        },
-        [state](std::exception_ptr failure) {
-            if (!failure) return state->then(Outcome<T>(std::move(*state->result)));
-            try {
-                std::rethrow_exception(failure);
-            } catch (const StoreUnavailable& e) {
-                state->then(Outcome<T>(Result<T>(std::unexpected(Error::unavailable(e.what())))));
-            } catch (...) {
-                state->then(Outcome<T>(std::current_exception()));
-            }
-        });
+    try {
+        store.submit_write(
+            [state](Transaction& tx) {
+                state->result.emplace(state->work(tx));
+                return state->result->has_value();
+            },
+            [state](std::exception_ptr failure) {
+                state->answered = true;
+                state->then(failure ? failed_outcome<T>(failure) : Outcome<T>(std::move(*state->result)));
+            });
+    } catch (...) {
+        if (state->answered) throw;  // from `then` itself (a store that runs the work right here)
+        state->then(failed_outcome<T>(std::current_exception()));
+    }
+}
+
+/// The caller's-thread half of an asynchronous use case: `prepare()` either ends it with a
+/// Result (a refusal) or returns the write to queue. What it throws goes to `then` as well,
+/// so `then` is called exactly once on every path and the call itself does not throw.
+template <typename T, typename Prepare>
+void submit_prepared(Store& store, Prepare&& prepare, Completion<T> then) {
+    using Work = std::function<Result<T>(Transaction&)>;
+    std::optional<std::variant<Result<T>, Work>> prepared;
+    try {
+        prepared.emplace(prepare());
+    } catch (...) {
+        return then(failed_outcome<T>(std::current_exception()));
+    }
+    if (auto* refused = std::get_if<Result<T>>(&*prepared)) return then(Outcome<T>(std::move(*refused)));
+    submit_transaction(store, std::move(std::get<Work>(*prepared)), std::move(then));
 }
 
 /// Calls `start(completion)` and waits for the completion: the synchronous form of a use
