@@ -1,4 +1,5 @@
 #include <jambo/app/config.hpp>
+#include <jambo/app/logging.hpp>
 
 #include <jambo/core/policy.hpp>
 #include <jambo/smtp/curl_smtp_transport.hpp>
@@ -22,12 +23,6 @@ namespace jambo::app {
 namespace {
 
 const std::vector<std::string> subcommand_names = {"serve", "migrate", "staff", "token", "backup", "restore"};
-
-std::string one_line(std::string text) {
-    std::ranges::replace(text, '\n', ' ');
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    return text;
-}
 
 // Without the blanks an env file may leave around a value.
 std::string without_blanks(const std::string& text) {

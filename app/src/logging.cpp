@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <mutex>
 
@@ -92,6 +93,17 @@ private:
 };
 
 }  // namespace
+
+std::string one_line(std::string text) {
+    std::ranges::replace_if(text, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; }, ' ');
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+std::string failure_line(std::string_view what, bool json) {
+    if (!json) return "jambo: " + one_line(std::string(what));
+    return json_log_line(utc_time(spdlog::log_clock::now()), "critical", "jambo", one_line(std::string(what)));
+}
 
 std::string json_log_line(std::string_view time, std::string_view level, std::string_view logger,
                           std::string_view payload) {

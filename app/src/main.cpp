@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
         jambo::app::setup_logging(invocation.config.log_level, invocation.config.log_format);
         status = jambo::app::run_command(invocation, std::cout, std::cerr);
     } catch (const std::exception& e) {
-        std::cerr << "jambo: " << e.what() << '\n';
+        const bool json_log = invocation.command.kind == jambo::app::CommandKind::serve &&
+                              invocation.config.log_format == jambo::app::LogFormat::json;
+        std::cerr << jambo::app::failure_line(e.what(), json_log) << '\n';
     }
     jambo::app::stop_logging();
     return status;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -142,6 +143,11 @@ TEST_CASE("every command creates and migrates a database that does not exist yet
     CHECK(backup.status == 0);
     CHECK(backup.err == "jambo: warning: " + typo + " did not exist; it was created, and the backup is empty\n");
     CHECK(run_jambo(dir, {"backup", (dir.path / "again.db").string(), "--db", typo}).err.empty());
+    // A newline in a path the error names does not break the error's one line.
+    auto broken = run_jambo(dir, {"migrate", "--db", (dir.path / "no such dir\nx" / "a.db").string()});
+    CHECK(broken.status == 1);
+    CHECK(broken.err.starts_with("jambo: "));
+    CHECK(std::count(broken.err.begin(), broken.err.end(), '\n') == 1);
 }
 
 TEST_CASE("a database an older server has open is not migrated under it - serve logs a migration", "[e2e]") {

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace jambo::testing;
@@ -132,6 +133,24 @@ TEST_CASE("a server that cannot take its port says so and leaves no new database
     CHECK(third.status == 1);
     CHECK(third.err.find("is already served by another jambo serve") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(other.mail_dir()));
+    CHECK(first.stop() == 0);
+}
+
+TEST_CASE("a server with a JSON log says why it could not start as a JSON log line", "[e2e]") {
+    WorkDir dir;
+    JamboServer first(dir);
+    WorkDir other;
+    auto second = run_jambo(other, {"serve", "--log-format", "json", "--listen", "127.0.0.1:" + std::to_string(first.port()),
+                                    "--db", (other.path / "fresh.db").string()});
+    CHECK(second.status == 1);
+    INFO(second.err);
+    // The last line is the fatal one; each line is one JSON object.
+    auto lines = std::string_view(second.err);
+    if (lines.ends_with('\n')) lines.remove_suffix(1);
+    const auto last = lines.substr(lines.rfind('\n') + 1);
+    const auto entry = boost::json::parse(last).as_object();
+    CHECK(entry.at("level") == "critical");
+    CHECK(std::string(entry.at("msg").as_string()).starts_with("cannot listen on 127.0.0.1:"));
     CHECK(first.stop() == 0);
 }
 

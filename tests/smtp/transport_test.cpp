@@ -2,7 +2,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <string>
+#include <thread>
 
 using namespace jambo;
 using smtp::SmtpStep;
@@ -101,4 +110,112 @@ TEST_CASE("after interrupt every delivery fails at once - as temporary", "[smtp]
     } catch (const smtp::DeliveryError& e) {
         CHECK_FALSE(e.permanent());
     }
+}
+
+namespace {
+
+// An SMTP server that takes the whole message and then never answers its end, as a relay
+// that hangs while it scans the mail does: curl waits there outside its overall timeout.
+class SilentAfterData {
+public:
+    SilentAfterData() {
+        listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) == 0);
+        REQUIRE(::listen(listener_, 4) == 0);
+        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~SilentAfterData() {
+        ::shutdown(listener_, SHUT_RDWR);
+        thread_.join();
+        ::close(listener_);
+    }
+    SilentAfterData(const SilentAfterData&) = delete;
+    SilentAfterData& operator=(const SilentAfterData&) = delete;
+
+    [[nodiscard]] std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+    [[nodiscard]] bool message_received() const { return message_received_; }
+
+private:
+    void serve() {
+        const int client = ::accept(listener_, nullptr, nullptr);
+        if (client < 0) return;
+        const auto say = [client](std::string_view line) { (void)::send(client, line.data(), line.size(), MSG_NOSIGNAL); };
+        say("220 silent ESMTP\r\n");
+        std::string buffer;
+        bool in_data = false;
+        char chunk[4096];
+        for (;;) {
+            const auto got = ::recv(client, chunk, sizeof chunk, 0);
+            if (got <= 0) break;
+            buffer.append(chunk, static_cast<std::size_t>(got));
+            for (auto end = buffer.find("\r\n"); end != std::string::npos; end = buffer.find("\r\n")) {
+                const std::string line = buffer.substr(0, end);
+                buffer.erase(0, end + 2);
+                if (in_data) {
+                    if (line == ".") message_received_ = true;  // and no reply, ever
+                } else if (line.starts_with("DATA")) {
+                    in_data = true;
+                    say("354 go ahead\r\n");
+                } else {
+                    say("250 ok\r\n");
+                }
+            }
+        }
+        ::close(client);
+    }
+
+    int listener_ = -1;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+    std::atomic<bool> message_received_{false};
+};
+
+smtp::MailMessage test_message() {
+    return smtp::MailMessage{"Jambo <no-reply@jambo.test>", "a@example.org", "s", "b", core::TimePoint{}, "x@jambo.test"};
+}
+
+}  // namespace
+
+// The bounds below are far above what the transport takes (about a second) and far below what
+// it took before (curl's 120 s wait for the reply to the message's end): not a benchmark.
+TEST_CASE("a server silent after the message's end fails the delivery within the SMTP timeout", "[smtp]") {
+    SilentAfterData server;
+    smtp::CurlSmtpTransport transport(smtp::SmtpOptions{.url = server.url(), .timeout = std::chrono::seconds{1}});
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        (void)transport.deliver(test_message());
+        FAIL("delivered");
+    } catch (const smtp::DeliveryError& e) {
+        INFO(e.what());
+        CHECK_FALSE(e.permanent());
+        CHECK(std::string(e.what()).find("at DATA") != std::string::npos);
+    }
+    CHECK(server.message_received());
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds{60});
+}
+
+TEST_CASE("interrupt ends a delivery waiting for the reply to the message's end", "[smtp]") {
+    SilentAfterData server;
+    smtp::CurlSmtpTransport transport(smtp::SmtpOptions{.url = server.url(), .timeout = std::chrono::minutes{5}});
+    std::thread stopper([&] {
+        while (!server.message_received()) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+        std::this_thread::sleep_for(std::chrono::milliseconds{200});  // curl is waiting for the reply now
+        transport.interrupt();
+    });
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        (void)transport.deliver(test_message());
+        FAIL("delivered");
+    } catch (const smtp::DeliveryError& e) {
+        INFO(e.what());
+        CHECK_FALSE(e.permanent());
+    }
+    stopper.join();
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds{60});
 }

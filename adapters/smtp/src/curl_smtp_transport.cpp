@@ -4,8 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -243,6 +246,30 @@ void check_ca_file(const std::string& path) {
 
 }  // namespace
 
+// curl's wait for the reply to the message's end (after DATA) calls no progress callback,
+// so interrupt() cannot reach it through check_interrupt: it shuts the connection's socket
+// down instead, which ends that wait at once. The sockets are recorded as curl opens them and
+// forgotten before curl closes them, so a number the kernel has since given to another file
+// is never shut down.
+struct SocketHooks {
+    static curl_socket_t open(void* user, curlsocktype, curl_sockaddr* address) {
+        auto& transport = *static_cast<CurlSmtpTransport*>(user);
+        std::scoped_lock lock(transport.sockets_mutex_);
+        if (transport.interrupted_) return CURL_SOCKET_BAD;
+        const int fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+        if (fd >= 0) transport.open_sockets_.push_back(fd);
+        return fd >= 0 ? fd : CURL_SOCKET_BAD;
+    }
+    static int close(void* user, curl_socket_t fd) {
+        auto& transport = *static_cast<CurlSmtpTransport*>(user);
+        {
+            std::scoped_lock lock(transport.sockets_mutex_);
+            std::erase(transport.open_sockets_, fd);
+        }
+        return ::close(fd);
+    }
+};
+
 bool is_loopback_host(std::string_view host) {
     auto name = lower(host);
     if (name.ends_with('.')) name.pop_back();
@@ -285,6 +312,12 @@ CurlSmtpTransport::CurlSmtpTransport(SmtpOptions options) : options_(std::move(o
     if (!options_.ca_file.empty()) check_ca_file(options_.ca_file);
 }
 
+void CurlSmtpTransport::interrupt() {
+    std::scoped_lock lock(sockets_mutex_);
+    interrupted_ = true;
+    for (const int fd : open_sockets_) ::shutdown(fd, SHUT_RDWR);
+}
+
 std::string CurlSmtpTransport::deliver(const MailMessage& message) {
     if (interrupted_) throw DeliveryError("mail delivery interrupted by shutdown", Failure::temporary);
     Transfer transfer(format_message(message), envelope_address(message.from, "From"),
@@ -304,6 +337,14 @@ std::string CurlSmtpTransport::deliver(const MailMessage& message) {
     if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+    // The reply to the message's end is waited for under this one, not under TIMEOUT_MS
+    // (curl's own default: 120 s); whole seconds only in this curl.
+    const auto reply_seconds = std::chrono::ceil<std::chrono::seconds>(options_.timeout).count();
+    curl_easy_setopt(easy, CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>(std::max<std::int64_t>(reply_seconds, 1)));
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, SocketHooks::open);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, SocketHooks::close);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
 
     const auto result = curl_easy_perform(easy);
     if (result != CURLE_OK) throw transfer.failure(result, endpoint_, loopback_);

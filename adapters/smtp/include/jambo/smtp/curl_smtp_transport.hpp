@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jambo::smtp {
 
@@ -61,7 +63,10 @@ public:
 
     std::string deliver(const MailMessage& message) override;
     [[nodiscard]] std::string_view kind() const override { return "smtp"; }
-    void interrupt() override { interrupted_ = true; }
+    /// Fails the delivery in hand at once, wherever it waits (curl's wait for the reply to the
+    /// message's end calls no progress callback, so its sockets are shut down), and every
+    /// later one. For good: a stopped relay's transport.
+    void interrupt() override;
 
     /// The URL without credentials, for the log.
     [[nodiscard]] const std::string& endpoint() const { return endpoint_; }
@@ -77,6 +82,10 @@ private:
     bool loopback_ = false;  ///< the relay is on this machine (127.0.0.0/8, ::1, localhost)
     std::atomic<bool> interrupted_{false};
     std::atomic<bool> warned_unused_credentials_{false};
+
+    friend struct SocketHooks;  // curl's open and close callbacks, in the .cpp
+    std::mutex sockets_mutex_;
+    std::vector<int> open_sockets_;  ///< curl's connections in flight, for interrupt()
 };
 
 }  // namespace jambo::smtp
