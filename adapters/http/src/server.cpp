@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <thread>
 
@@ -188,9 +189,20 @@ struct Server::Impl {
         });
     }
 
+    // Closing a socket with unread bytes makes the kernel send a reset, which can destroy the
+    // 503 before the client reads it; so what the client has sent by now (its request,
+    // usually) is read and dropped first, without waiting for more: a refused connection must
+    // not hold the acceptor.
     static void refuse(Socket& socket) {
         write_at_once(socket, server_busy(), new_request_id());
         ErrorCode ignored;
+        socket.shutdown(asio::socket_base::shutdown_send, ignored);
+        std::array<char, 4096> sink{};
+        for (int reads = 0; reads < 16; ++reads) {
+            ErrorCode error;
+            socket.read_some(asio::buffer(sink), error);
+            if (error) break;  // would_block: nothing more has arrived; or the client is gone
+        }
         socket.close(ignored);
     }
 
