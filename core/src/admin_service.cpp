@@ -72,7 +72,10 @@ Result<std::string> AdminService::issue_staff_token(std::string_view email) {
 
 Result<void> AdminService::revoke_token(std::string_view token) {
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
-        if (!is_well_formed_bearer_token(token)) return std::unexpected(Error::not_found("No such token."));
+        if (!is_well_formed_bearer_token(token)) {
+            return std::unexpected(Error::bad_request(
+                "That is not a token: a jambo token is jmb_ and 43 letters, digits, - or _ (was it cut off?)."));
+        }
         const TokenHash hash = hasher_.hash(token);
         const auto credential = tx.credentials().find(hash);
         if (!credential || !tx.credentials().revoke(hash)) {

@@ -102,13 +102,17 @@ TEST_CASE("revoking a token stops only that token", "[core][admin]") {
     CHECK(w.authenticate(bearer(*second)).has_value());
 }
 
-TEST_CASE("revoking an unknown or already revoked token is not found", "[core][admin]") {
+TEST_CASE("revoking an unknown or already revoked token is not found - a malformed one is told so", "[core][admin]") {
     World w;
     const auto reg = w.add_customer();
     REQUIRE(w.admin.revoke_token(reg.token).has_value());
     CHECK(error_kind(w.admin.revoke_token(reg.token)) == ErrorKind::not_found);
     CHECK(error_kind(w.admin.revoke_token(unknown_bearer_token())) == ErrorKind::not_found);
-    CHECK(error_kind(w.admin.revoke_token("garbage")) == ErrorKind::not_found);
+    // A paste cut short is told apart from a token this database never issued.
+    const auto malformed = w.admin.revoke_token(reg.token.substr(0, 20));
+    CHECK(error_kind(malformed) == ErrorKind::bad_request);
+    CHECK(error_message(malformed) ==
+          "That is not a token: a jambo token is jmb_ and 43 letters, digits, - or _ (was it cut off?).");
 }
 
 TEST_CASE("after a restore - the erasures and revocations the replaced database recorded hold again", "[core][admin]") {

@@ -37,7 +37,8 @@ public:
     [[nodiscard]] Result<std::string> issue_customer_token(std::string_view ulid);
     /// A further token for a staff account (by email). Errors: not_found.
     [[nodiscard]] Result<std::string> issue_staff_token(std::string_view email);
-    /// Errors: not_found if the token is unknown or already revoked.
+    /// Errors: bad_request if it is not a token's shape at all (a mistyped or cut-off paste),
+    /// not_found if the token is unknown or already revoked.
     [[nodiscard]] Result<void> revoke_token(std::string_view token);
     /// After this store was restored from a backup: the erasures and revocations that
     /// `replaced`, the database the backup replaces, has recorded hold here too. A backup
