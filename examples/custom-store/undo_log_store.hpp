@@ -173,9 +173,10 @@ private:
     }
 };
 
-class Credentials final : public CredentialRepository {
+// Not "Credentials": that is core::Credentials, what a caller presents, which this would hide.
+class CredentialTable final : public CredentialRepository {
 public:
-    explicit Credentials(UndoLog& log) : log_(log), t_(log.tables) {}
+    explicit CredentialTable(UndoLog& log) : log_(log), t_(log.tables) {}
 
     void insert(const Credential& credential) override {
         log_.save(t_.credentials, credential.hash);
@@ -354,7 +355,7 @@ private:
     UndoLog log_;
     bool committed_ = false;
     Customers customers_{log_};
-    Credentials credentials_{log_};
+    CredentialTable credentials_{log_};
     DeletionTokens deletion_tokens_{log_};
     Mail outbox_{log_};
     Audit audit_{log_};

@@ -23,7 +23,9 @@ Response first_refusal(const core::Result<void>& allowed, Response body_failure)
 }
 
 Api::Api(ApiServices services, ApiOptions options)
-    : services_(services), options_(options), public_url_(core::normalised(services.policy).public_url) {
+    : services_{services.customers, services.erasure, services.store},
+      options_(options),
+      public_url_(core::normalised(services.policy).public_url) {
     add_customer_routes();
     add_erasure_routes();
     add_meta_routes();

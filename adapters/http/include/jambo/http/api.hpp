@@ -29,6 +29,8 @@ struct ApiServices {
 
 class Api {
 public:
+    /// Keeps references to the services and the store, which must outlive it; reads the policy
+    /// here only. Throws std::invalid_argument for a policy that core::normalised() refuses.
     Api(ApiServices services, ApiOptions options);
 
     /// Never throws: an exception becomes a logged 500. Sets request.request_id (unless
@@ -46,7 +48,13 @@ public:
     [[nodiscard]] static bool may_block(const Request& request);
 
 private:
-    ApiServices services_;
+    // What the routes use; not the policy, whose reference may be to a temporary.
+    struct Services {
+        core::CustomerService& customers;
+        core::ErasureService& erasure;
+        core::Store& store;
+    };
+    Services services_;
     ApiOptions options_;
     std::string public_url_;  ///< of the policy, normalised: the base of the list's links
     Router router_;
