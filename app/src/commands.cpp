@@ -127,12 +127,15 @@ private:
 
 // A database another server holds, or one this process cannot write, is refused before the
 // server starts: each with the one thing the operator has to change.
-void refuse_unservable(const std::string& db, const ServingLock& serving, sqlite::SqliteStore& store) {
+void refuse_served_elsewhere(const std::string& db, const ServingLock& serving) {
     if (serving.served_elsewhere()) {
         throw std::runtime_error("database " + db + " is already served by another jambo serve (or a jambo "
                                  "restore is replacing it); stop that one first (two servers would both send every "
                                  "mail)");
     }
+}
+
+void refuse_read_only(const std::string& db, sqlite::SqliteStore& store) {
     if (!store.read_only()) return;
     // A read-only mount is the usual cause under systemd (ProtectSystem=strict without the
     // directory in ReadWritePaths=), where owner and mode are fine.
@@ -180,8 +183,11 @@ int serve(const Config& config) {
     refuse_migration_in_use(config.db);
     Infrastructure infra(config);
     serving.emplace(config.db);
-    refuse_unservable(config.db, *serving, infra.store);
+    refuse_served_elsewhere(config.db, *serving);
+    // Before the read-only check: a restore's working copy holds erased customers' data, and
+    // its directory may be writable where the database is not.
     remove_interrupted_restore(config.db);
+    refuse_read_only(config.db, infra.store);
     log_migration(config.db, infra.store);
 
     const auto& policy = settings.policy;

@@ -159,6 +159,26 @@ private:
     Store& inner_;
 };
 
+// A store written the natural wrong way: what `done` throws is handed to `done` again.
+class DoneAgainOnThrow final : public Store {
+public:
+    explicit DoneAgainOnThrow(Store& inner) : inner_(inner) {}
+    [[nodiscard]] std::unique_ptr<Transaction> begin(TransactionMode mode) override { return inner_.begin(mode); }
+    void submit_write(std::function<bool(Transaction&)> work, std::function<void(std::exception_ptr)> done) override {
+        try {
+            inner_.run_write(work);
+            done(nullptr);
+        } catch (...) {
+            done(std::current_exception());
+        }
+    }
+    [[nodiscard]] bool queues_writes() const override { return true; }
+    [[nodiscard]] bool healthy() override { return true; }
+
+private:
+    Store& inner_;
+};
+
 // Randomness that has run dry (getrandom failing): the token cannot be made.
 class DryRandom final : public RandomSource {
 public:
@@ -180,6 +200,18 @@ TEST_CASE("a queued use case that fails before its write is queued tells its com
         Received<Customer> updated;
         CHECK_NOTHROW(service.update_self(bearer("x"), draft(1), DraftMode::full, updated.completion()));
         CHECK_THROWS_WITH(updated.result(), "the store is closing");
+    }
+    SECTION("a completion that throws is not called a second time by a store that catches it") {
+        DoneAgainOnThrow store(w.store);
+        CustomerService service(store, w.clock, w.random, w.hasher, w.ulids, w.policy);
+        int calls = 0;
+        service.register_customer(draft(1), [&](Outcome<Registration> o) {
+            ++calls;
+            CHECK(std::move(o).get().has_value());
+            throw std::runtime_error("the caller's completion failed");
+        });
+        CHECK(calls == 1);
+        return;  // the registration was stored: the check below is for the other sections
     }
     SECTION("the token cannot be made") {
         DryRandom dry;

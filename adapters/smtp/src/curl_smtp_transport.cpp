@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -246,27 +247,38 @@ void check_ca_file(const std::string& path) {
 
 }  // namespace
 
-// curl's wait for the reply to the message's end (after DATA) calls no progress callback,
-// so interrupt() cannot reach it through check_interrupt: it shuts the connection's socket
-// down instead, which ends that wait at once. The sockets are recorded as curl opens them and
-// forgotten before curl closes them, so a number the kernel has since given to another file
-// is never shut down.
+// One delivery's sockets, recorded as curl opens them, so that they can be shut down, which
+// ends at once whatever curl waits for on them: interrupt() shuts down every delivery's, and a
+// failed delivery its own before the handle's cleanup, which says QUIT and waits for the reply
+// up to the response timeout without asking the progress callback (a server that stopped
+// answering would cost that wait twice, and a stop would wait for it). A socket is forgotten
+// before curl closes it, so a number the kernel has since given to another file is never shut
+// down.
 struct SocketHooks {
+    CurlSmtpTransport& transport;
+
     static curl_socket_t open(void* user, curlsocktype, curl_sockaddr* address) {
-        auto& transport = *static_cast<CurlSmtpTransport*>(user);
-        std::scoped_lock lock(transport.sockets_mutex_);
-        if (transport.interrupted_) return CURL_SOCKET_BAD;
+        auto& hooks = *static_cast<SocketHooks*>(user);
+        std::scoped_lock lock(hooks.transport.sockets_mutex_);
+        if (hooks.transport.interrupted_) return CURL_SOCKET_BAD;
         const int fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-        if (fd >= 0) transport.open_sockets_.push_back(fd);
-        return fd >= 0 ? fd : CURL_SOCKET_BAD;
+        if (fd < 0) return CURL_SOCKET_BAD;
+        hooks.transport.open_sockets_.emplace_back(fd, &hooks);
+        return fd;
     }
     static int close(void* user, curl_socket_t fd) {
-        auto& transport = *static_cast<CurlSmtpTransport*>(user);
+        auto& hooks = *static_cast<SocketHooks*>(user);
         {
-            std::scoped_lock lock(transport.sockets_mutex_);
-            std::erase(transport.open_sockets_, fd);
+            std::scoped_lock lock(hooks.transport.sockets_mutex_);
+            std::erase_if(hooks.transport.open_sockets_, [fd](const auto& open) { return open.first == fd; });
         }
         return ::close(fd);
+    }
+    void shut_down_own() const {
+        std::scoped_lock lock(transport.sockets_mutex_);
+        for (const auto& [fd, owner] : transport.open_sockets_) {
+            if (owner == this) ::shutdown(fd, SHUT_RDWR);
+        }
     }
 };
 
@@ -315,11 +327,12 @@ CurlSmtpTransport::CurlSmtpTransport(SmtpOptions options) : options_(std::move(o
 void CurlSmtpTransport::interrupt() {
     std::scoped_lock lock(sockets_mutex_);
     interrupted_ = true;
-    for (const int fd : open_sockets_) ::shutdown(fd, SHUT_RDWR);
+    for (const auto& [fd, owner] : open_sockets_) ::shutdown(fd, SHUT_RDWR);
 }
 
 std::string CurlSmtpTransport::deliver(const MailMessage& message) {
     if (interrupted_) throw DeliveryError("mail delivery interrupted by shutdown", Failure::temporary);
+    SocketHooks sockets{*this};  // before the transfer: its cleanup closes the sockets
     Transfer transfer(format_message(message), envelope_address(message.from, "From"),
                       envelope_address(message.to, "To"), interrupted_);
     auto* easy = transfer.easy();
@@ -338,16 +351,23 @@ std::string CurlSmtpTransport::deliver(const MailMessage& message) {
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
     // The reply to the message's end is waited for under this one, not under TIMEOUT_MS
-    // (curl's own default: 120 s); whole seconds only in this curl.
-    const auto reply_seconds = std::chrono::ceil<std::chrono::seconds>(options_.timeout).count();
-    curl_easy_setopt(easy, CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>(std::max<std::int64_t>(reply_seconds, 1)));
+    // (curl's own default: 120 s); whole seconds only in this curl, which refuses more than
+    // INT_MAX / 1000 (and would then keep its 120 s).
+    const auto reply_seconds = std::clamp<std::int64_t>(
+        std::chrono::ceil<std::chrono::seconds>(options_.timeout).count(), 1, std::numeric_limits<int>::max() / 1000);
+    if (curl_easy_setopt(easy, CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>(reply_seconds)) != CURLE_OK) {
+        throw DeliveryError("curl refused the SMTP response timeout", Failure::temporary);
+    }
     curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, SocketHooks::open);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &sockets);
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, SocketHooks::close);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, &sockets);
 
     const auto result = curl_easy_perform(easy);
-    if (result != CURLE_OK) throw transfer.failure(result, endpoint_, loopback_);
+    if (result != CURLE_OK) {
+        sockets.shut_down_own();  // no QUIT: the server may be the reason it failed
+        throw transfer.failure(result, endpoint_, loopback_);
+    }
     // curl sends mail unauthenticated when the relay offers no AUTH, even with credentials.
     if (!user_.empty() && !transfer.authenticated() && !warned_unused_credentials_.exchange(true)) {
         spdlog::warn("the SMTP relay {} offered no AUTH, so mail goes to it without the user and password of "

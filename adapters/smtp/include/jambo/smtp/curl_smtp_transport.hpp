@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace jambo::smtp {
@@ -25,7 +26,9 @@ struct SmtpOptions {
     /// The EHLO name when the URL has no path.
     std::string ehlo_name{};
     std::chrono::milliseconds connect_timeout{std::chrono::seconds{10}};
-    /// For the whole exchange with the server, connecting included.
+    /// For the exchange with the server up to the message's end, connecting included; the
+    /// server's reply to the message then gets this long again (curl times that wait apart, in
+    /// whole seconds), so a delivery takes at most about twice it.
     std::chrono::milliseconds timeout{std::chrono::seconds{60}};
 };
 
@@ -63,9 +66,9 @@ public:
 
     std::string deliver(const MailMessage& message) override;
     [[nodiscard]] std::string_view kind() const override { return "smtp"; }
-    /// Fails the delivery in hand at once, wherever it waits (curl's wait for the reply to the
-    /// message's end calls no progress callback, so its sockets are shut down), and every
-    /// later one. For good: a stopped relay's transport.
+    /// Fails the delivery in hand at once, wherever it waits (its sockets are shut down: the
+    /// QUIT curl sends when a transfer ends waits without asking the progress callback), and
+    /// every later one. For good: a stopped relay's transport.
     void interrupt() override;
 
     /// The URL without credentials, for the log.
@@ -85,7 +88,8 @@ private:
 
     friend struct SocketHooks;  // curl's open and close callbacks, in the .cpp
     std::mutex sockets_mutex_;
-    std::vector<int> open_sockets_;  ///< curl's connections in flight, for interrupt()
+    /// curl's connections in flight, and the delivery (its SocketHooks) that opened each.
+    std::vector<std::pair<int, const void*>> open_sockets_;
 };
 
 }  // namespace jambo::smtp

@@ -4,6 +4,7 @@
 #include <jambo/core/error.hpp>
 #include <jambo/core/ports/store.hpp>
 
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <future>
@@ -89,25 +90,29 @@ Outcome<T> failed_outcome(std::exception_ptr failure) {
 template <typename Work, typename T = typename std::invoke_result_t<Work&, Transaction&>::value_type>
 void submit_transaction(Store& store, Work work, Completion<T> then) {
     // Shared between the work (run by the store) and `done` (called after the commit).
+    // `answered` makes `then` run once even with a store that breaks its word (calls `done`
+    // and then throws, or throws after queueing): the first to claim it answers.
     struct State {
         Work work;
         Completion<T> then;
         std::optional<Result<T>> result;
-        bool answered = false;
+        std::atomic<bool> answered{false};
     };
-    auto state = std::make_shared<State>(State{std::move(work), std::move(then), std::nullopt});
+    std::shared_ptr<State> state;
     try {
+        state = std::make_shared<State>(std::move(work), std::move(then));
         store.submit_write(
             [state](Transaction& tx) {
                 state->result.emplace(state->work(tx));
                 return state->result->has_value();
             },
             [state](std::exception_ptr failure) {
-                state->answered = true;
+                if (state->answered.exchange(true)) return;
                 state->then(failure ? failed_outcome<T>(failure) : Outcome<T>(std::move(*state->result)));
             });
     } catch (...) {
-        if (state->answered) throw;  // from `then` itself (a store that runs the work right here)
+        if (!state) return then(failed_outcome<T>(std::current_exception()));  // no memory for it
+        if (state->answered.exchange(true)) throw;  // from `then` itself (a store that runs the work right here)
         state->then(failed_outcome<T>(std::current_exception()));
     }
 }
