@@ -93,6 +93,7 @@ void submit_transaction(Store& store, Work work, Completion<T> then) {
     // `answered` makes `then` run once even with a store that breaks its word (calls `done`
     // and then throws, or throws after queueing): the first to claim it answers.
     struct State {
+        State(Work w, Completion<T> t) : work(std::move(w)), then(std::move(t)) {}
         Work work;
         Completion<T> then;
         std::optional<Result<T>> result;
