@@ -189,6 +189,18 @@ smtp::MailMessage test_message() {
     return smtp::MailMessage{"Jambo <no-reply@jambo.test>", "a@example.org", "s", "b", core::TimePoint{}, "x@jambo.test"};
 }
 
+// Delivers the test message, which must fail for a reason worth retrying; returns that reason.
+std::string temporary_failure(smtp::CurlSmtpTransport& transport) {
+    try {
+        (void)transport.deliver(test_message());
+    } catch (const smtp::DeliveryError& e) {
+        CHECK_FALSE(e.permanent());
+        return e.what();
+    }
+    FAIL("delivered");
+    return {};
+}
+
 }  // namespace
 
 // The bounds below are far above what the transport takes (about a second) and far below what
@@ -197,14 +209,9 @@ TEST_CASE("a server silent after the message's end fails the delivery within the
     SilentAfterData server;
     smtp::CurlSmtpTransport transport(smtp::SmtpOptions{.url = server.url(), .timeout = std::chrono::seconds{1}});
     const auto started = std::chrono::steady_clock::now();
-    try {
-        (void)transport.deliver(test_message());
-        FAIL("delivered");
-    } catch (const smtp::DeliveryError& e) {
-        INFO(e.what());
-        CHECK_FALSE(e.permanent());
-        CHECK(std::string(e.what()).find("at DATA") != std::string::npos);
-    }
+    const auto reason = temporary_failure(transport);
+    INFO(reason);
+    CHECK(reason.find("at DATA") != std::string::npos);
     CHECK(server.message_received());
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds{60});
     // The failed connection is dropped, not closed with a QUIT that waits for a reply again.
@@ -220,13 +227,7 @@ TEST_CASE("interrupt ends a delivery waiting for the reply to the message's end"
         transport.interrupt();
     });
     const auto started = std::chrono::steady_clock::now();
-    try {
-        (void)transport.deliver(test_message());
-        FAIL("delivered");
-    } catch (const smtp::DeliveryError& e) {
-        INFO(e.what());
-        CHECK_FALSE(e.permanent());
-    }
+    (void)temporary_failure(transport);
     stopper.join();
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds{60});
 }

@@ -144,26 +144,31 @@ TEST_CASE("a queued write's store failure reaches the completion as the direct c
 
 namespace {
 
-// A store that is closing: it takes no more work, as SqliteStore's writer refuses it then.
-class ClosingStore final : public Store {
+// A store over `inner` that says it queues writes; each test store below says how it takes them.
+class WriteQueueOver : public Store {
 public:
-    explicit ClosingStore(Store& inner) : inner_(inner) {}
+    explicit WriteQueueOver(Store& inner) : inner_(inner) {}
     [[nodiscard]] std::unique_ptr<Transaction> begin(TransactionMode mode) override { return inner_.begin(mode); }
-    void submit_write(std::function<bool(Transaction&)>, std::function<void(std::exception_ptr)>) override {
-        throw std::logic_error("the store is closing");
-    }
     [[nodiscard]] bool queues_writes() const override { return true; }
-    [[nodiscard]] bool healthy() override { return false; }
+    [[nodiscard]] bool healthy() override { return inner_.healthy(); }
 
-private:
+protected:
     Store& inner_;
 };
 
-// A store written the natural wrong way: what `done` throws is handed to `done` again.
-class DoneAgainOnThrow final : public Store {
+// A store that is closing: it takes no more work, as SqliteStore's writer refuses it then.
+class ClosingStore final : public WriteQueueOver {
 public:
-    explicit DoneAgainOnThrow(Store& inner) : inner_(inner) {}
-    [[nodiscard]] std::unique_ptr<Transaction> begin(TransactionMode mode) override { return inner_.begin(mode); }
+    using WriteQueueOver::WriteQueueOver;
+    void submit_write(std::function<bool(Transaction&)>, std::function<void(std::exception_ptr)>) override {
+        throw std::logic_error("the store is closing");
+    }
+};
+
+// A store written the natural wrong way: what `done` throws is handed to `done` again.
+class DoneAgainOnThrow final : public WriteQueueOver {
+public:
+    using WriteQueueOver::WriteQueueOver;
     void submit_write(std::function<bool(Transaction&)> work, std::function<void(std::exception_ptr)> done) override {
         try {
             inner_.run_write(work);
@@ -172,11 +177,6 @@ public:
             done(std::current_exception());
         }
     }
-    [[nodiscard]] bool queues_writes() const override { return true; }
-    [[nodiscard]] bool healthy() override { return true; }
-
-private:
-    Store& inner_;
 };
 
 // Randomness that has run dry (getrandom failing): the token cannot be made.
