@@ -5,8 +5,8 @@
 
 
 #include <algorithm>
-#include <functional>
 #include <limits>
+#include <string>
 #include <variant>
 
 namespace jambo::core {
@@ -110,9 +110,19 @@ Result<Registration> CustomerService::register_customer(const CustomerDraft& dra
     return wait_for<Registration>([&](Completion<Registration> then) { register_customer(draft, std::move(then)); });
 }
 
+namespace {
+
+// What a registration's write needs, made before the write lock is taken.
+struct NewRegistration {
+    Customer customer;
+    std::string token;
+    TokenHash token_hash;
+};
+
+}  // namespace
+
 void CustomerService::register_customer(const CustomerDraft& draft, Completion<Registration> then) {
-    using Prepared = std::variant<Result<Registration>, std::function<Result<Registration>(Transaction&)>>;
-    auto prepare = [&]() -> Prepared {
+    auto prepare = [&]() -> std::variant<Result<Registration>, NewRegistration> {
         auto checked = check_customer(draft, DraftMode::full, Customer{}, validation_settings());
         if (!checked.errors.empty()) {
             return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<Registration> {
@@ -123,19 +133,23 @@ void CustomerService::register_customer(const CustomerDraft& draft, Completion<R
         // writer (the SQLite store) serialises everything that runs inside.
         Secret token = make_bearer_token(random_);
         const TokenHash token_hash = hasher_.hash(token.text);
-        return [this, customer = std::move(checked.customer), token = std::move(token.text),
-                token_hash](Transaction& tx) mutable -> Result<Registration> {
+        return NewRegistration{std::move(checked.customer), std::move(token.text), token_hash};
+    };
+    auto write = [this](NewRegistration fresh) {
+        return [this, fresh = std::move(fresh)](Transaction& tx) mutable -> Result<Registration> {
+            auto& customer = fresh.customer;
             // The ulid is taken inside the write lock so ulid order is commit order.
             follow_stored_ulids(tx);
             customer.ulid = ulids_.next();
             if (auto inserted = tx.customers().insert(customer); !inserted) {
                 return std::unexpected(collision_error(tx.customers(), customer, std::nullopt, inserted.error()));
             }
-            tx.credentials().insert(Credential{token_hash, Principal{Role::customer, customer.ulid}, clock_.now(), false});
-            return Registration{customer, token};
+            tx.credentials().insert(
+                Credential{fresh.token_hash, Principal{Role::customer, customer.ulid}, clock_.now(), false});
+            return Registration{customer, fresh.token};
         };
     };
-    submit_prepared(store_, prepare, std::move(then));
+    submit_prepared(store_, prepare, write, std::move(then));
 }
 
 // The list is in ulid order, which the contract calls creation order: after a restart with

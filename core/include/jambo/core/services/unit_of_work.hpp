@@ -118,20 +118,22 @@ void submit_transaction(Store& store, Work work, Completion<T> then) {
     }
 }
 
-/// The caller's-thread half of an asynchronous use case: `prepare()` either ends it with a
-/// Result (a refusal) or returns the write to queue. What it throws goes to `then` as well,
-/// so `then` is called exactly once on every path and the call itself does not throw.
-template <typename T, typename Prepare>
-void submit_prepared(Store& store, Prepare&& prepare, Completion<T> then) {
-    using Work = std::function<Result<T>(Transaction&)>;
-    std::optional<std::variant<Result<T>, Work>> prepared;
+/// The caller's-thread half of an asynchronous use case: `prepare()` returns a
+/// std::variant<Result<T>, Data> that either ends it (a refusal) or holds what the write
+/// needs, and `make_work(Data&&)` turns that into the write to queue (a lambda holding it,
+/// stored as it is: no type erasure on the way to the store). What `prepare` throws goes to
+/// `then` as well, so `then` is called exactly once on every path and the call itself does not
+/// throw.
+template <typename T, typename Prepare, typename MakeWork>
+void submit_prepared(Store& store, Prepare&& prepare, MakeWork&& make_work, Completion<T> then) {
+    std::optional<std::invoke_result_t<Prepare&>> prepared;
     try {
         prepared.emplace(prepare());
     } catch (...) {
         return then(failed_outcome<T>(std::current_exception()));
     }
     if (auto* refused = std::get_if<Result<T>>(&*prepared)) return then(Outcome<T>(std::move(*refused)));
-    submit_transaction(store, std::move(std::get<Work>(*prepared)), std::move(then));
+    submit_transaction(store, make_work(std::move(std::get<1>(*prepared))), std::move(then));
 }
 
 /// Calls `start(completion)` and waits for the completion: the synchronous form of a use
