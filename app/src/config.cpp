@@ -336,6 +336,11 @@ void read_variables_of_chosen_command_only(CLI::App& app) {
 // `jambo` alone, or `jambo --listen ...`, means `jambo serve ...`.
 std::vector<std::string> with_default_command(int argc, const char* const* argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // `jambo help token issue` is what git and cargo users type for `jambo token issue --help`.
+    if (!args.empty() && args[0] == "help") {
+        args.erase(args.begin());
+        args.emplace_back("--help");
+    }
     bool explicit_command = !args.empty() && (std::ranges::find(subcommand_names, args[0]) != subcommand_names.end() ||
                                               args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
     if (!explicit_command) args.insert(args.begin(), "serve");
@@ -502,6 +507,14 @@ std::optional<std::string_view> flag_with_empty_value(int argc, const char* cons
     return std::nullopt;
 }
 
+// `jambo help bogus` would otherwise show serve's flags, bogus being taken for serve's argument.
+std::optional<std::string_view> unknown_help_topic(int argc, const char* const* argv) {
+    if (argc < 3 || std::string_view(argv[1]) != "help") return std::nullopt;
+    const std::string_view topic = argv[2];
+    if (std::ranges::find(subcommand_names, topic) != subcommand_names.end()) return std::nullopt;
+    return topic;
+}
+
 }  // namespace
 
 std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* const* argv) {
@@ -514,7 +527,8 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     app.set_version_flag("--version", "jambo " + std::string(version));
     app.require_subcommand(1, 1);
     app.footer("With no command, `jambo` runs `jambo serve`. A flag shown with (Env:JAMBO_...) also reads that "
-               "environment variable; the flag wins.");
+               "environment variable; the flag wins. `jambo help COMMAND` (or `jambo COMMAND --help`) lists a "
+               "command's flags.");
     const auto choices = add_commands(app, invocation, raw, commons);
     refuse_empty_values(app);
     read_variables_of_chosen_command_only(app);
@@ -522,6 +536,11 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     if (const auto flag = flag_with_empty_value(argc, argv)) {
         return EarlyExit{2, {}, "jambo: " + std::string(*flag) + " has no value after '='; give one, or leave the flag out" +
                                     help_hint(argc, argv) + "\n"};
+    }
+    if (const auto topic = unknown_help_topic(argc, argv)) {
+        return EarlyExit{2, {},
+                         "jambo: there is no command '" + one_line(std::string(*topic)) +
+                             "'; the commands are serve, migrate, staff, token, backup and restore (see jambo --help)\n"};
     }
     try {
         auto args = with_default_command(argc, argv);

@@ -257,6 +257,22 @@ TEST_CASE("jambo --help lists the subcommands and --version prints the version",
     CHECK(serve_help.out.find("JAMBO_PUBLIC_URL") != std::string::npos);
 }
 
+TEST_CASE("jambo help COMMAND shows that command's help, as git and cargo do", "[http]") {
+    CHECK(early_exit({"help"}).out == early_exit({"--help"}).out);
+    const auto issue = early_exit({"help", "token", "issue"});
+    CHECK(issue.code == 0);
+    CHECK(issue.out == early_exit({"token", "issue", "--help"}).out);
+    CHECK(issue.out.find("--customer") != std::string::npos);
+    CHECK(early_exit({"help", "serve"}).out.find("--public-url") != std::string::npos);
+
+    // Not serve's help with bogus taken for its argument.
+    const auto unknown = early_exit({"help", "bogus"});
+    CHECK(unknown.code == 2);
+    CHECK(unknown.out.empty());
+    CHECK(unknown.err == "jambo: there is no command 'bogus'; the commands are serve, migrate, staff, token, backup "
+                         "and restore (see jambo --help)\n");
+}
+
 TEST_CASE("the subcommands and their arguments", "[http]") {
     auto add = parsed({"staff", "add", "--email", "e@x.test", "--name", "E", "--db", "x.db"});
     CHECK(add.command.kind == app::CommandKind::staff_add);
