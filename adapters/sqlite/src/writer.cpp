@@ -68,7 +68,8 @@ void Writer::submit(std::function<bool(core::Transaction&)> work, std::function<
         throw std::logic_error("a write started inside another write's work");
     }
     std::scoped_lock lock(mutex_);
-    if (stopping_) throw std::logic_error("the store is closing");
+    // A 503 for the request that met the shutdown, not a 500: nothing is wrong with it.
+    if (stopping_) throw core::StoreUnavailable("database " + pool_->path() + ": the store is closing");
     queue_.push_back(Item{std::move(work), std::move(done), nullptr});
     if (queue_.size() == 1) wake_.notify_one();
 }

@@ -282,8 +282,8 @@ public:
     /// thrown. A store that queues (see queues_writes) calls `done` on its own writer thread
     /// after the batch's commit, so `done` must be quick, must not throw and must not wait for
     /// the store; it hands the outcome to whoever answers the caller. Throws, without calling
-    /// `done`, only if the store cannot take work at all (it is closing). The default runs
-    /// run_write on the calling thread, then calls `done`.
+    /// `done`, only if the store cannot take work at all: StoreUnavailable when it is closing.
+    /// The default runs run_write on the calling thread, then calls `done`.
     virtual void submit_write(std::function<bool(Transaction&)> work, std::function<void(std::exception_ptr)> done) {
         std::exception_ptr failure;
         try {
