@@ -72,9 +72,8 @@ Result<std::string> AdminService::issue_staff_token(std::string_view email) {
 
 Result<void> AdminService::revoke_token(std::string_view token) {
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
-        if (!is_well_formed_bearer_token(token)) {
-            return std::unexpected(Error::bad_request(
-                "That is not a token: a jambo token is jmb_ and 43 letters, digits, - or _ (was it cut off?)."));
+        if (const auto flaw = bearer_token_flaw(token)) {
+            return std::unexpected(Error::bad_request("That is not a token: " + *flaw + "."));
         }
         const TokenHash hash = hasher_.hash(token);
         const auto credential = tx.credentials().find(hash);

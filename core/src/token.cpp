@@ -75,6 +75,23 @@ bool is_well_formed_bearer_token(std::string_view text) {
     return text.starts_with(bearer_prefix) && is_canonical_secret(text.substr(bearer_prefix.size()));
 }
 
+std::optional<std::string> bearer_token_flaw(std::string_view text) {
+    if (!text.starts_with(bearer_prefix)) return "a jambo token starts with jmb_";
+    const auto secret = text.substr(bearer_prefix.size());
+    const auto count = " has " + std::to_string(secret.size()) + " characters after jmb_ where a token has 43";
+    if (secret.size() < secret_chars) return "it" + count + " (was it cut off?)";
+    if (secret.size() > secret_chars) return "it" + count + " (was something pasted with it?)";
+    for (std::size_t i = 0; i < secret.size(); ++i) {
+        if (base64url_values[static_cast<unsigned char>(secret[i])] < 0) {
+            return "character " + std::to_string(bearer_prefix.size() + i + 1) +
+                   " is not a letter, digit, - or _, the only characters a token has";
+        }
+    }
+    // 43 characters carry 258 bits for the 256 of the secret: only 16 letters can end a token.
+    if (!is_canonical_secret(secret)) return "no token ends with " + std::string(1, secret.back()) + " (was it mistyped?)";
+    return std::nullopt;
+}
+
 bool is_well_formed_deletion_token(std::string_view text) { return is_canonical_secret(text); }
 
 std::optional<std::string_view> bearer_credentials(std::string_view authorization) {

@@ -112,7 +112,29 @@ TEST_CASE("revoking an unknown or already revoked token is not found - a malform
     const auto malformed = w.admin.revoke_token(reg.token.substr(0, 20));
     CHECK(error_kind(malformed) == ErrorKind::bad_request);
     CHECK(error_message(malformed) ==
-          "That is not a token: a jambo token is jmb_ and 43 letters, digits, - or _ (was it cut off?).");
+          "That is not a token: it has 16 characters after jmb_ where a token has 43 (was it cut off?).");
+}
+
+TEST_CASE("a malformed token is told what is wrong with it", "[core][admin]") {
+    World w;
+    const auto token = w.add_customer().token;
+    const auto told = [&](const std::string& text) {
+        const auto refused = w.admin.revoke_token(text);
+        CHECK(error_kind(refused) == ErrorKind::bad_request);
+        return error_message(refused);
+    };
+    CHECK(told(token.substr(4)) == "That is not a token: a jambo token starts with jmb_.");
+    CHECK(told(token + "\r") ==
+          "That is not a token: it has 44 characters after jmb_ where a token has 43 (was something pasted with it?).");
+    auto stray = token;
+    stray[10] = '=';
+    CHECK(told(stray) ==
+          "That is not a token: character 11 is not a letter, digit, - or _, the only characters a token has.");
+    // The last character holds 2 bits past the secret's 256, always zero: B ends no token.
+    auto mistyped = token;
+    mistyped.back() = 'B';
+    CHECK(told(mistyped) == "That is not a token: no token ends with B (was it mistyped?).");
+    CHECK(w.authenticate(bearer(token)).has_value());  // none of that touched the real one
 }
 
 TEST_CASE("after a restore - the erasures and revocations the replaced database recorded hold again", "[core][admin]") {

@@ -41,6 +41,9 @@ inline constexpr std::size_t secret_chars = 43;  ///< 32 bytes in base64url, no 
 
 /// True for exactly the strings make_bearer_token can produce (canonical base64url).
 [[nodiscard]] bool is_well_formed_bearer_token(std::string_view text);
+/// What a person should hear about a string that is not a well-formed bearer token (a
+/// paste cut short, a stray character, a mistyped last character); nullopt if it is one.
+[[nodiscard]] std::optional<std::string> bearer_token_flaw(std::string_view text);
 /// True for exactly the strings make_deletion_token can produce.
 [[nodiscard]] bool is_well_formed_deletion_token(std::string_view text);
 
