@@ -167,6 +167,56 @@ TEST_CASE("one Host and at most one Content-Type header - two Authorization head
     CHECK(answer("GET /api/status HTTP/1.x\r\nHost: a.example\r\n\r\n").status == 400);
 }
 
+TEST_CASE("a request the HTTP parser refuses is told what to mend - one too large for 64 bits is too large", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    const std::string host = "Host: a.example\r\n";
+    const std::string post = "POST /api/customers HTTP/1.1\r\n" + host + "Content-Type: application/json\r\n";
+    const std::string request_line = "the request line must be a method, a path without spaces or control "
+                                     "characters, and HTTP/1.1, separated by single spaces and ended by CR LF.";
+    const std::string content_length = "Content-Length must be one decimal number of bytes, and not sent with "
+                                       "Transfer-Encoding.";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"GET  /api/status HTTP/1.1\r\n" + host + "\r\n", request_line},
+        {"GET /api/\x01status HTTP/1.1\r\n" + host + "\r\n", request_line},
+        {"GET /api/status http/1.1\r\n" + host + "\r\n", request_line},
+        {"GET /api/status HTTP/1.1\nHost: a.example\n\n", request_line},
+        {"GET /api/status HTTP/1.1\r\nHost: a.example\rb\r\n\r\n", "every line of the header must end with CR LF."},
+        {"GET /api/status HTTP/1.1\r\n" + host + "X-Note : a\r\n\r\n",
+         "a header line is not a name, a colon and a value (no space before the colon)."},
+        {"GET /api/status HTTP/1.1\r\nHost: a.example\n\r\n",
+         "a header value has a control character (lines end with CR LF, not a bare LF) or is a malformed list."},
+        {"GET /api/status HTTP/1.1\r\n" + host + "Connection: close,,\x7f\r\n\r\n",
+         "a header value has a control character (lines end with CR LF, not a bare LF) or is a malformed list."},
+        {post + "Content-Length: -1\r\n\r\n", content_length},
+        {post + "Content-Length: 0x10\r\n\r\n", content_length},
+        {post + "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n{}", content_length},
+        {post + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "Content-Length headers that disagree."},
+        {post + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
+         "Transfer-Encoding must be sent once, and not with Content-Length."},
+        {post + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+         "a chunk of the body is malformed: its size in hex, CR LF, the data, CR LF."},
+        {"GET /api/status HTTP/1.1\r\n" + host + "X-Note: a\r\n b\r\n\r\n",
+         "a header line starts with a space or tab (a folded line); send each field on one line."},
+        {"GET /api/status#top HTTP/1.1\r\n" + host + "\r\n",
+         "the request target has a '#': a URL's fragment is not sent to the server."},
+    };
+    for (const auto& [request, why] : cases) {
+        INFO(request);
+        auto refused = answer_raw(server.port(), request);
+        CHECK(refused.status == 400);
+        CHECK(body_of(refused).at("body").as_string() == "Malformed HTTP request: " + why);
+    }
+    // Valid syntax, a length past any limit: what a length of 2^63 gets, not "malformed".
+    for (const char* length : {"9223372036854775808", "18446744073709551616", "99999999999999999999999"}) {
+        INFO(length);
+        auto too_large = answer_raw(server.port(), post + "Content-Length: " + length + "\r\n\r\n{}");
+        CHECK(too_large.status == 413);
+        CHECK(body_of(too_large).at("body") == "Request body too large.");
+    }
+    CHECK(answer_raw(server.port(), "GET /api/status HTTP/1.1\r\n" + host + "\r\n").status == 200);
+}
+
 TEST_CASE("a body whose length cannot be known is refused and the connection closed - nothing hides behind it", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);

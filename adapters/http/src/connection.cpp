@@ -246,7 +246,7 @@ private:
             }
             // A refused request stays in buffer_ whole: its answer reads the id and method there.
             if (ec && ec != bhttp::error::need_more) return reject(ec);
-            if (!header_seen_ && parser_->is_header_done() && has_obs_fold(used)) return reject(bhttp::error::bad_field);
+            if (!header_seen_ && parser_->is_header_done() && has_obs_fold(used)) return reject(bhttp::error::bad_obs_fold);
             buffer_.consume(used);
             // Beast waits for a chunk-size line or a trailer section whole and bounds neither:
             // what is left unparsed may not outgrow a header section (body bytes never wait).

@@ -13,6 +13,8 @@ namespace jambo::http {
 
 namespace {
 
+Response malformed(std::string_view why) { return message_response(400, "Malformed HTTP request: " + std::string(why)); }
+
 constexpr std::string_view unavailable_message = "Service unavailable.";
 
 void append_field_errors(std::string& out, std::string_view field, const std::vector<std::string>& messages) {
@@ -80,14 +82,31 @@ std::optional<Response> refuse_transfer_coding(std::string_view codings) {
         chunked += last_is_chunked ? 1 : 0;
     }
     if (!last_is_chunked || chunked > 1) {
-        return message_response(400, "Malformed HTTP request: the body's length cannot be determined; "
-                                     "send it with Content-Length or Transfer-Encoding: chunked.");
+        return malformed("the body's length cannot be determined; send it with Content-Length or "
+                         "Transfer-Encoding: chunked.");
     }
     if (count > 1) {
         return message_response(501, "Transfer coding not implemented; send the body with Content-Length or "
                                      "Transfer-Encoding: chunked.");
     }
     return std::nullopt;
+}
+
+// Whether a Content-Length field of the header section in `unparsed` is a plain decimal
+// number of 20 digits or more: one that fits in 64 bits is refused as too large anyway.
+bool content_length_past_64_bits(std::string_view unparsed) {
+    constexpr std::string_view name = "content-length:";
+    for (auto rest = unparsed; !rest.empty();) {
+        const auto end = rest.find('\n');
+        auto line = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+        if (line.ends_with('\r')) line.remove_suffix(1);
+        if (line.empty()) break;  // the end of the header section
+        if (line.size() < name.size() || !iequals(line.substr(0, name.size()), name)) continue;
+        const auto value = trim_ows(line.substr(name.size()));
+        if (value.size() >= 20 && std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; })) return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -187,23 +206,25 @@ Response malformed_body(std::string_view reason) {
 
 std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit) {
     if (header.section_bytes > header_limit) return message_response(431, "Request header fields too large.");
-    if (!is_request_target(header)) {
-        return message_response(400, "Malformed HTTP request: the request target must be a path starting with /.");
+    if (!is_request_target(header)) return malformed("the request target must be a path starting with /.");
+    // RFC 3986 3.5: the fragment stays with the client; `/api/status#x` is not /api/status.
+    if (header.target.find('#') != std::string_view::npos) {
+        return malformed("the request target has a '#': a URL's fragment is not sent to the server.");
     }
     if (header.version >= 11 && header.host_fields != 1) {
-        return message_response(400, "Malformed HTTP request: an HTTP/1.1 request needs exactly one Host header.");
+        return malformed("an HTTP/1.1 request needs exactly one Host header.");
     }
     if (header.host_fields > 0 && !is_host_and_port(header.host)) {
-        return message_response(400, "Malformed HTTP request: the Host header is not a host name.");
+        return malformed("the Host header is not a host name.");
     }
     if (!header.transfer_encoding.empty()) {
         if (auto refusal = refuse_transfer_coding(header.transfer_encoding)) return refusal;
     }
     if (header.content_type_fields > 1) {
-        return message_response(400, "Malformed HTTP request: more than one Content-Type header.");
+        return malformed("more than one Content-Type header.");
     }
     if (header.content_encoding_fields > 1) {
-        return message_response(400, "Malformed HTTP request: more than one Content-Encoding header.");
+        return malformed("more than one Content-Encoding header.");
     }
     return std::nullopt;
 }
@@ -233,10 +254,35 @@ Response unparsable_request(ParseFailure failure, std::string_view unparsed, boo
             if (well_formed && line[n - 3] != '1') return message_response(505, "HTTP version not supported; use HTTP/1.1.");
             break;
         }
-        case ParseFailure::other:
+        case ParseFailure::bad_request_line:
             break;
+        case ParseFailure::bad_line_ending:
+            return malformed("every line of the header must end with CR LF.");
+        case ParseFailure::bad_field:
+            return malformed("a header line is not a name, a colon and a value (no space before the colon).");
+        case ParseFailure::folded_line:
+            return malformed("a header line starts with a space or tab (a folded line); send each field on one "
+                             "line.");
+        case ParseFailure::bad_value:
+            return malformed("a header value has a control character (lines end with CR LF, not a bare LF) or is a "
+                             "malformed list.");
+        case ParseFailure::bad_content_length:
+            // Past what 64 bits hold is a length like any other too large, not bad syntax.
+            if (content_length_past_64_bits(unparsed)) return message_response(413, "Request body too large.");
+            return malformed("Content-Length must be one decimal number of bytes, and not sent with "
+                             "Transfer-Encoding.");
+        case ParseFailure::disagreeing_content_lengths:
+            return malformed("Content-Length headers that disagree.");
+        case ParseFailure::bad_transfer_encoding:
+            return malformed("Transfer-Encoding must be sent once, and not with Content-Length.");
+        case ParseFailure::bad_chunk:
+            return malformed("a chunk of the body is malformed: its size in hex, CR LF, the data, CR LF.");
+        case ParseFailure::other:
+            return message_response(400, "Malformed HTTP request.");
     }
-    return message_response(400, "Malformed HTTP request.");
+    // The request line's parts, in the order the parser checks them.
+    return malformed("the request line must be a method, a path without spaces or control characters, and "
+                     "HTTP/1.1, separated by single spaces and ended by CR LF.");
 }
 
 void add_standard_headers(Response& response, std::string_view request_id) {

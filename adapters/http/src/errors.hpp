@@ -59,8 +59,23 @@ struct HeaderFacts {
 ///   endpoint's to answer, as a malformed token (routes.hpp).
 [[nodiscard]] std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t header_limit);
 
-/// Why the HTTP parser refused a request.
-enum class ParseFailure { header_limit, body_limit, bad_version, other };
+/// Why the HTTP parser refused a request: each has its own answer, so the client learns what
+/// to mend.
+enum class ParseFailure {
+    header_limit,
+    body_limit,
+    bad_request_line,  ///< method, target or version malformed, or not single spaces between
+    bad_version,
+    bad_line_ending,
+    bad_field,
+    folded_line,  ///< obs-fold, refused (RFC 9112 5.2): a proxy may have read it otherwise
+    bad_value,
+    bad_content_length,
+    disagreeing_content_lengths,
+    bad_transfer_encoding,
+    bad_chunk,
+    other
+};
 /// The answer to a request the parser refused; `unparsed` is what it left unread of the
 /// request, `request_line_read` whether it had read the request line (the parser may take
 /// complete lines as they come). A request line that alone reaches `header_limit` is a target

@@ -40,11 +40,20 @@ namespace jambo::http {
 
 /// Why Beast's parser refused a request.
 [[nodiscard]] inline ParseFailure parse_failure(const boost::system::error_code& ec) {
-    namespace bhttp = boost::beast::http;
-    return ec == bhttp::error::header_limit  ? ParseFailure::header_limit
-           : ec == bhttp::error::body_limit  ? ParseFailure::body_limit
-           : ec == bhttp::error::bad_version ? ParseFailure::bad_version
-                                             : ParseFailure::other;
+    using bhttp_error = boost::beast::http::error;
+    if (ec == bhttp_error::header_limit) return ParseFailure::header_limit;
+    if (ec == bhttp_error::body_limit) return ParseFailure::body_limit;
+    if (ec == bhttp_error::bad_method || ec == bhttp_error::bad_target) return ParseFailure::bad_request_line;
+    if (ec == bhttp_error::bad_version) return ParseFailure::bad_version;
+    if (ec == bhttp_error::bad_line_ending) return ParseFailure::bad_line_ending;
+    if (ec == bhttp_error::bad_field) return ParseFailure::bad_field;
+    if (ec == bhttp_error::bad_obs_fold) return ParseFailure::folded_line;
+    if (ec == bhttp_error::bad_value) return ParseFailure::bad_value;
+    if (ec == bhttp_error::bad_content_length) return ParseFailure::bad_content_length;
+    if (ec == bhttp_error::multiple_content_length) return ParseFailure::disagreeing_content_lengths;
+    if (ec == bhttp_error::bad_transfer_encoding) return ParseFailure::bad_transfer_encoding;
+    if (ec == bhttp_error::bad_chunk || ec == bhttp_error::bad_chunk_extension) return ParseFailure::bad_chunk;
+    return ParseFailure::other;
 }
 
 /// Whether the parser read the request line before it stopped: it takes each complete line as
