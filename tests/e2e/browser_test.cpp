@@ -228,6 +228,15 @@ TEST_CASE("headless Chromium opens a confirm link - clicks the button - and the 
     save_screenshot(browser, session, "confirm-done.png");
 
     CHECK(client.request("GET", "/api/customer/" + ulid, auth(staff)).status == 404);
+
+    // The link opened again (from the mail, or Back and a second click) says what happened.
+    browser.clear_events();
+    browser.call("Page.navigate", {{"url", link}}, session);
+    browser.wait_for("Page.loadEventFired");
+    CHECK(evaluate(browser, session, "document.title") == "This link cannot be used");
+    CHECK(evaluate(browser, session, "document.querySelector('.note').textContent.startsWith("
+                                     "'If you already pressed \"Delete my data\" with it, your data was deleted then')") ==
+          true);
     CHECK(server.stop() == 0);
     CHECK(server.log().find("POST /api/customer/[redacted]/delete/confirm 200") != std::string::npos);
 }

@@ -98,6 +98,7 @@ TEST_CASE("oversized bodies and header sections get 413 and 431 - and the connec
     CHECK(too_big.status == 413);
     CHECK(too_big.header("Connection") == "close");
     CHECK(body_of(too_big).at("statusCode") == 413);
+    CHECK(body_of(too_big).at("body") == "Request body too large; send at most 1000 bytes.");  // the limit in force
     auto just_fits = client.request("POST", "/api/customers", json_headers(), std::string(1000, ' '));
     CHECK(just_fits.status == 400);
     auto huge_header = client.request("GET", "/api/status", {{"X-Big", std::string(17 * 1024, 'h')}});
@@ -212,7 +213,7 @@ TEST_CASE("a request the HTTP parser refuses is told what to mend - one too larg
         INFO(length);
         auto too_large = answer_raw(server.port(), post + "Content-Length: " + length + "\r\n\r\n{}");
         CHECK(too_large.status == 413);
-        CHECK(body_of(too_large).at("body") == "Request body too large.");
+        CHECK(body_of(too_large).at("body") == "Request body too large; send at most 65536 bytes.");
     }
     CHECK(answer_raw(server.port(), "GET /api/status HTTP/1.1\r\n" + host + "\r\n").status == 200);
 }

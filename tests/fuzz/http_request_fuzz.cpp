@@ -135,7 +135,7 @@ struct Connection {
     void reject(beast::error_code ec, const beast::flat_buffer& buffer) {
         answer_and_close(jambo::http::unparsable_request(
             jambo::http::parse_failure(ec), std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()),
-            jambo::http::request_line_read(parser->get()), max_header_bytes));
+            jambo::http::request_line_read(parser->get()), max_header_bytes, max_body_bytes));
     }
 
     // As the server's Connection::answer_and_close.

@@ -111,7 +111,13 @@ TEST_CASE("more than three accepted requests an hour get 429 with Retry-After", 
     CHECK(limited.status == 429);
     CHECK(limited.headers.find("Retry-After") == std::to_string(30 * 60));
     CHECK(parse(limited).at("statusCode") == 429);
-    f.clock.advance(std::chrono::minutes(31));
+    // The wait in words too, for a client that shows people the message but not the header.
+    CHECK(parse(limited).at("body") == "Too many deletion requests; try again in 30 minutes.");
+    f.clock.advance(std::chrono::seconds(30 * 60 - 60));
+    CHECK(parse(request_deletion(f, ulid, token)).at("body") == "Too many deletion requests; try again in 1 minute.");
+    f.clock.advance(std::chrono::seconds(59));
+    CHECK(parse(request_deletion(f, ulid, token)).at("body") == "Too many deletion requests; try again in 1 second.");
+    f.clock.advance(std::chrono::minutes(1));
     CHECK(request_deletion(f, ulid, token).status == 200);
 }
 
@@ -149,6 +155,9 @@ TEST_CASE("an expired link is 410 and deletes nothing", "[http]") {
     auto page = f.call(Method::get, link, {}, {{"Accept", browser_accept}});
     CHECK(page.status == 410);
     CHECK(page.headers.find("Content-Type") == "text/html; charset=utf-8");
+    CHECK(page.body.find("<p>This deletion link has expired; request a new one.</p>") != std::string::npos);
+    // The page cannot ask for one itself (that takes the customer's token): it says where to.
+    CHECK(page.body.find("ask for a new link where you asked for this one") != std::string::npos);
     CHECK(customer_count(f) == 1);
 }
 
@@ -201,8 +210,11 @@ TEST_CASE("a browser sees a page with a POST button - GET never deletes - the PO
     CHECK(again.status == 404);
     CHECK(again.headers.find("Content-Type") == "text/html; charset=utf-8");
     // Opened again a moment later, the page must not read as if the erasure had not happened.
-    CHECK(again.body.find("If you confirmed with it before, your data was deleted then.") != std::string::npos);
+    CHECK(again.body.find("If you already pressed &quot;Delete my data&quot; with it, your data was deleted then, and "
+                          "there is nothing more to do") != std::string::npos);
     CHECK(again.body.find("Nothing was deleted.") == std::string::npos);
+    // In a person's words: the JSON's message is Django's, for programs.
+    CHECK(again.body.find("No Token matches") == std::string::npos);
 }
 
 TEST_CASE("HEAD of the link never deletes - for API clients and browsers alike", "[http]") {

@@ -317,7 +317,7 @@ private:
             return parse();
         }
         answer_and_close(unparsable_request(parse_failure(ec), unparsed(), request_line_read(parser_->get()),
-                                            options().max_header_bytes));
+                                            options().max_header_bytes, options().max_body_bytes));
     }
 
     // RFC 9112 2.3: a later HTTP/1 minor version (1.2) is answered as 1.1. Beast's parser

@@ -230,7 +230,10 @@ std::optional<Response> refuse_header(const HeaderFacts& header, std::size_t hea
 }
 
 Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read,
-                            std::size_t header_limit) {
+                            std::size_t header_limit, std::size_t body_limit) {
+    const auto too_large = [&] {
+        return message_response(413, "Request body too large; send at most " + std::to_string(body_limit) + " bytes.");
+    };
     const auto request_line = unparsed.substr(0, unparsed.find('\n'));
     switch (failure) {
         case ParseFailure::header_limit:
@@ -242,7 +245,7 @@ Response unparsable_request(ParseFailure failure, std::string_view unparsed, boo
             }
             return message_response(431, "Request header fields too large.");
         case ParseFailure::body_limit:
-            return message_response(413, "Request body too large.");
+            return too_large();
         case ParseFailure::bad_version: {
             // A well-formed HTTP-version ("HTTP/" DIGIT "." DIGIT) of another major version.
             auto line = request_line;
@@ -268,7 +271,7 @@ Response unparsable_request(ParseFailure failure, std::string_view unparsed, boo
                              "malformed list.");
         case ParseFailure::bad_content_length:
             // Past what 64 bits hold is a length like any other too large, not bad syntax.
-            if (content_length_past_64_bits(unparsed)) return message_response(413, "Request body too large.");
+            if (content_length_past_64_bits(unparsed)) return too_large();
             return malformed("Content-Length must be one decimal number of bytes, and not sent with "
                              "Transfer-Encoding.");
         case ParseFailure::disagreeing_content_lengths:

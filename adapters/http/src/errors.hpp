@@ -79,9 +79,10 @@ enum class ParseFailure {
 /// The answer to a request the parser refused; `unparsed` is what it left unread of the
 /// request, `request_line_read` whether it had read the request line (the parser may take
 /// complete lines as they come). A request line that alone reaches `header_limit` is a target
-/// too long (414), not fields (431); a major version other than 1 is 505.
+/// too long (414), not fields (431); a major version other than 1 is 505; a body past
+/// `body_limit` is 413, naming the limit.
 [[nodiscard]] Response unparsable_request(ParseFailure failure, std::string_view unparsed, bool request_line_read,
-                                          std::size_t header_limit);
+                                          std::size_t header_limit, std::size_t body_limit);
 /// The headers every answer carries, the Api's and the ones the server makes without it
 /// (refusals of what could not be parsed, 503s, timeouts): the request id, no caching (unless
 /// the answer set its own Cache-Control), no MIME sniffing.

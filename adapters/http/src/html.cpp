@@ -62,20 +62,30 @@ Response page(unsigned status, std::string_view title, std::string_view content)
     return response;
 }
 
-std::string_view error_advice(core::ErrorKind kind) {
-    switch (kind) {
+// What a person reading the page should know: the JSON's message is the API's, written for
+// programs ("No Token matches the given query."), so the page says it in its own words.
+struct ErrorWords {
+    std::string_view lead;
+    std::string_view note;
+};
+
+ErrorWords error_words(const core::Error& error) {
+    switch (error.kind) {
         case core::ErrorKind::not_found:
-            // Also after this link erased the record a moment ago: the page must not read as if
-            // the erasure had not happened.
-            return "This link cannot be used (any more). If you confirmed with it before, your data was "
-                   "deleted then. A link also stops working when its record is deleted or the email "
-                   "address it was sent to changes, and it must be opened whole. Opening it now deleted "
-                   "nothing.";
+            // Also after this link erased the record a moment ago (a double click, a reload): the
+            // page must not read as if the erasure had not happened.
+            return {"This link cannot be used any more. Opening it now deleted nothing.",
+                    "If you already pressed \"Delete my data\" with it, your data was deleted then, and "
+                    "there is nothing more to do (a second click or a reload of that page ends here). A link "
+                    "also stops working when its record is deleted another way or the email address it was "
+                    "sent to changes, and it must be opened whole, as it is in the mail."};
         case core::ErrorKind::gone:
-            return "For your safety deletion links work for a limited time only. Nothing was deleted; "
-                   "please request a new link.";
+            return {"This deletion link has expired; request a new one.",
+                    "For your safety deletion links work for a limited time only. Nothing was deleted. To "
+                    "delete your data, ask for a new link where you asked for this one: the app or website "
+                    "of the service that keeps your record."};
         default:
-            return "Nothing was deleted. Please try again in a few minutes.";
+            return {"", "Nothing was deleted. Please try again in a few minutes."};
     }
 }
 
@@ -131,8 +141,10 @@ Response erased_page() {
 
 Response error_page(const core::Error& error) {
     auto status = status_of(error.kind);
-    std::string content = "<p>" + html_escape(public_message(error)) + "</p>\n<p class=\"note\">" +
-                          std::string(error_advice(error.kind)) + "</p>\n";
+    const auto words = error_words(error);
+    const std::string lead = words.lead.empty() ? public_message(error) : std::string(words.lead);
+    std::string content =
+        "<p>" + html_escape(lead) + "</p>\n<p class=\"note\">" + html_escape(words.note) + "</p>\n";
     auto title = error.kind == core::ErrorKind::gone ? "This link has expired" : "This link cannot be used";
     auto response = page(status, title, content);
     add_error_headers(response, error);

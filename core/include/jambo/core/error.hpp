@@ -59,6 +59,7 @@ inline constexpr auto deletion_link_sent = "Data deletion link sent successfully
 inline constexpr auto customer_deleted = "Customer deleted successfully";
 inline constexpr auto no_token_matches = "No Token matches the given query.";
 inline constexpr auto link_expired = "This deletion link has expired; request a new one.";
+/// For a rate_limited Error made without its message; Error::rate_limited says how long to wait.
 inline constexpr auto too_many_requests = "Too many deletion requests; try again later.";
 inline constexpr auto required = "This field is required.";
 inline constexpr auto blank = "This field may not be blank.";
