@@ -4,6 +4,7 @@
 #include <jambo/core/services/unit_of_work.hpp>
 
 #include "mailbox_limit.hpp"
+#include "recent_erasures.hpp"
 
 #include <algorithm>
 #include <string>
@@ -60,7 +61,8 @@ ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& r
       policy_(normalised(std::move(policy))),
       public_origin_(origin_of_url(policy_.public_url)),
       authenticator_(hasher),
-      mailbox_limit_(std::make_unique<MailboxLimit>(hasher, random)) {}
+      mailbox_limit_(std::make_unique<MailboxLimit>(hasher, random)),
+      recent_erasures_(std::make_unique<RecentErasures>()) {}
 
 ErasureService::~ErasureService() = default;
 
@@ -188,16 +190,27 @@ Result<ErasurePreview> ErasureService::preview(std::string_view deletion_token) 
 }
 
 Result<void> ErasureService::confirm(std::string_view deletion_token) {
-    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
+    std::optional<TokenHash> used;
+    TimePoint erased_at{};
+    auto result = in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
         const auto record = usable_token(tx, deletion_token);
         if (!record) return std::unexpected(record.error());
         if (!tx.deletion_tokens().consume(record->hash)) {
             return std::unexpected(Error::not_found(messages::no_token_matches));
         }
         tx.customers().remove(record->customer);
-        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::customer_erased, record->customer.to_string(), "deletion-link"});
+        erased_at = clock_.now();
+        tx.audit().append(AuditEntry{0, erased_at, audit_event::customer_erased, record->customer.to_string(), "deletion-link"});
+        used = record->hash;
         return {};
     });
+    if (result) recent_erasures_->note(*used, erased_at);  // committed: only now is it true
+    return result;
+}
+
+std::optional<TimePoint> ErasureService::erased_with(std::string_view deletion_token) {
+    if (!is_well_formed_deletion_token(deletion_token)) return std::nullopt;
+    return recent_erasures_->erased_at(hasher_.hash(deletion_token), clock_.now());
 }
 
 }  // namespace jambo::core

@@ -233,9 +233,9 @@ TEST_CASE("headless Chromium opens a confirm link - clicks the button - and the 
     browser.clear_events();
     browser.call("Page.navigate", {{"url", link}}, session);
     browser.wait_for("Page.loadEventFired");
-    CHECK(evaluate(browser, session, "document.title") == "This link cannot be used");
-    CHECK(evaluate(browser, session, "document.querySelector('.note').textContent.startsWith("
-                                     "'If you already pressed \"Delete my data\" with it, your data was deleted then')") ==
+    CHECK(evaluate(browser, session, "document.title") == "This link has been used");
+    CHECK(evaluate(browser, session,
+                   "document.querySelector('p').textContent.startsWith('Your data was deleted with this link at')") ==
           true);
     CHECK(server.stop() == 0);
     CHECK(server.log().find("POST /api/customer/[redacted]/delete/confirm 200") != std::string::npos);

@@ -209,12 +209,25 @@ TEST_CASE("a browser sees a page with a POST button - GET never deletes - the PO
     auto again = f.call(Method::get, link, {}, {{"Accept", browser_accept}});
     CHECK(again.status == 404);
     CHECK(again.headers.find("Content-Type") == "text/html; charset=utf-8");
-    // Opened again a moment later, the page must not read as if the erasure had not happened.
-    CHECK(again.body.find("If you already pressed &quot;Delete my data&quot; with it, your data was deleted then, and "
-                          "there is nothing more to do") != std::string::npos);
+    // Opened again a moment later (a second click, a reload), the page says the link was used:
+    // the link went with the record, and only the service's memory of it tells it from an
+    // unknown one.
+    CHECK(again.body.find("<h1>This link has been used</h1>") != std::string::npos);
+    CHECK(again.body.find("<p>Your data was deleted with this link at ") != std::string::npos);
     CHECK(again.body.find("Nothing was deleted.") == std::string::npos);
-    // In a person's words: the JSON's message is Django's, for programs.
-    CHECK(again.body.find("No Token matches") == std::string::npos);
+    auto again_posted = f.call(Method::post, link, {}, {{"Accept", browser_accept}});
+    CHECK(again_posted.status == 404);
+    CHECK(again_posted.body == again.body);
+    CHECK(f.call(Method::get, link).body.find("No Token matches the given query.") != std::string::npos);  // JSON
+
+    // A link never issued: the page cannot know more, and says what may have happened, in a
+    // person's words (the JSON's message is Django's, for programs).
+    auto unknown = f.call(Method::get, confirm_path(std::string(43, 'A')), {}, {{"Accept", browser_accept}});
+    CHECK(unknown.status == 404);
+    CHECK(unknown.body.find("<h1>This link cannot be used</h1>") != std::string::npos);
+    CHECK(unknown.body.find("If you already pressed &quot;Delete my data&quot; with it, your data was deleted then, "
+                            "and there is nothing more to do") != std::string::npos);
+    CHECK(unknown.body.find("No Token matches") == std::string::npos);
 }
 
 TEST_CASE("HEAD of the link never deletes - for API clients and browsers alike", "[http]") {

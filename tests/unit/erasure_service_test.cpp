@@ -572,6 +572,35 @@ TEST_CASE("after confirmation the customer's queued mail and other links are gon
     CHECK(error_message(w.erasure.confirm(first)) == messages::no_token_matches);
 }
 
+TEST_CASE("a link that erased its record is known as used for a quarter hour - a link that failed is not",
+          "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer(1);
+    const auto other = w.add_customer(2);
+    const auto used = w.deletion_link_token(me);
+    const auto unused = w.deletion_link_token(other);
+    const auto confirmed_at = w.clock.now();
+    CHECK_FALSE(w.erasure.erased_with(used).has_value());  // not before it is used
+    REQUIRE(w.erasure.confirm(used).has_value());
+    // A second click: refused as an unknown link is (the contract's 404), yet known as used.
+    CHECK(error_message(w.erasure.confirm(used)) == messages::no_token_matches);
+    CHECK(w.erasure.erased_with(used) == confirmed_at);
+    CHECK_FALSE(w.erasure.erased_with(unused).has_value());
+    CHECK_FALSE(w.erasure.erased_with("not-a-link").has_value());
+
+    // A link refused (here: the address changed since it was mailed) is not counted as used.
+    CustomerDraft move_off;
+    move_off.email = text("moved@example.org");
+    REQUIRE(w.customers.update_self(bearer(other.token), move_off, DraftMode::partial).has_value());
+    CHECK_FALSE(w.erasure.confirm(unused).has_value());
+    CHECK_FALSE(w.erasure.erased_with(unused).has_value());
+
+    w.clock.advance(std::chrono::minutes(15) - std::chrono::milliseconds(1));
+    CHECK(w.erasure.erased_with(used) == confirmed_at);
+    w.clock.advance(std::chrono::milliseconds(1));
+    CHECK_FALSE(w.erasure.erased_with(used).has_value());
+}
+
 TEST_CASE("confirmation erases only that customer", "[core][erasure][confirm]") {
     World w;
     const auto me = w.add_customer(1);

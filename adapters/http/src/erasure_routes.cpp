@@ -16,8 +16,18 @@ constexpr std::string_view describe_only =
 // Every Accept field, combined (RFC 9110 5.3): "*/*" then "text/html" is a browser's "text/html, */*".
 bool wants_page(const Request& request) { return prefers_html(request.headers.combined("Accept")); }
 
-Response confirmed(const Request& request, const core::Result<void>& result) {
-    if (wants_page(request)) return result ? erased_page() : error_page(result.error());
+// A browser's failure page; a link that erased its record a moment ago (a second click, a
+// reload, Back) says so rather than that it cannot be used.
+Response failure_page(core::ErasureService& erasure, std::string_view link, const core::Error& error) {
+    if (error.kind == core::ErrorKind::not_found) {
+        if (const auto erased_at = erasure.erased_with(link)) return used_link_page(*erased_at);
+    }
+    return error_page(error);
+}
+
+Response confirmed(core::ErasureService& erasure, const Request& request, std::string_view link,
+                   const core::Result<void>& result) {
+    if (wants_page(request)) return result ? erased_page() : failure_page(erasure, link, result.error());
     return result ? message_response(200, core::messages::customer_deleted) : refusal(result.error());
 }
 
@@ -42,7 +52,9 @@ void Api::add_erasure_routes() {
     // What the link would do, with no side effect: the page for a browser, else a sentence.
     const auto describe = [&erasure](const Request& request, const PathParams& params) {
         auto preview = erasure.preview(params[0]);
-        if (wants_page(request)) return preview ? confirm_page(*preview) : error_page(preview.error());
+        if (wants_page(request)) {
+            return preview ? confirm_page(*preview) : failure_page(erasure, params[0], preview.error());
+        }
         return preview ? message_response(200, describe_only) : refusal(preview.error());
     };
 
@@ -51,7 +63,7 @@ void Api::add_erasure_routes() {
     router_.add({Method::get}, "/api/customer/{token}/delete/confirm",
                 [&erasure, confirm_on_get, describe](const Request& request, const PathParams& params) {
                     if (!wants_page(request) && confirm_on_get == ConfirmOnGet::api) {
-                        return confirmed(request, erasure.confirm(params[0]));
+                        return confirmed(erasure, request, params[0], erasure.confirm(params[0]));
                     }
                     return describe(request, params);
                 });
@@ -62,7 +74,7 @@ void Api::add_erasure_routes() {
 
     router_.add({Method::post}, "/api/customer/{token}/delete/confirm",
                 [&erasure](const Request& request, const PathParams& params) {
-                    return confirmed(request, erasure.confirm(params[0]));
+                    return confirmed(erasure, request, params[0], erasure.confirm(params[0]));
                 });
 }
 

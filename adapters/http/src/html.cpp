@@ -139,6 +139,13 @@ Response erased_page() {
                 "are gone. You can close this page.</p>\n");
 }
 
+Response used_link_page(core::TimePoint erased_at) {
+    return page(404, "This link has been used",
+                "<p>Your data was deleted with this link at " + format_utc(erased_at) +
+                    ": your record, its access tokens and any pending mail are gone. There is nothing more "
+                    "to do; you can close this page.</p>\n");
+}
+
 Response error_page(const core::Error& error) {
     auto status = status_of(error.kind);
     const auto words = error_words(error);

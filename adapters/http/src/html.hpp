@@ -16,6 +16,9 @@ namespace jambo::http {
 [[nodiscard]] Response erased_page();
 /// A refusal as a page, with the status and headers its JSON face would have.
 [[nodiscard]] Response error_page(const core::Error& error);
+/// The 404 of a link that erased its record at `erased_at` (a second click, a reload), which
+/// its JSON face answers as an unknown link.
+[[nodiscard]] Response used_link_page(core::TimePoint erased_at);
 
 [[nodiscard]] std::string html_escape(std::string_view text);
 /// The Content-Security-Policy every page carries.

@@ -20,6 +20,7 @@
 namespace jambo::core {
 
 class MailboxLimit;
+class RecentErasures;
 
 /// What a deletion link will erase, for the page a browser shows before the customer confirms.
 struct ErasurePreview {
@@ -79,6 +80,12 @@ public:
     /// Same errors as preview; of two concurrent confirmations exactly one succeeds.
     [[nodiscard]] Result<void> confirm(std::string_view deletion_token);
 
+    /// When `deletion_token` erased its record through confirm() on this service, if less than
+    /// a quarter hour ago: a second click or a reload of the confirm page meets a link gone with
+    /// its record (not_found, as an unknown one), and the page can say it was used. Kept in
+    /// memory only (the links' hashes, at most 4,096), so not across a restart.
+    [[nodiscard]] std::optional<TimePoint> erased_with(std::string_view deletion_token);
+
 private:
     Store& store_;
     const Clock& clock_;
@@ -90,6 +97,8 @@ private:
     std::function<void()> notify_;
     /// The hourly limit per address (see request_deletion), in memory only.
     std::unique_ptr<MailboxLimit> mailbox_limit_;
+    /// The links confirm() used lately (see erased_with).
+    std::unique_ptr<RecentErasures> recent_erasures_;
 
     [[nodiscard]] Result<Customer> requester(Transaction& tx, const Credentials& credentials,
                                              std::string_view ulid) const;
