@@ -259,6 +259,18 @@ int print_token(const core::Result<std::string>& token, std::ostream& out, std::
     return 0;
 }
 
+// Prints how many went: none is not an error (they were revoked already), but worth seeing.
+int revoke_tokens_of(Infrastructure& infra, const Command& command, std::ostream& out, std::ostream& err) {
+    const bool staff = !command.email.empty();
+    auto revoked = staff ? infra.admin().revoke_staff_tokens(command.email)
+                         : infra.admin().revoke_customer_tokens(command.customer);
+    if (!revoked) return refuse(err, revoked.error());
+    out << "revoked " << *revoked << (*revoked == 1 ? " token" : " tokens") << " of "
+        << (staff ? "staff account " + command.email : "customer " + command.customer)
+        << (*revoked == 0 ? " (none was in use)" : "") << "\n";
+    return 0;
+}
+
 int revoke_token(Infrastructure& infra, std::string token, std::ostream& err) {
     // On the command line a token shows in the process list and the shell's history.
     if (token == "-") {
@@ -306,7 +318,9 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
                                                         : admin.issue_customer_token(command.customer),
                                out, err);
         }
-        case CommandKind::token_revoke: return revoke_token(infra, command.token, err);
+        case CommandKind::token_revoke:
+            if (command.token.empty()) return revoke_tokens_of(infra, command, out, err);
+            return revoke_token(infra, command.token, err);
         case CommandKind::backup:
             infra.store.backup_to(command.file);
             // Every command creates a missing database; a nightly backup of a mistyped path

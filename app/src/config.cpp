@@ -478,10 +478,13 @@ std::vector<CommandChoice> add_commands(CLI::App& app, Invocation& invocation, R
     subject->add_option("--customer", command.customer, "The customer's ULID");
     subject->add_option("--staff", command.email, "The staff account's email");
     subject->require_option(1, 1);
-    auto* revoke = with_common(token->add_subcommand("revoke", "Revoke one token"));
-    revoke->add_option("TOKEN", command.token,
-                       "The token to revoke; - reads it from standard input, out of the process list and shell history")
-        ->required();
+    auto* revoke = with_common(token->add_subcommand("revoke", "Revoke one token, or every token of an account"));
+    auto* revoked = revoke->add_option_group("what", "What to revoke (exactly one)");
+    revoked->add_option("TOKEN", command.token,
+                        "The token to revoke; - reads it from standard input, out of the process list and shell history");
+    revoked->add_option("--customer", command.customer, "Every token of this customer (ulid): one lost, not at hand");
+    revoked->add_option("--staff", command.email, "Every token of this staff account (email): a lost laptop, a leaver");
+    revoked->require_option(1, 1);
 
     auto* backup = with_common(app.add_subcommand("backup", "Consistent online copy of the database"));
     backup->add_option("FILE", command.file, "Destination file")->required();

@@ -86,6 +86,31 @@ Result<void> AdminService::revoke_token(std::string_view token) {
     });
 }
 
+Result<std::size_t> AdminService::revoke_customer_tokens(std::string_view ulid_text) {
+    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::size_t> {
+        const auto ulid = Ulid::parse(ulid_text);
+        if (!ulid || !tx.customers().find(*ulid)) return std::unexpected(Error::not_found("No customer with that ulid."));
+        return revoke_all(tx, Principal{Role::customer, *ulid});
+    });
+}
+
+Result<std::size_t> AdminService::revoke_staff_tokens(std::string_view email) {
+    return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::size_t> {
+        const auto staff = tx.credentials().staff_by_email(text::ascii_lower(trim(email)));
+        if (!staff) return std::unexpected(Error::not_found("No staff account with that email."));
+        return revoke_all(tx, Principal{Role::staff, staff->id});
+    });
+}
+
+std::size_t AdminService::revoke_all(Transaction& tx, const Principal& principal) {
+    const auto revoked = tx.credentials().revoke_all(principal);
+    for (std::size_t i = 0; i < revoked.size(); ++i) {
+        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::token_revoked, principal.subject.to_string(),
+                                     principal.role == Role::staff ? "staff" : "customer"});
+    }
+    return revoked.size();
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 2> handled_mail_events{audit_event::mail_delivered, audit_event::mail_abandoned};

@@ -197,6 +197,16 @@ public:
         }
         return out;
     }
+    std::vector<TokenHash> revoke_all(const Principal& principal) override {
+        std::vector<TokenHash> out;
+        for (auto& [hash, credential] : t_.credentials) {
+            if (credential.principal != principal || credential.revoked) continue;
+            log_.save(t_.credentials, hash);
+            credential.revoked = true;
+            out.push_back(hash);
+        }
+        return out;
+    }
     void add_staff(const StaffAccount& staff) override {
         log_.save(t_.staff, staff.id);
         t_.staff.insert_or_assign(staff.id, staff);

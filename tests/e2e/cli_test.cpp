@@ -83,6 +83,26 @@ TEST_CASE("the admin commands work on the database a running server uses", "[e2e
     auto nothing = run_jambo_with_input(dir, {"token", "revoke", "-", "--db", dir.db()}, "");
     CHECK(nothing.status == 1);
     CHECK(nothing.err == "jambo: no token on standard input (give it as one line: echo \"$TOKEN\" | jambo token revoke -)\n");
+    // A lost laptop: every token of the account goes, none of them at hand, the server running.
+    auto another = run_jambo(dir, {"token", "issue", "--staff", "ops@example.org", "--db", dir.db()});
+    REQUIRE(another.status == 0);
+    const auto another_token = another.out.substr(0, another.out.size() - 1);
+    CHECK(client.request("GET", "/api/customers", auth(another_token)).status == 200);
+    auto all_of_staff = run_jambo(dir, {"token", "revoke", "--staff", "OPS@example.org", "--db", dir.db()});
+    CHECK(all_of_staff.status == 0);
+    CHECK(all_of_staff.out == "revoked 2 tokens of staff account OPS@example.org\n");  // the first and this one
+    CHECK(client.request("GET", "/api/customers", auth(another_token)).status == 401);
+    auto all_of_customer = run_jambo(dir, {"token", "revoke", "--customer", ulid, "--db", dir.db()});
+    CHECK(all_of_customer.status == 0);
+    CHECK(all_of_customer.out == "revoked 1 token of customer " + ulid + "\n");  // the second was revoked above
+    CHECK(client.request("GET", "/api/customer/" + ulid, auth(text(created.at("token")))).status == 401);
+    CHECK(run_jambo(dir, {"token", "revoke", "--customer", ulid, "--db", dir.db()}).out ==
+          "revoked 0 tokens of customer " + ulid + " (none was in use)\n");
+    auto nobody = run_jambo(dir, {"token", "revoke", "--staff", "nobody@example.org", "--db", dir.db()});
+    CHECK(nobody.status == 1);
+    CHECK(nobody.err == "jambo: No staff account with that email.\n");
+    CHECK(run_jambo(dir, {"token", "revoke", another_token, "--staff", "ops@example.org", "--db", dir.db()}).status == 2);
+
     auto cut_off = run_jambo(dir, {"token", "revoke", second_token.substr(0, 12), "--db", dir.db()});
     CHECK(cut_off.status == 1);
     CHECK(cut_off.err ==

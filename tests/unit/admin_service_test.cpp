@@ -115,6 +115,41 @@ TEST_CASE("revoking an unknown or already revoked token is not found - a malform
           "That is not a token: it has 16 characters after jmb_ where a token has 43 (was it cut off?).");
 }
 
+TEST_CASE("every token of an account can be revoked without the tokens at hand - and is audited",
+          "[core][admin]") {
+    World w;
+    const auto lost = w.add_staff("leaver@jambo.example");
+    const auto second = w.admin.issue_staff_token("leaver@jambo.example");
+    REQUIRE(second.has_value());
+    const auto colleague = w.add_staff("stays@jambo.example");
+    const auto customer = w.add_customer(1);
+    const auto customer_second = w.admin.issue_customer_token(customer.customer.ulid.to_string());
+    REQUIRE(customer_second.has_value());
+    const auto audited_before = w.audit().size();
+
+    CHECK(w.admin.revoke_staff_tokens(" LEAVER@jambo.example ") == 2);  // the email as staff add takes it
+    CHECK_FALSE(w.authenticate(bearer(lost)).has_value());
+    CHECK_FALSE(w.authenticate(bearer(*second)).has_value());
+    CHECK(w.authenticate(bearer(colleague)).has_value());
+    CHECK(w.authenticate(bearer(customer.token)).has_value());
+    CHECK(w.audit().size() == audited_before + 2);
+    CHECK(w.audit().front().event == audit_event::token_revoked);  // newest first
+    CHECK(w.audit().front().detail == "staff");
+    CHECK(w.admin.revoke_staff_tokens("leaver@jambo.example") == 0);  // none left: not an error
+
+    CHECK(w.admin.revoke_customer_tokens(customer.customer.ulid.to_string()) == 2);
+    CHECK_FALSE(w.authenticate(bearer(customer.token)).has_value());
+    CHECK_FALSE(w.authenticate(bearer(*customer_second)).has_value());
+    // A new token can be issued afterwards: the account itself stays.
+    const auto fresh = w.admin.issue_staff_token("leaver@jambo.example");
+    REQUIRE(fresh.has_value());
+    CHECK(w.authenticate(bearer(*fresh)).has_value());
+
+    CHECK(error_kind(w.admin.revoke_staff_tokens("nobody@jambo.example")) == ErrorKind::not_found);
+    CHECK(error_kind(w.admin.revoke_customer_tokens("not-a-ulid")) == ErrorKind::not_found);
+    CHECK(error_kind(w.admin.revoke_customer_tokens("01HWJ8WH9X8WBK65EMGY9YKPBS")) == ErrorKind::not_found);
+}
+
 TEST_CASE("a malformed token is told what is wrong with it", "[core][admin]") {
     World w;
     const auto token = w.add_customer().token;

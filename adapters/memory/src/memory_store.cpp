@@ -162,6 +162,16 @@ public:
         }
         return out;
     }
+    std::vector<TokenHash> revoke_all(const Principal& principal) override {
+        require(writable_);
+        std::vector<TokenHash> out;
+        for (auto& [hash, credential] : s_.credentials) {
+            if (credential.principal != principal || credential.revoked) continue;
+            credential.revoked = true;
+            out.push_back(hash);
+        }
+        return out;
+    }
     void add_staff(const StaffAccount& staff) override {
         require(writable_);
         if (s_.staff.contains(staff.id) || staff_by_email(lower(staff.email))) {

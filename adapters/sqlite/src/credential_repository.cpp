@@ -16,6 +16,11 @@ constexpr std::string_view find_sql =
     "SELECT customer, staff, created_at, revoked FROM credentials WHERE hash = ?1";
 constexpr std::string_view revoke_sql = "UPDATE credentials SET revoked = 1 WHERE hash = ?1 AND revoked = 0";
 constexpr std::string_view revoked_sql = "SELECT hash FROM credentials WHERE revoked = 1";
+// Each through its account's index.
+constexpr std::string_view revoke_customer_sql =
+    "UPDATE credentials SET revoked = 1 WHERE customer = ?1 AND revoked = 0 RETURNING hash";
+constexpr std::string_view revoke_staff_sql =
+    "UPDATE credentials SET revoked = 1 WHERE staff = ?1 AND revoked = 0 RETURNING hash";
 constexpr std::string_view add_staff_sql =
     "INSERT INTO staff_accounts (id, email, name, created_at) VALUES (?1, ?2, ?3, ?4)";
 // email is COLLATE NOCASE, so these compare as the ASCII-lower-cased key does.
@@ -84,6 +89,16 @@ bool SqliteCredentialRepository::revoke(const core::TokenHash& hash) {
 std::vector<core::TokenHash> SqliteCredentialRepository::revoked() {
     return context_.run([&](Connection& connection) {
         Query query(connection, revoked_sql);
+        std::vector<core::TokenHash> hashes;
+        while (query.step()) hashes.push_back(hash_from(query.blob(0)));
+        return hashes;
+    });
+}
+
+std::vector<core::TokenHash> SqliteCredentialRepository::revoke_all(const core::Principal& principal) {
+    return context_.run_write([&](Connection& connection) {
+        Query query(connection, principal.role == core::Role::staff ? revoke_staff_sql : revoke_customer_sql);
+        query.bind_ulid(1, principal.subject);
         std::vector<core::TokenHash> hashes;
         while (query.step()) hashes.push_back(hash_from(query.blob(0)));
         return hashes;

@@ -16,6 +16,7 @@ public:
     [[nodiscard]] std::optional<core::Credential> find(const core::TokenHash& hash) override;
     bool revoke(const core::TokenHash& hash) override;
     [[nodiscard]] std::vector<core::TokenHash> revoked() override;
+    std::vector<core::TokenHash> revoke_all(const core::Principal& principal) override;
 
     void add_staff(const core::StaffAccount& staff) override;
     [[nodiscard]] std::optional<core::StaffAccount> staff_by_email(const std::string& email_key) override;

@@ -55,10 +55,10 @@ enum class CommandKind { serve, migrate, staff_add, staff_list, token_issue, tok
 
 struct Command {
     CommandKind kind = CommandKind::serve;
-    std::string email;     ///< staff add, token issue --staff
+    std::string email;     ///< staff add, token issue/revoke --staff
     std::string name;      ///< staff add
-    std::string customer;  ///< token issue --customer
-    std::string token;     ///< token revoke
+    std::string customer;  ///< token issue/revoke --customer
+    std::string token;     ///< token revoke TOKEN
     std::string file;      ///< backup, restore
 };
 

@@ -102,6 +102,10 @@ public:
     virtual bool revoke(const TokenHash& hash) = 0;
     /// The hashes of every revoked credential, in no particular order.
     [[nodiscard]] virtual std::vector<TokenHash> revoked() = 0;
+    /// Revokes every credential of `principal` not revoked yet (a lost laptop, a leaver) and
+    /// returns their hashes, in no particular order; none for an account with none or no such
+    /// account.
+    virtual std::vector<TokenHash> revoke_all(const Principal& principal) = 0;
 
     /// Stores a new staff account. AdminService looks the email up first (staff_by_email);
     /// the SQLite and in-memory stores also throw on a taken id or email, as keys would.

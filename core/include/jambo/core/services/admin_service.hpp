@@ -40,6 +40,11 @@ public:
     /// Errors: bad_request if it is not a token's shape at all (a mistyped or cut-off paste),
     /// not_found if the token is unknown or already revoked.
     [[nodiscard]] Result<void> revoke_token(std::string_view token);
+    /// Revokes every token of a customer (by ulid) or a staff account (by email) that is not
+    /// revoked yet, for the account whose token is lost or leaked but not at hand to revoke;
+    /// returns how many. Each is audited as revoke_token audits one. Errors: not_found.
+    [[nodiscard]] Result<std::size_t> revoke_customer_tokens(std::string_view ulid);
+    [[nodiscard]] Result<std::size_t> revoke_staff_tokens(std::string_view email);
     /// After this store was restored from a backup: the erasures and revocations that
     /// `replaced`, the database the backup replaces, has recorded hold here too. A backup
     /// predates them; without this, customers erased since come back and revoked tokens work
@@ -59,6 +64,7 @@ private:
     UlidGenerator& ulids_;
 
     [[nodiscard]] std::string issue(Transaction& tx, const Principal& principal);
+    std::size_t revoke_all(Transaction& tx, const Principal& principal);
     [[nodiscard]] CarriedOver carry_over(Store& replaced);
 };
 

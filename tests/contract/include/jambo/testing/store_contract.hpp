@@ -447,6 +447,35 @@ JAMBO_STORE_CONTRACT("revoked lists the hashes of every revoked credential and o
     });
 }
 
+JAMBO_STORE_CONTRACT("revoke_all revokes every live credential of one account and returns their hashes",
+                     "[credentials]") {
+    using namespace jambo::contract;
+    insert_customers(this->store(), {1, 2});
+    committed(this->store(), [](core::Transaction& tx) {
+        tx.credentials().add_staff(staff(1));
+        for (std::uint64_t n : {10, 11, 12}) tx.credentials().insert(credential(n, Role::customer, ulid(1)));
+        tx.credentials().insert(credential(20, Role::customer, ulid(2)));
+        tx.credentials().insert(credential(30, Role::staff, staff(1).id));
+        tx.credentials().insert(credential(31, Role::staff, staff(1).id));
+        REQUIRE(tx.credentials().revoke(token_hash(11)));
+    });
+    committed(this->store(), [](core::Transaction& tx) {
+        auto hashes = tx.credentials().revoke_all(core::Principal{Role::customer, ulid(1)});
+        std::ranges::sort(hashes);
+        CHECK(hashes == std::vector<core::TokenHash>{token_hash(10), token_hash(12)});  // 11 was revoked before
+        CHECK(tx.credentials().revoke_all(core::Principal{Role::customer, ulid(1)}).empty());  // nothing left
+        CHECK(tx.credentials().revoke_all(core::Principal{Role::customer, ulid(9)}).empty());  // no such account
+        // A staff account's ulid is not a customer's, even where the text is the same.
+        CHECK(tx.credentials().revoke_all(core::Principal{Role::customer, staff(1).id}).empty());
+        CHECK(tx.credentials().revoke_all(core::Principal{Role::staff, staff(1).id}).size() == 2);
+    });
+    reading(this->store(), [](core::Transaction& tx) {
+        for (std::uint64_t n : {10, 11, 12, 30, 31}) CHECK(tx.credentials().find(token_hash(n))->revoked);
+        CHECK_FALSE(tx.credentials().find(token_hash(20))->revoked);  // another customer's
+        CHECK(tx.credentials().revoked().size() == 5);
+    });
+}
+
 JAMBO_STORE_CONTRACT("staff accounts are found by id and by email in any case and all are listed",
                      "[credentials][staff]") {
     using namespace jambo::contract;
