@@ -333,9 +333,29 @@ void read_variables_of_chosen_command_only(CLI::App& app) {
     }
 }
 
+// The on/off settings, which take their value in any of the three spellings.
+const std::vector<std::string> on_off_flags = {"--smtp-allow-plaintext", "--smtp-loopback-plaintext"};
+
+// `--smtp-allow-plaintext`, `--smtp-allow-plaintext=0` and `--smtp-allow-plaintext 0` all
+// work, for every on/off setting (CLI11 takes a flag's value only after '=', an option's only
+// as a value): the next word is the value unless it is another flag (serve takes no
+// positional arguments), and a flag alone means on.
+void join_on_off_values(std::vector<std::string>& args) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (std::ranges::find(on_off_flags, args[i]) == on_off_flags.end()) continue;
+        if (i + 1 < args.size() && !args[i + 1].starts_with('-')) {
+            args[i] += "=" + args[i + 1];
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        } else {
+            args[i] += "=1";
+        }
+    }
+}
+
 // `jambo` alone, or `jambo --listen ...`, means `jambo serve ...`.
 std::vector<std::string> with_default_command(int argc, const char* const* argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    join_on_off_values(args);
     // `jambo help token issue` is what git and cargo users type for `jambo token issue --help`.
     if (!args.empty() && args[0] == "help") {
         args.erase(args.begin());

@@ -50,8 +50,12 @@ std::string utc_time(spdlog::log_clock::time_point time) {
 class JsonFormatter final : public spdlog::formatter {
 public:
     void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-        auto level = spdlog::level::to_string_view(msg.level);
-        auto line = json_log_line(utc_time(msg.time), std::string_view(level.data(), level.size()),
+        // The names --log-level takes: spdlog calls warn "warning", which a filter written
+        // from the documented names would miss.
+        auto name = spdlog::level::to_string_view(msg.level);
+        const auto level = msg.level == spdlog::level::warn ? std::string_view("warn")
+                                                            : std::string_view(name.data(), name.size());
+        auto line = json_log_line(utc_time(msg.time), level,
                                   std::string_view(msg.logger_name.data(), msg.logger_name.size()),
                                   std::string_view(msg.payload.data(), msg.payload.size()));
         line += '\n';

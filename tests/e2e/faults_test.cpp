@@ -246,6 +246,22 @@ TEST_CASE("a database on a read-only mount: the error says the mount is read-onl
     CHECK(listed.err.find("is mounted read-only") != std::string::npos);
 }
 
+TEST_CASE("a database in a directory this process cannot write: the error names the directory", "[e2e]") {
+    WorkDir dir;
+    const auto locked = dir.path / "locked";
+    std::filesystem::create_directory(locked);
+    const auto db = (locked / "jambo.db").string();
+    REQUIRE(run_jambo(dir, {"migrate", "--db", db}).status == 0);
+    // The file stays writable; SQLite cannot make its -wal and -shm beside it.
+    jambo::testing::ReadOnlyFile frozen(locked.string());
+    const auto expected = "this process cannot write its directory " + locked.string() +
+                          ", where SQLite keeps the -wal and -shm files beside it";
+    auto listed = run_jambo(dir, {"staff", "list", "--db", db});
+    CHECK(listed.status == 1);
+    CHECK(listed.err.find(expected) != std::string::npos);
+    CHECK_THROWS_WITH(JamboServer(dir, {"--db", db}), Catch::Matchers::Contains(expected));
+}
+
 TEST_CASE("no thread for a write request: that request gets 503 - and the server keeps serving", "[e2e]") {
     // The blocking pool starts its threads on demand; at the process's thread limit that used
     // to throw on the I/O thread and stop the whole server (outside review).

@@ -214,6 +214,24 @@ TEST_CASE("on/off settings take 1/0, true/false, yes/no or on/off - anything els
     CHECK(exit.err.find("--smtp-loopback-plaintext (JAMBO_SMTP_LOOPBACK_PLAINTEXT): ") != std::string::npos);
 }
 
+TEST_CASE("every on/off flag takes its value after '=' or as the next word - alone it means on", "[http]") {
+    const auto serve = [](std::vector<std::string> args) { return parsed(std::move(args)).config.serve; };
+    for (const auto* spelling : {"--smtp-allow-plaintext", "--smtp-loopback-plaintext"}) {
+        INFO(spelling);
+        const std::string flag = spelling;
+        const auto setting = [&](const app::ServeConfig& s) {
+            return flag == "--smtp-allow-plaintext" ? s.smtp_allow_plaintext : s.smtp_loopback_plaintext;
+        };
+        CHECK(setting(serve({"serve", flag})));
+        CHECK(setting(serve({"serve", flag, "--listen", "127.0.0.1:9"})));  // alone, another flag after it
+        CHECK_FALSE(setting(serve({"serve", flag + "=0"})));
+        CHECK_FALSE(setting(serve({"serve", flag, "0"})));
+        CHECK_FALSE(setting(serve({"serve", flag, "no"})));
+        CHECK(setting(serve({"serve", flag, "yes"})));
+        CHECK(setting(serve({flag, "on"})));  // serve being the default command
+    }
+}
+
 TEST_CASE("a command reads only its own variables - a bad serve setting does not stop a backup", "[http]") {
     Env threads("JAMBO_THREADS", "abc");
     Env url("JAMBO_PUBLIC_URL", "not a url");

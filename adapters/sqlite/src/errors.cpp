@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -60,6 +61,17 @@ std::string missing_directory_hint(std::string_view path) {
     return "; directory " + directory.string() + " does not exist";
 }
 
+// "; this process cannot write its directory D, where SQLite keeps the -wal and -shm files"
+// when that is so: a writable database in a directory it cannot write (copied into a
+// root-owned directory, restored with the wrong owner) is read-only to SQLite all the same.
+std::string unwritable_directory_hint(std::string_view path) {
+    auto directory = std::filesystem::path(path).parent_path();
+    if (directory.empty()) directory = ".";
+    if (::access(directory.c_str(), W_OK) == 0) return {};
+    return "; this process cannot write its directory " + directory.string() +
+           ", where SQLite keeps the -wal and -shm files beside it (check the directory's owner and mode)";
+}
+
 }  // namespace
 
 bool is_unavailable(int result_code) {
@@ -89,7 +101,10 @@ void rethrow_translated(const SQLite::Exception& error, std::string_view path) {
         .append(")");
     // SQLite says only "unable to open database file" when the mount is read-only; the
     // operator's remedy is elsewhere than the file's mode.
-    if ((code & 0xFF) == SQLITE_CANTOPEN || (code & 0xFF) == SQLITE_READONLY) message.append(read_only_mount_hint(path));
+    if ((code & 0xFF) == SQLITE_CANTOPEN || (code & 0xFF) == SQLITE_READONLY) {
+        const auto mount = read_only_mount_hint(path);
+        message.append(mount.empty() ? unwritable_directory_hint(path) : mount);
+    }
     if ((code & 0xFF) == SQLITE_CANTOPEN) message.append(missing_directory_hint(path));
     if (is_unavailable(code)) throw core::StoreUnavailable(message);
     throw std::runtime_error(message);
