@@ -84,6 +84,16 @@ void raise_open_file_limit() {
     (void)::setrlimit(RLIMIT_NOFILE, &limit);  // if refused, the server lowers its cap and says so
 }
 
+// A core file holds whatever was in memory: customers' records, tokens, deletion links, the
+// SMTP password, written to disk by a crash and kept past every erasure. Only the soft limit:
+// an operator debugging a crash can allow them with --core-dumps.
+void forbid_core_dumps() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_CORE, &limit) != 0) return;
+    limit.rlim_cur = 0;
+    if (::setrlimit(RLIMIT_CORE, &limit) != 0) spdlog::warn("could not turn core dumps off (setrlimit RLIMIT_CORE)");
+}
+
 // Settings that are each valid but undo one another: the server runs, and says which wins.
 void warn_about_contradictions(const ServeConfig& settings) {
     const auto& server = settings.server;
@@ -171,6 +181,7 @@ void checkpoint_at_stop(const std::string& db, sqlite::SqliteStore& store) {
 int serve(const Config& config) {
     const auto& settings = config.serve;
     raise_open_file_limit();
+    if (!settings.core_dumps) forbid_core_dumps();
     NewMailDirectory new_mail_directory(settings);
     auto mail = make_mail_setup(settings);
     // The port is taken before the database is opened, so a busy port leaves no new database

@@ -242,7 +242,7 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
     serve.add_option("--allowed-origins", raw.allowed_origins,
                      "Comma-separated origins a deletion link may point to (default: the public URL)")
         ->envname("JAMBO_ALLOWED_ORIGINS")->check(check_origins, "ORIGINS");
-    serve.add_option("--smtp-url", raw.smtp_url, "smtp://user:pass@host:587 or smtps://...; unset: mail to files")
+    serve.add_option("--smtp-url", raw.smtp_url, "smtp://host:587 or smtps://...; a password belongs in JAMBO_SMTP_URL; unset: mail to files")
         ->envname("JAMBO_SMTP_URL")->transform(lower_case_scheme())->check(check_smtp_url, "URL");
     serve.add_flag("--smtp-allow-plaintext", s.smtp_allow_plaintext, "Allow SMTP without TLS to a non-loopback host")
         ->envname("JAMBO_SMTP_ALLOW_PLAINTEXT")->transform(yes_or_no());
@@ -257,6 +257,9 @@ void add_serve_options(CLI::App& serve, ServeConfig& s, RawSettings& raw) {
         ->envname("JAMBO_MAIL_REPLY_TO")->check(check_mailbox, "ADDRESS");
     serve.add_option("--deletion-token-ttl", raw.deletion_token_ttl, "Lifetime of a deletion link")
         ->envname("JAMBO_DELETION_TOKEN_TTL")->check(check_duration, "DURATION")->capture_default_str();
+    serve.add_flag("--core-dumps", s.core_dumps,
+                   "Leave the core-file limit as it is (off: 0, as a core file would hold customers' data)")
+        ->envname("JAMBO_CORE_DUMPS")->transform(yes_or_no());
     serve.add_option("--confirm-on-get", raw.confirm_on_get, "api: an API client's GET of a confirm link deletes; never: only POST deletes")
         ->envname("JAMBO_CONFIRM_ON_GET")->check(CLI::IsMember({"api", "never"}))->capture_default_str();
     serve.add_option("--deletion-requests-per-hour", s.policy.deletion_requests_per_hour, "Accepted deletion requests per customer")
@@ -334,7 +337,8 @@ void read_variables_of_chosen_command_only(CLI::App& app) {
 }
 
 // The on/off settings, which take their value in any of the three spellings.
-const std::vector<std::string> on_off_flags = {"--smtp-allow-plaintext", "--smtp-loopback-plaintext"};
+const std::vector<std::string> on_off_flags = {"--smtp-allow-plaintext", "--smtp-loopback-plaintext",
+                                                "--core-dumps"};
 
 // `--smtp-allow-plaintext`, `--smtp-allow-plaintext=0` and `--smtp-allow-plaintext 0` all
 // work, for every on/off setting (CLI11 takes a flag's value only after '=', an option's only
@@ -539,6 +543,32 @@ std::optional<std::string_view> unknown_help_topic(int argc, const char* const* 
 }
 
 }  // namespace
+
+bool hide_smtp_password(int argc, char** argv) {
+    constexpr std::string_view flag = "--smtp-url";
+    bool hidden = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        char* url = nullptr;
+        if (arg.starts_with(flag) && arg.size() > flag.size() && arg[flag.size()] == '=') {
+            url = argv[i] + flag.size() + 1;
+        } else if (arg == flag && i + 1 < argc) {
+            url = argv[++i];
+        }
+        if (url == nullptr) continue;
+        // scheme://user:password@host...: the password ends at the last '@' of the authority.
+        const std::string_view text = url;
+        const auto start = text.find("://");
+        if (start == std::string_view::npos) continue;
+        const auto authority = text.substr(start + 3, text.find('/', start + 3) - (start + 3));
+        const auto at = authority.rfind('@');
+        const auto colon = authority.substr(0, at).find(':');
+        if (at == std::string_view::npos || colon == std::string_view::npos || colon + 1 == at) continue;
+        std::fill(url + start + 3 + colon + 1, url + start + 3 + at, '*');
+        hidden = true;
+    }
+    return hidden;
+}
 
 std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* const* argv) {
     Invocation invocation;

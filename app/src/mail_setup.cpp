@@ -98,6 +98,11 @@ void log_mail_setup(const MailSetup& mail, const ServeConfig& settings) {
     if (mail.delivers) {
         spdlog::info("mail is delivered through {}, retried for up to {}s", mail.destination,
                      std::chrono::duration_cast<std::chrono::seconds>(settings.mail_retry.give_up_after).count());
+        if (settings.smtp_password_in_arguments) {
+            spdlog::warn("the SMTP password was given in --smtp-url, where other local users can read the command "
+                         "line (jambo has blanked it there now, but not from the moment it started, nor from the "
+                         "shell's history): give it in JAMBO_SMTP_URL (a systemd EnvironmentFile) instead");
+        }
         if (replies_go_nowhere(settings)) {
             spdlog::warn("replies to the deletion mail go to {}, a no-reply address: set --mail-reply-to "
                          "(JAMBO_MAIL_REPLY_TO) to a mailbox someone reads, your data-protection contact (the mail "

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
         std::cerr << exit->err;
         return exit->code;
     }
-    const auto& invocation = std::get<jambo::app::Invocation>(parsed);
+    auto& invocation = std::get<jambo::app::Invocation>(parsed);
+    invocation.config.serve.smtp_password_in_arguments = jambo::app::hide_smtp_password(argc, argv);
     int status = 1;
     try {
         jambo::app::setup_logging(invocation.config.log_level, invocation.config.log_format);

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -219,4 +221,72 @@ TEST_CASE("delivering through SMTP from a no-reply sender without a Reply-To is 
         CHECK(server.log().find(warning) == std::string::npos);
         CHECK(server.stop() == 0);
     }
+}
+
+TEST_CASE("an SMTP password given as an argument is blanked in the process list - and named in a warning", "[e2e]") {
+    const std::string secret = "S3cretPw-" + std::to_string(closed_port());
+    const std::string port = std::to_string(closed_port());
+    for (const bool joined : {false, true}) {
+        INFO(joined);
+        WorkDir dir;
+        const std::string url = "smtp://jambo:" + secret + "@127.0.0.1:" + port;
+        JamboServer server(dir, joined ? std::vector<std::string>{"--smtp-url=" + url}
+                                       : std::vector<std::string>{"--smtp-url", url});
+        // What `ps` and any local user read.
+        std::ifstream cmdline("/proc/" + std::to_string(server.pid()) + "/cmdline", std::ios::binary);
+        const std::string arguments{std::istreambuf_iterator<char>(cmdline), std::istreambuf_iterator<char>()};
+        CHECK(arguments.find(secret) == std::string::npos);
+        CHECK(arguments.find("smtp://jambo:" + std::string(secret.size(), '*') + "@127.0.0.1:" + port) !=
+              std::string::npos);
+        CHECK(server.log().find("the SMTP password was given in --smtp-url") != std::string::npos);
+        CHECK(server.stop() == 0);
+        CHECK(server.log().find(secret) == std::string::npos);
+    }
+    // In the environment, where only the same user reads it, nothing to say.
+    WorkDir dir;
+    JamboServer server(dir, {}, {{"JAMBO_SMTP_URL", "smtp://jambo:" + secret + "@127.0.0.1:" + port}});
+    CHECK(server.log().find("the SMTP password was given in --smtp-url") == std::string::npos);
+    CHECK(server.stop() == 0);
+}
+
+namespace {
+
+// "Max core file size" from /proc/PID/limits: the soft limit, as text ("0", "unlimited", ...).
+std::string core_file_limit(pid_t pid) {
+    std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+    for (std::string line; std::getline(limits, line);) {
+        if (!line.starts_with("Max core file size")) continue;
+        std::istringstream fields(line.substr(std::string_view("Max core file size").size()));
+        std::string soft;
+        fields >> soft;
+        return soft;
+    }
+    return "?";
+}
+
+}  // namespace
+
+TEST_CASE("the server writes no core file unless told to - a crash's would hold customers' data", "[e2e]") {
+    // This process's limit, inherited by the server, is raised so that keeping it shows.
+    rlimit before{};
+    REQUIRE(::getrlimit(RLIMIT_CORE, &before) == 0);
+    rlimit raised = before;
+    raised.rlim_cur = before.rlim_max == RLIM_INFINITY ? 1 << 20 : before.rlim_max;
+    REQUIRE(::setrlimit(RLIMIT_CORE, &raised) == 0);
+    const auto expected = std::to_string(raised.rlim_cur);  // /proc/PID/limits gives bytes
+    // AddressSanitizer sets the limit to 0 itself unless told not to (the test build runs under it).
+    const EnvVars keep_limit{{"ASAN_OPTIONS", "disable_coredump=0"}};
+    {
+        WorkDir dir;
+        JamboServer server(dir, {}, keep_limit);
+        CHECK(core_file_limit(server.pid()) == "0");
+        CHECK(server.stop() == 0);
+    }
+    for (const auto& on : {std::vector<std::string>{"--core-dumps"}, std::vector<std::string>{"--core-dumps", "yes"}}) {
+        WorkDir dir;
+        JamboServer server(dir, on, keep_limit);
+        CHECK(core_file_limit(server.pid()) == expected);
+        CHECK(server.stop() == 0);
+    }
+    REQUIRE(::setrlimit(RLIMIT_CORE, &before) == 0);
 }

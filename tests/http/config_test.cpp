@@ -356,3 +356,20 @@ TEST_CASE("JSON log lines are one object - access entries keep their fields", "[
     CHECK(access.at("status") == 200);
     CHECK(access.at("logger") == "access");
 }
+
+TEST_CASE("an --smtp-url password is overwritten in argv itself - nothing else is touched", "[http]") {
+    const auto hidden = [](std::vector<std::string> args) {
+        std::vector<char*> argv{const_cast<char*>("jambo")};
+        for (auto& arg : args) argv.push_back(arg.data());
+        const bool any = app::hide_smtp_password(static_cast<int>(argv.size()), argv.data());
+        return std::pair{any, std::vector<std::string>(argv.begin() + 1, argv.end())};
+    };
+    using Args = std::vector<std::string>;
+    CHECK(hidden({"--smtp-url=smtp://u:secret@relay:587"}) == std::pair{true, Args{"--smtp-url=smtp://u:******@relay:587"}});
+    CHECK(hidden({"serve", "--smtp-url", "smtps://u:p@ss@relay/x@y"}) ==
+          std::pair{true, Args{"serve", "--smtp-url", "smtps://u:****@relay/x@y"}});  // '@' in the password; the path's is not
+    CHECK(hidden({"--smtp-url", "smtp://u@relay"}) == std::pair{false, Args{"--smtp-url", "smtp://u@relay"}});
+    CHECK(hidden({"--smtp-url", "smtp://u:@relay"}) == std::pair{false, Args{"--smtp-url", "smtp://u:@relay"}});
+    CHECK(hidden({"--mail-from", "smtp://u:secret@relay"}) == std::pair{false, Args{"--mail-from", "smtp://u:secret@relay"}});
+    CHECK(hidden({"--smtp-url"}) == std::pair{false, Args{"--smtp-url"}});
+}

@@ -41,6 +41,12 @@ struct ServeConfig {
     std::string mail_from = smtp::RelayOptions{}.from;
     std::string mail_reply_to;  ///< Reply-To of every message; empty: none, replies go to mail_from
     http::ConfirmOnGet confirm_on_get = http::ConfirmOnGet::api;
+    /// The SMTP URL's password came as an argument, where other local users could read it
+    /// (blanked by hide_smtp_password, but not before the process started); serve warns.
+    bool smtp_password_in_arguments = false;
+    /// Off: serve sets its core-file size limit to 0, as a crash's core file would hold the
+    /// customers' data and the secrets in memory, and outlive every erasure.
+    bool core_dumps = false;
 };
 
 struct Config {
@@ -77,6 +83,10 @@ struct EarlyExit {
 
 /// Parses argv (argv[0] included). Reads JAMBO_* environment variables for unset flags.
 [[nodiscard]] std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* const* argv);
+
+/// Overwrites the password of an `--smtp-url` argument with '*' in argv itself, which is what
+/// the process list (/proc/PID/cmdline) shows; returns whether there was one.
+bool hide_smtp_password(int argc, char** argv);
 
 /// "host:port", "[v6]:port" or "localhost:port" -> address literal and port.
 [[nodiscard]] std::optional<std::pair<std::string, std::uint16_t>> parse_listen(std::string_view text);
