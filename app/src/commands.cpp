@@ -307,8 +307,8 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
 
     // Looked at before Infrastructure creates a missing database (see the backup below).
     std::error_code ignored;
-    const bool created = !std::filesystem::exists(config.db, ignored);
-    const bool backup_of_nothing = command.kind == CommandKind::backup && created;
+    const bool was_missing = !std::filesystem::exists(config.db, ignored);
+    const bool backup_of_nothing = command.kind == CommandKind::backup && was_missing;
     // A mistyped or swapped --db with the database named as the destination: the copy of a
     // new, empty database would replace it.
     if (backup_of_nothing && sqlite::SqliteStore::is_jambo_file(command.file)) {
@@ -321,9 +321,9 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     // The contract has every command create a missing database; for an account or a token,
     // a mistyped --db is the likelier reason, and the token printed would fail on the server.
     const bool about_accounts = command.kind != CommandKind::migrate && command.kind != CommandKind::backup;
-    if (created && about_accounts) {
-        err << "jambo: warning: " << config.db << " did not exist; it was created, empty (check --db if a server "
-            << "uses another file)\n";
+    if (was_missing && about_accounts) {
+        err << "jambo: warning: " << config.db << " did not exist; it was created (check --db if a server uses "
+            << "another file)\n";
     }
     switch (command.kind) {
         case CommandKind::serve:

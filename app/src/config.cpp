@@ -340,14 +340,19 @@ void read_variables_of_chosen_command_only(CLI::App& app) {
 const std::vector<std::string> on_off_flags = {"--smtp-allow-plaintext", "--smtp-loopback-plaintext",
                                                 "--core-dumps"};
 
+bool is_on_off_flag(std::string_view arg) { return std::ranges::find(on_off_flags, arg) != on_off_flags.end(); }
+
 // `--smtp-allow-plaintext`, `--smtp-allow-plaintext=0` and `--smtp-allow-plaintext 0` all
 // work, for every on/off setting (CLI11 takes a flag's value only after '=', an option's only
-// as a value): the next word is the value unless it is another flag (serve takes no
-// positional arguments), and a flag alone means on.
+// as a value): the next word is the value unless it is another flag or a command (serve
+// takes no positional arguments), and a flag alone means on. An empty next word is refused
+// before this (on_off_flag_with_empty_value).
 void join_on_off_values(std::vector<std::string>& args) {
     for (std::size_t i = 0; i < args.size(); ++i) {
-        if (std::ranges::find(on_off_flags, args[i]) == on_off_flags.end()) continue;
-        if (i + 1 < args.size() && !args[i + 1].starts_with('-')) {
+        if (!is_on_off_flag(args[i])) continue;
+        const bool value_follows = i + 1 < args.size() && !args[i + 1].starts_with('-') &&
+                                   std::ranges::find(subcommand_names, args[i + 1]) == subcommand_names.end();
+        if (value_follows) {
             args[i] += "=" + args[i + 1];
             args.erase(args.begin() + static_cast<std::ptrdiff_t>(i) + 1);
         } else {
@@ -534,12 +539,48 @@ std::optional<std::string_view> flag_with_empty_value(int argc, const char* cons
     return std::nullopt;
 }
 
-// `jambo help bogus` would otherwise show serve's flags, bogus being taken for serve's argument.
-std::optional<std::string_view> unknown_help_topic(int argc, const char* const* argv) {
+// `--core-dumps "$UNSET"`: the empty word is the flag's value, and would read as on.
+std::optional<std::string_view> on_off_flag_with_empty_value(int argc, const char* const* argv) {
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (is_on_off_flag(argv[i]) && std::string_view(argv[i + 1]).empty()) return argv[i];
+    }
+    return std::nullopt;
+}
+
+// Why `jambo help TOPIC...` names no command, or nothing if it names one: `jambo help bogus`
+// would otherwise show serve's flags (bogus taken for serve's argument), and `jambo help token
+// bogus` token's, as if it were one.
+std::optional<std::string> unknown_help_topic(int argc, const char* const* argv) {
     if (argc < 3 || std::string_view(argv[1]) != "help") return std::nullopt;
-    const std::string_view topic = argv[2];
-    if (std::ranges::find(subcommand_names, topic) != subcommand_names.end()) return std::nullopt;
-    return topic;
+    const std::string topic = one_line(argv[2]);
+    if (std::ranges::find(subcommand_names, topic) == subcommand_names.end()) {
+        return "there is no command '" + topic +
+               "'; the commands are serve, migrate, staff, token, backup and restore (see jambo --help)";
+    }
+    if (argc < 4 || (topic != "staff" && topic != "token")) return std::nullopt;
+    const std::string_view sub = argv[3];
+    const bool staff = topic == "staff";
+    if (staff ? (sub == "add" || sub == "list") : (sub == "issue" || sub == "revoke")) return std::nullopt;
+    return "there is no command '" + topic + " " + one_line(std::string(sub)) + "'; the " + topic + " commands are " +
+           (staff ? "add and list" : "issue and revoke") + " (see jambo " + topic + " --help)";
+}
+
+}  // namespace
+
+namespace {
+
+// Where the password of `url` (scheme://user:password@host...) is, as an offset and a length;
+// nothing if it has none. It ends at the authority's last '@', so an '@' in it is kept in.
+std::optional<std::pair<std::size_t, std::size_t>> password_in(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    const auto authority_start = scheme_end + 3;
+    const auto authority = url.substr(authority_start, url.find('/', authority_start) - authority_start);
+    const auto at = authority.rfind('@');
+    if (at == std::string_view::npos) return std::nullopt;
+    const auto colon = authority.substr(0, at).find(':');
+    if (colon == std::string_view::npos || colon + 1 == at) return std::nullopt;
+    return std::pair{authority_start + colon + 1, at - colon - 1};
 }
 
 }  // namespace
@@ -548,7 +589,7 @@ bool hide_smtp_password(int argc, char** argv) {
     constexpr std::string_view flag = "--smtp-url";
     bool hidden = false;
     for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
+        const std::string_view arg = argv[i];
         char* url = nullptr;
         if (arg.starts_with(flag) && arg.size() > flag.size() && arg[flag.size()] == '=') {
             url = argv[i] + flag.size() + 1;
@@ -556,16 +597,10 @@ bool hide_smtp_password(int argc, char** argv) {
             url = argv[++i];
         }
         if (url == nullptr) continue;
-        // scheme://user:password@host...: the password ends at the last '@' of the authority.
-        const std::string_view text = url;
-        const auto start = text.find("://");
-        if (start == std::string_view::npos) continue;
-        const auto authority = text.substr(start + 3, text.find('/', start + 3) - (start + 3));
-        const auto at = authority.rfind('@');
-        const auto colon = authority.substr(0, at).find(':');
-        if (at == std::string_view::npos || colon == std::string_view::npos || colon + 1 == at) continue;
-        std::fill(url + start + 3 + colon + 1, url + start + 3 + at, '*');
-        hidden = true;
+        if (const auto password = password_in(url)) {
+            std::fill_n(url + password->first, password->second, '*');  // in place: the length stays
+            hidden = true;
+        }
     }
     return hidden;
 }
@@ -586,15 +621,16 @@ std::variant<Invocation, EarlyExit> parse_command_line(int argc, const char* con
     refuse_empty_values(app);
     read_variables_of_chosen_command_only(app);
 
+    if (const auto flag = on_off_flag_with_empty_value(argc, argv)) {
+        return EarlyExit{2, {},
+                         "jambo: " + std::string(*flag) + " is followed by an empty value; give 1 or 0, or leave the "
+                                                          "flag out" + help_hint(argc, argv) + "\n"};
+    }
     if (const auto flag = flag_with_empty_value(argc, argv)) {
         return EarlyExit{2, {}, "jambo: " + std::string(*flag) + " has no value after '='; give one, or leave the flag out" +
                                     help_hint(argc, argv) + "\n"};
     }
-    if (const auto topic = unknown_help_topic(argc, argv)) {
-        return EarlyExit{2, {},
-                         "jambo: there is no command '" + one_line(std::string(*topic)) +
-                             "'; the commands are serve, migrate, staff, token, backup and restore (see jambo --help)\n"};
-    }
+    if (const auto unknown = unknown_help_topic(argc, argv)) return EarlyExit{2, {}, "jambo: " + *unknown + "\n"};
     try {
         auto args = with_default_command(argc, argv);
         app.parse(args);

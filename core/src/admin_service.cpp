@@ -104,7 +104,8 @@ Result<std::size_t> AdminService::revoke_staff_tokens(std::string_view email) {
 
 std::size_t AdminService::revoke_all(Transaction& tx, const Principal& principal) {
     const auto revoked = tx.credentials().revoke_all(principal);
-    for (std::size_t i = 0; i < revoked.size(); ++i) {
+    // One entry per token, as revoke_token writes (the entry names the account, not the token).
+    for ([[maybe_unused]] const auto& hash : revoked) {
         tx.audit().append(AuditEntry{0, clock_.now(), audit_event::token_revoked, principal.subject.to_string(),
                                      principal.role == Role::staff ? "staff" : "customer"});
     }

@@ -190,22 +190,32 @@ Result<ErasurePreview> ErasureService::preview(std::string_view deletion_token) 
 }
 
 Result<void> ErasureService::confirm(std::string_view deletion_token) {
-    std::optional<TokenHash> used;
-    TimePoint erased_at{};
-    auto result = in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
-        const auto record = usable_token(tx, deletion_token);
-        if (!record) return std::unexpected(record.error());
-        if (!tx.deletion_tokens().consume(record->hash)) {
-            return std::unexpected(Error::not_found(messages::no_token_matches));
-        }
-        tx.customers().remove(record->customer);
-        erased_at = clock_.now();
-        tx.audit().append(AuditEntry{0, erased_at, audit_event::customer_erased, record->customer.to_string(), "deletion-link"});
-        used = record->hash;
-        return {};
-    });
-    if (result) recent_erasures_->note(*used, erased_at);  // committed: only now is it true
-    return result;
+    std::optional<TokenHash> noted;
+    const auto forget_unless_committed = [&](bool committed) {
+        if (noted && !committed) recent_erasures_->forget(*noted);
+    };
+    try {
+        auto result = in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
+            const auto record = usable_token(tx, deletion_token);
+            if (!record) return std::unexpected(record.error());
+            if (!tx.deletion_tokens().consume(record->hash)) {
+                return std::unexpected(Error::not_found(messages::no_token_matches));
+            }
+            tx.customers().remove(record->customer);
+            const TimePoint now = clock_.now();
+            tx.audit().append(AuditEntry{0, now, audit_event::customer_erased, record->customer.to_string(), "deletion-link"});
+            // Noted before the commit, under the write lock: a second click waiting for that
+            // lock must find it when its own lookup fails. Forgotten if the commit fails.
+            recent_erasures_->note(record->hash, now);
+            noted = record->hash;
+            return {};
+        });
+        forget_unless_committed(result.has_value());
+        return result;
+    } catch (...) {
+        forget_unless_committed(false);
+        throw;
+    }
 }
 
 std::optional<TimePoint> ErasureService::erased_with(std::string_view deletion_token) {

@@ -10,6 +10,11 @@ void RecentErasures::note(const TokenHash& link, TimePoint erased_at) {
     erased_.emplace_back(link, erased_at);
 }
 
+void RecentErasures::forget(const TokenHash& link) {
+    std::scoped_lock lock(mutex_);
+    std::erase_if(erased_, [&](const auto& entry) { return entry.first == link; });
+}
+
 // A linear search: it runs only for a page whose link failed, and the list is short.
 std::optional<TimePoint> RecentErasures::erased_at(const TokenHash& link, TimePoint now) {
     std::scoped_lock lock(mutex_);

@@ -23,7 +23,10 @@ public:
     static constexpr std::size_t capacity = 4096;  ///< the oldest go first past it
 
     void note(const TokenHash& link, TimePoint erased_at);
-    /// When `link` erased its record, if that was noted less than kept_for before `now`.
+    /// Takes back a note whose erasure was not committed after all.
+    void forget(const TokenHash& link);
+    /// When `link` erased its record, if that was noted less than kept_for before `now`;
+    /// drops the notes that have aged out on the way.
     [[nodiscard]] std::optional<TimePoint> erased_at(const TokenHash& link, TimePoint now);
 
 private:

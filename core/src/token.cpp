@@ -4,6 +4,7 @@
 
 #include "text.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace jambo::core {
@@ -78,12 +79,17 @@ bool is_well_formed_bearer_token(std::string_view text) {
 std::optional<std::string> bearer_token_flaw(std::string_view text) {
     if (!text.starts_with(bearer_prefix)) return "a jambo token starts with jmb_";
     const auto secret = text.substr(bearer_prefix.size());
-    const auto count = " has " + std::to_string(secret.size()) + " characters after jmb_ where a token has 43";
-    if (secret.size() < secret_chars) return "it" + count + " (was it cut off?)";
-    if (secret.size() > secret_chars) return "it" + count + " (was something pasted with it?)";
+    // Characters as a person counts them: a UTF-8 letter pasted in is one, not two bytes.
+    const auto characters = [](std::string_view part) {
+        return static_cast<std::size_t>(std::ranges::count_if(part, [](char c) { return (c & 0xC0) != 0x80; }));
+    };
+    const auto length = characters(secret);
+    const auto count = " has " + std::to_string(length) + " characters after jmb_ where a token has 43";
+    if (length < secret_chars) return "it" + count + " (was it cut off?)";
+    if (length > secret_chars) return "it" + count + " (was something pasted with it?)";
     for (std::size_t i = 0; i < secret.size(); ++i) {
         if (base64url_values[static_cast<unsigned char>(secret[i])] < 0) {
-            return "character " + std::to_string(bearer_prefix.size() + i + 1) +
+            return "character " + std::to_string(bearer_prefix.size() + characters(secret.substr(0, i)) + 1) +
                    " is not a letter, digit, - or _, the only characters a token has";
         }
     }

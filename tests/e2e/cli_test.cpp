@@ -157,14 +157,14 @@ TEST_CASE("every command creates and migrates a database that does not exist yet
     CHECK(std::filesystem::exists(fresh));
     // For an account or a token a mistyped --db is the likelier reason: said on stderr, the
     // token alone stays on stdout.
-    const auto warning = "jambo: warning: " + fresh + " did not exist; it was created, empty (check --db if a "
-                         "server uses another file)\n";
-    CHECK(listed.err == warning);
+    const auto warning_for = [](const std::string& db) {
+        return "jambo: warning: " + db + " did not exist; it was created (check --db if a server uses another file)\n";
+    };
+    CHECK(listed.err == warning_for(fresh));
     const auto mistyped = (dir.path / "jambo-db").string();
     auto added = run_jambo(dir, {"staff", "add", "--email", "a@example.org", "--db", mistyped});
     CHECK(added.status == 0);
-    CHECK(added.err == "jambo: warning: " + mistyped + " did not exist; it was created, empty (check --db if a "
-                                                       "server uses another file)\n");
+    CHECK(added.err == warning_for(mistyped));
     CHECK(lines(added.out) == 1);
     CHECK(run_jambo(dir, {"staff", "list", "--db", mistyped}).err.empty());  // once it exists, nothing to say
     auto env_db = run_jambo(dir, {"migrate"}, {{"JAMBO_DB", (dir.path / "env.db").string()}});

@@ -282,6 +282,12 @@ TEST_CASE("the server writes no core file unless told to - a crash's would hold 
         CHECK(core_file_limit(server.pid()) == "0");
         CHECK(server.stop() == 0);
     }
+    {
+        WorkDir dir;
+        JamboServer server(dir, {"--core-dumps", "0"}, keep_limit);
+        CHECK(core_file_limit(server.pid()) == "0");
+        CHECK(server.stop() == 0);
+    }
     for (const auto& on : {std::vector<std::string>{"--core-dumps"}, std::vector<std::string>{"--core-dumps", "yes"}}) {
         WorkDir dir;
         JamboServer server(dir, on, keep_limit);

@@ -192,6 +192,9 @@ TEST_CASE("a request the HTTP parser refuses is told what to mend - one too larg
         {post + "Content-Length: -1\r\n\r\n", content_length},
         {post + "Content-Length: 0x10\r\n\r\n", content_length},
         {post + "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n{}", content_length},
+        // Too large for 64 bits, but refused for what else is wrong: Transfer-Encoding, a second length.
+        {post + "Transfer-Encoding: chunked\r\nContent-Length: 99999999999999999999\r\n\r\n{}", content_length},
+        {post + "Content-Length: 2\r\nContent-Length: 99999999999999999999\r\n\r\n{}", content_length},
         {post + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", "Content-Length headers that disagree."},
         {post + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
          "Transfer-Encoding must be sent once, and not with Content-Length."},

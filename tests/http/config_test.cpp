@@ -216,10 +216,11 @@ TEST_CASE("on/off settings take 1/0, true/false, yes/no or on/off - anything els
 
 TEST_CASE("every on/off flag takes its value after '=' or as the next word - alone it means on", "[http]") {
     const auto serve = [](std::vector<std::string> args) { return parsed(std::move(args)).config.serve; };
-    for (const auto* spelling : {"--smtp-allow-plaintext", "--smtp-loopback-plaintext"}) {
+    for (const auto* spelling : {"--smtp-allow-plaintext", "--smtp-loopback-plaintext", "--core-dumps"}) {
         INFO(spelling);
         const std::string flag = spelling;
         const auto setting = [&](const app::ServeConfig& s) {
+            if (flag == "--core-dumps") return s.core_dumps;
             return flag == "--smtp-allow-plaintext" ? s.smtp_allow_plaintext : s.smtp_loopback_plaintext;
         };
         CHECK(setting(serve({"serve", flag})));
@@ -229,6 +230,14 @@ TEST_CASE("every on/off flag takes its value after '=' or as the next word - alo
         CHECK_FALSE(setting(serve({"serve", flag, "no"})));
         CHECK(setting(serve({"serve", flag, "yes"})));
         CHECK(setting(serve({flag, "on"})));  // serve being the default command
+        // A command after it is not its value: refused as a command after serve's flags, not as "serve"
+        // for 1 or 0.
+        CHECK(early_exit({flag, "serve"}).err.find("not expected: serve") != std::string::npos);
+        // An unset "$VAR": no value, which must not read as on.
+        const auto empty = early_exit({"serve", flag, ""});
+        CHECK(empty.code == 2);
+        CHECK(empty.err == "jambo: " + flag + " is followed by an empty value; give 1 or 0, or leave the flag out "
+                                              "(see jambo serve --help)\n");
     }
 }
 
@@ -289,6 +298,11 @@ TEST_CASE("jambo help COMMAND shows that command's help, as git and cargo do", "
     CHECK(unknown.out.empty());
     CHECK(unknown.err == "jambo: there is no command 'bogus'; the commands are serve, migrate, staff, token, backup "
                          "and restore (see jambo --help)\n");
+    const auto unknown_token = early_exit({"help", "token", "bogus"});
+    CHECK(unknown_token.code == 2);
+    CHECK(unknown_token.err ==
+          "jambo: there is no command 'token bogus'; the token commands are issue and revoke (see jambo token --help)\n");
+    CHECK(early_exit({"help", "staff", "add"}).code == 0);
 }
 
 TEST_CASE("the subcommands and their arguments", "[http]") {

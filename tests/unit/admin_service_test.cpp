@@ -165,6 +165,12 @@ TEST_CASE("a malformed token is told what is wrong with it", "[core][admin]") {
     stray[10] = '=';
     CHECK(told(stray) ==
           "That is not a token: character 11 is not a letter, digit, - or _, the only characters a token has.");
+    // Counted as a person counts: a pasted é is one character, the 11th.
+    auto accented = token.substr(0, 10) + "\xc3\xa9" + token.substr(11);
+    CHECK(told(accented) ==
+          "That is not a token: character 11 is not a letter, digit, - or _, the only characters a token has.");
+    CHECK(told(token.substr(0, 46) + "\xc3\xa9") ==  // 43 characters, 44 bytes: the length is right
+          "That is not a token: character 47 is not a letter, digit, - or _, the only characters a token has.");
     // The last character holds 2 bits past the secret's 256, always zero: B ends no token.
     auto mistyped = token;
     mistyped.back() = 'B';

@@ -601,6 +601,49 @@ TEST_CASE("a link that erased its record is known as used for a quarter hour - a
     CHECK_FALSE(w.erasure.erased_with(used).has_value());
 }
 
+namespace {
+
+// A store whose write commits fail (the disk filled up at the last moment); reads work.
+class CommitFails final : public Store {
+public:
+    explicit CommitFails(Store& inner) : inner_(inner) {}
+    std::unique_ptr<Transaction> begin(TransactionMode mode) override {
+        auto tx = inner_.begin(mode);
+        if (mode == TransactionMode::read) return tx;
+        return std::make_unique<Failing>(std::move(tx));
+    }
+    bool healthy() override { return true; }
+
+private:
+    class Failing final : public Transaction {
+    public:
+        explicit Failing(std::unique_ptr<Transaction> inner) : inner_(std::move(inner)) {}
+        CustomerRepository& customers() override { return inner_->customers(); }
+        CredentialRepository& credentials() override { return inner_->credentials(); }
+        DeletionTokenRepository& deletion_tokens() override { return inner_->deletion_tokens(); }
+        Outbox& outbox() override { return inner_->outbox(); }
+        AuditLog& audit() override { return inner_->audit(); }
+        void commit() override { throw StoreUnavailable("database or disk is full"); }
+
+    private:
+        std::unique_ptr<Transaction> inner_;
+    };
+    Store& inner_;
+};
+
+}  // namespace
+
+TEST_CASE("a link whose erasure did not commit is not known as used", "[core][erasure][confirm]") {
+    World w;
+    const auto me = w.add_customer();
+    const auto link = w.deletion_link_token(me);
+    CommitFails full(w.store);
+    ErasureService erasure(full, w.clock, w.random, w.hasher, w.policy);
+    CHECK(error_kind(erasure.confirm(link)) == ErrorKind::unavailable);
+    CHECK_FALSE(erasure.erased_with(link).has_value());
+    CHECK(w.stored(me.customer.ulid).has_value());
+}
+
 TEST_CASE("confirmation erases only that customer", "[core][erasure][confirm]") {
     World w;
     const auto me = w.add_customer(1);

@@ -6,6 +6,8 @@
 #include "text_util.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cctype>
 #include <string>
 
@@ -92,21 +94,34 @@ std::optional<Response> refuse_transfer_coding(std::string_view codings) {
     return std::nullopt;
 }
 
-// Whether a Content-Length field of the header section in `unparsed` is a plain decimal
-// number of 20 digits or more: one that fits in 64 bits is refused as too large anyway.
+// Whether the header section in `unparsed` has one Content-Length, no Transfer-Encoding, and
+// that length is a plain decimal number too large for 64 bits: the only reason Beast then
+// refuses it, and a length like any other too large. Any other Content-Length refusal (with
+// Transfer-Encoding, two of them, not a number) is malformed.
 bool content_length_past_64_bits(std::string_view unparsed) {
-    constexpr std::string_view name = "content-length:";
-    for (auto rest = unparsed; !rest.empty();) {
+    constexpr std::string_view length_name = "content-length:";
+    constexpr std::string_view coding_name = "transfer-encoding:";
+    const auto named = [](std::string_view line, std::string_view name) {
+        return line.size() >= name.size() && iequals(line.substr(0, name.size()), name);
+    };
+    int lengths = 0;
+    bool overflows = false;
+    for (auto rest = unparsed.substr(std::min(unparsed.size(), unparsed.find('\n') + 1)); !rest.empty();) {
         const auto end = rest.find('\n');
         auto line = rest.substr(0, end);
         rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
         if (line.ends_with('\r')) line.remove_suffix(1);
         if (line.empty()) break;  // the end of the header section
-        if (line.size() < name.size() || !iequals(line.substr(0, name.size()), name)) continue;
-        const auto value = trim_ows(line.substr(name.size()));
-        if (value.size() >= 20 && std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; })) return true;
+        if (named(line, coding_name)) return false;
+        if (!named(line, length_name)) continue;
+        ++lengths;
+        const auto value = trim_ows(line.substr(length_name.size()));
+        std::uint64_t number = 0;
+        const auto [stop, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+        overflows = !value.empty() && std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; }) &&
+                    error == std::errc::result_out_of_range;
     }
-    return false;
+    return lengths == 1 && overflows;
 }
 
 }  // namespace

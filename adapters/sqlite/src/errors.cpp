@@ -67,7 +67,9 @@ std::string missing_directory_hint(std::string_view path) {
 std::string unwritable_directory_hint(std::string_view path) {
     auto directory = std::filesystem::path(path).parent_path();
     if (directory.empty()) directory = ".";
-    if (::access(directory.c_str(), W_OK) == 0) return {};
+    std::error_code error;
+    // A missing one is missing_directory_hint's to name.
+    if (!std::filesystem::is_directory(directory, error) || ::access(directory.c_str(), W_OK) == 0) return {};
     return "; this process cannot write its directory " + directory.string() +
            ", where SQLite keeps the -wal and -shm files beside it (check the directory's owner and mode)";
 }
