@@ -54,19 +54,42 @@ Result<std::vector<StaffAccount>> AdminService::list_staff() {
     });
 }
 
+namespace {
+
+// The accounts the command line names: a customer by ulid, a staff account by email.
+Result<Principal> customer_account(Transaction& tx, std::string_view ulid_text) {
+    const auto ulid = Ulid::parse(ulid_text);
+    if (!ulid || !tx.customers().find(*ulid)) return std::unexpected(Error::not_found("No customer with that ulid."));
+    return Principal{Role::customer, *ulid};
+}
+
+Result<Principal> staff_account(Transaction& tx, std::string_view email) {
+    const auto staff = tx.credentials().staff_by_email(text::ascii_lower(trim(email)));
+    if (!staff) return std::unexpected(Error::not_found("No staff account with that email."));
+    return Principal{Role::staff, staff->id};
+}
+
+// The audit entry of a revoked token: the account it spoke for, never the token.
+AuditEntry token_revoked(const Principal& principal, TimePoint at) {
+    return AuditEntry{0, at, audit_event::token_revoked, principal.subject.to_string(),
+                      principal.role == Role::staff ? "staff" : "customer"};
+}
+
+}  // namespace
+
 Result<std::string> AdminService::issue_customer_token(std::string_view ulid_text) {
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::string> {
-        const auto ulid = Ulid::parse(ulid_text);
-        if (!ulid || !tx.customers().find(*ulid)) return std::unexpected(Error::not_found("No customer with that ulid."));
-        return issue(tx, Principal{Role::customer, *ulid});
+        const auto who = customer_account(tx, ulid_text);
+        if (!who) return std::unexpected(who.error());
+        return issue(tx, *who);
     });
 }
 
 Result<std::string> AdminService::issue_staff_token(std::string_view email) {
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::string> {
-        const auto staff = tx.credentials().staff_by_email(text::ascii_lower(trim(email)));
-        if (!staff) return std::unexpected(Error::not_found("No staff account with that email."));
-        return issue(tx, Principal{Role::staff, staff->id});
+        const auto who = staff_account(tx, email);
+        if (!who) return std::unexpected(who.error());
+        return issue(tx, *who);
     });
 }
 
@@ -80,35 +103,31 @@ Result<void> AdminService::revoke_token(std::string_view token) {
         if (!credential || !tx.credentials().revoke(hash)) {
             return std::unexpected(Error::not_found("No such token, or it was already revoked."));
         }
-        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::token_revoked, credential->principal.subject.to_string(),
-                                     credential->principal.role == Role::staff ? "staff" : "customer"});
+        tx.audit().append(token_revoked(credential->principal, clock_.now()));
         return {};
     });
 }
 
 Result<std::size_t> AdminService::revoke_customer_tokens(std::string_view ulid_text) {
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::size_t> {
-        const auto ulid = Ulid::parse(ulid_text);
-        if (!ulid || !tx.customers().find(*ulid)) return std::unexpected(Error::not_found("No customer with that ulid."));
-        return revoke_all(tx, Principal{Role::customer, *ulid});
+        const auto who = customer_account(tx, ulid_text);
+        if (!who) return std::unexpected(who.error());
+        return revoke_all(tx, *who);
     });
 }
 
 Result<std::size_t> AdminService::revoke_staff_tokens(std::string_view email) {
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::size_t> {
-        const auto staff = tx.credentials().staff_by_email(text::ascii_lower(trim(email)));
-        if (!staff) return std::unexpected(Error::not_found("No staff account with that email."));
-        return revoke_all(tx, Principal{Role::staff, staff->id});
+        const auto who = staff_account(tx, email);
+        if (!who) return std::unexpected(who.error());
+        return revoke_all(tx, *who);
     });
 }
 
 std::size_t AdminService::revoke_all(Transaction& tx, const Principal& principal) {
     const auto revoked = tx.credentials().revoke_all(principal);
     // One entry per token, as revoke_token writes (the entry names the account, not the token).
-    for ([[maybe_unused]] const auto& hash : revoked) {
-        tx.audit().append(AuditEntry{0, clock_.now(), audit_event::token_revoked, principal.subject.to_string(),
-                                     principal.role == Role::staff ? "staff" : "customer"});
-    }
+    for ([[maybe_unused]] const auto& hash : revoked) tx.audit().append(token_revoked(principal, clock_.now()));
     return revoked.size();
 }
 
