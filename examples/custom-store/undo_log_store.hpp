@@ -18,7 +18,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -319,13 +318,6 @@ public:
         std::vector<AuditEntry> out;
         for (auto row = rows_.rbegin(); row != rows_.rend() && out.size() < limit; ++row) out.push_back(row->second);
         return out;
-    }
-    std::vector<std::string> subjects_of(std::string_view event) override {
-        std::set<std::string> subjects;
-        for (const auto& [id, entry] : rows_) {
-            if (entry.event == event) subjects.insert(entry.subject);
-        }
-        return {subjects.begin(), subjects.end()};
     }
     std::vector<AuditEntry> entries_of(std::string_view event, TimePoint since) override {
         std::vector<AuditEntry> out;

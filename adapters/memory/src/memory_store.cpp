@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <stdexcept>
 #include <mutex>
 #include <shared_mutex>
@@ -315,13 +314,6 @@ public:
         std::vector<AuditEntry> out;
         for (auto it = s_.audit.rbegin(); it != s_.audit.rend() && out.size() < limit; ++it) out.push_back(*it);
         return out;
-    }
-    std::vector<std::string> subjects_of(std::string_view event) override {
-        std::set<std::string> subjects;
-        for (const auto& entry : s_.audit) {
-            if (entry.event == event) subjects.insert(entry.subject);
-        }
-        return {subjects.begin(), subjects.end()};
     }
     std::vector<AuditEntry> entries_of(std::string_view event, TimePoint since) override {
         std::vector<AuditEntry> out;

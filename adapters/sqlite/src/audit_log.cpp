@@ -14,7 +14,6 @@ constexpr std::string_view append_sql =
     "INSERT INTO audit_log (at, event, subject, detail) VALUES (?1, ?2, ?3, ?4)";
 constexpr std::string_view latest_sql =
     "SELECT id, at, event, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?1";
-constexpr std::string_view subjects_sql = "SELECT DISTINCT subject FROM audit_log WHERE event = ?1";
 constexpr std::string_view entries_sql =
     "SELECT id, at, event, subject, detail FROM audit_log WHERE event = ?1 AND at >= ?2 ORDER BY id";
 
@@ -44,16 +43,6 @@ std::vector<core::AuditEntry> SqliteAuditLog::latest(std::uint32_t limit) {
         std::vector<core::AuditEntry> entries;
         while (query.step()) entries.push_back(read_entry(query));
         return entries;
-    });
-}
-
-std::vector<std::string> SqliteAuditLog::subjects_of(std::string_view event) {
-    return context_.run([&](Connection& connection) {
-        Query query(connection, subjects_sql);
-        query.bind_text(1, std::string(event));
-        std::vector<std::string> subjects;
-        while (query.step()) subjects.push_back(query.text(0));
-        return subjects;
     });
 }
 

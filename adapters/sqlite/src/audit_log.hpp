@@ -13,7 +13,6 @@ public:
 
     std::int64_t append(const core::AuditEntry& entry) override;
     [[nodiscard]] std::vector<core::AuditEntry> latest(std::uint32_t limit) override;
-    [[nodiscard]] std::vector<std::string> subjects_of(std::string_view event) override;
     [[nodiscard]] std::vector<core::AuditEntry> entries_of(std::string_view event, core::TimePoint since) override;
 
 private:

@@ -40,8 +40,12 @@ public:
 /// Which unique field a write collided on.
 enum class UniqueField { email, phone_number };
 
+/// Customers' records, keyed by ulid, with email and phone number unique.
 class CustomerRepository {
 public:
+    CustomerRepository() = default;
+    CustomerRepository(const CustomerRepository&) = delete;
+    CustomerRepository& operator=(const CustomerRepository&) = delete;
     virtual ~CustomerRepository() = default;
 
     [[nodiscard]] virtual std::optional<Customer> find(const Ulid& ulid) = 0;
@@ -49,7 +53,8 @@ public:
     /// lower-cased in ASCII only; compare it exactly, not with a Unicode case fold.
     [[nodiscard]] virtual bool email_taken(const std::string& email_key, const std::optional<Ulid>& except) = 0;
     [[nodiscard]] virtual bool phone_taken(const std::string& phone, const std::optional<Ulid>& except) = 0;
-    /// Fails with the field that collided; the caller's pre-checks make this a race backstop.
+    /// Fails with the field that collided: the only uniqueness check a valid draft gets (the
+    /// use cases do not probe first), so a store must refuse a taken email key or phone itself.
     /// The transaction stays usable after such a failure: the caller then asks email_taken
     /// and phone_taken in it (a database that aborts the transaction on a constraint
     /// violation needs a savepoint around the insert).
@@ -88,8 +93,12 @@ struct Credential {
     friend bool operator==(const Credential&, const Credential&) = default;
 };
 
+/// Bearer credentials (by token hash) and the staff accounts they can belong to.
 class CredentialRepository {
 public:
+    CredentialRepository() = default;
+    CredentialRepository(const CredentialRepository&) = delete;
+    CredentialRepository& operator=(const CredentialRepository&) = delete;
     virtual ~CredentialRepository() = default;
 
     /// Stores a new credential. The use cases never give one whose customer or staff account
@@ -133,8 +142,12 @@ struct DeletionTokenRecord {
     friend bool operator==(const DeletionTokenRecord&, const DeletionTokenRecord&) = default;
 };
 
+/// Deletion links' tokens (by hash): issued, looked up, used once, purged after expiry.
 class DeletionTokenRepository {
 public:
+    DeletionTokenRepository() = default;
+    DeletionTokenRepository(const DeletionTokenRepository&) = delete;
+    DeletionTokenRepository& operator=(const DeletionTokenRepository&) = delete;
     virtual ~DeletionTokenRepository() = default;
 
     /// Stores a new token, of a customer that exists, with a hash not stored (the use cases
@@ -170,8 +183,12 @@ struct OutboxMessage {
     friend bool operator==(const OutboxMessage&, const OutboxMessage&) = default;
 };
 
+/// Mail waiting for the relay: committed with the request that asks for it, removed once handled.
 class Outbox {
 public:
+    Outbox() = default;
+    Outbox(const Outbox&) = delete;
+    Outbox& operator=(const Outbox&) = delete;
     virtual ~Outbox() = default;
 
     /// Stores the message and returns its id (ids increase in enqueue order).
@@ -216,8 +233,12 @@ struct AuditEntry {
     friend bool operator==(const AuditEntry&, const AuditEntry&) = default;
 };
 
+/// An append-only record of security-relevant events (AuditEntry).
 class AuditLog {
 public:
+    AuditLog() = default;
+    AuditLog(const AuditLog&) = delete;
+    AuditLog& operator=(const AuditLog&) = delete;
     virtual ~AuditLog() = default;
 
     /// Stores the entry (its id ignored) and returns the id given to it; ids increase in
@@ -225,9 +246,6 @@ public:
     virtual std::int64_t append(const AuditEntry& entry) = 0;
     /// The latest `limit` entries, newest first.
     [[nodiscard]] virtual std::vector<AuditEntry> latest(std::uint32_t limit) = 0;
-    /// The distinct subjects of every entry of `event` (audit_event::customer_erased: the erased ulids),
-    /// in no particular order.
-    [[nodiscard]] virtual std::vector<std::string> subjects_of(std::string_view event) = 0;
     /// Every entry of `event` at or after `since`, in append order; TimePoint::min() for all.
     [[nodiscard]] virtual std::vector<AuditEntry> entries_of(std::string_view event, TimePoint since) = 0;
 };

@@ -747,22 +747,6 @@ JAMBO_STORE_CONTRACT("audit entries get increasing ids and latest lists the newe
     });
 }
 
-JAMBO_STORE_CONTRACT("subjects_of lists each subject of an event once", "[audit]") {
-    using namespace jambo::contract;
-    committed(this->store(), [](core::Transaction& tx) {
-        tx.audit().append(core::AuditEntry{0, at(0), "customer.erased", ulid(2).to_string(), "staff"});
-        tx.audit().append(core::AuditEntry{0, at(1), "token.issued", ulid(3).to_string(), "customer"});
-        tx.audit().append(core::AuditEntry{0, at(2), "customer.erased", ulid(1).to_string(), "self"});
-        tx.audit().append(core::AuditEntry{0, at(3), "customer.erased", ulid(2).to_string(), "restore"});
-    });
-    reading(this->store(), [](core::Transaction& tx) {
-        auto erased = tx.audit().subjects_of("customer.erased");
-        std::ranges::sort(erased);
-        CHECK(erased == std::vector<std::string>{ulid(1).to_string(), ulid(2).to_string()});
-        CHECK(tx.audit().subjects_of("customer.erase").empty());
-    });
-}
-
 JAMBO_STORE_CONTRACT("entries_of lists an event's entries from a time on, in append order", "[audit]") {
     using namespace jambo::contract;
     committed(this->store(), [](core::Transaction& tx) {
