@@ -66,12 +66,16 @@ ErasureService::ErasureService(Store& store, const Clock& clock, RandomSource& r
 
 ErasureService::~ErasureService() = default;
 
-Result<std::string> ErasureService::link_base(const std::optional<std::string>& origin) const {
+Result<std::string> ErasureService::link_base(const std::optional<RawField>& origin) const {
+    const auto field_error = [](const char* message) { return Error::validation({{"origin", {message}}}); };
+    // A number or an object is a field error, as in any other string field (DRF's wording).
+    if (origin && origin->kind() == RawField::Kind::null) return std::unexpected(field_error(messages::null));
+    if (origin && origin->kind() == RawField::Kind::not_text) return std::unexpected(field_error(messages::not_a_string));
     // Trimmed like every other text field: " https://app.example " is that origin, and a
     // blank one is no origin at all, as "" is.
-    std::string_view text = origin ? std::string_view(*origin) : std::string_view();
+    std::string_view text = origin ? std::string_view(origin->value()) : std::string_view();
     // A form's bytes are not checked on the way in; the customer's fields say this too.
-    if (!is_valid_utf8(text)) return std::unexpected(Error::validation({{"origin", {messages::invalid_utf8}}}));
+    if (!is_valid_utf8(text)) return std::unexpected(field_error(messages::invalid_utf8));
     text = trim(text);
     if (text.empty()) return policy_.public_url;
     const auto normalised = normalise_origin(text);
@@ -105,7 +109,7 @@ Result<void> ErasureService::authorize_deletion_request(const Credentials& crede
 }
 
 Result<void> ErasureService::request_deletion(const Credentials& credentials, std::string_view ulid_text,
-                                              const std::optional<std::string>& origin) {
+                                              const std::optional<RawField>& origin) {
     auto result = in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
         const auto customer = requester(tx, credentials, ulid_text);
         if (!customer) return std::unexpected(customer.error());

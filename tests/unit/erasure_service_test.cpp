@@ -14,9 +14,15 @@ using namespace jambo::unit;
 
 namespace {
 
-Result<void> request(World& w, const Registration& who, std::optional<std::string> origin = std::nullopt) {
+Result<void> request(World& w, const Registration& who, std::optional<RawField> origin) {
     return w.erasure.request_deletion(bearer(who.token), who.customer.ulid.to_string(), origin);
 }
+
+Result<void> request(World& w, const Registration& who, const std::string& origin) {
+    return request(w, who, RawField::text(origin));
+}
+
+Result<void> request(World& w, const Registration& who) { return request(w, who, std::nullopt); }
 
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
@@ -67,7 +73,7 @@ TEST_CASE("an embedder's policy may be a temporary in any spelling - links come 
     const auto ulid = me.customer.ulid.to_string();
     REQUIRE(erasure.request_deletion(bearer(me.token), ulid, std::nullopt).has_value());
     CHECK(contains(w.outbox()[0].body, "\nhttps://jambo.example/api/customer/"));
-    REQUIRE(erasure.request_deletion(bearer(me.token), ulid, "https://app.example").has_value());
+    REQUIRE(erasure.request_deletion(bearer(me.token), ulid, RawField::text("https://app.example")).has_value());
     CHECK(contains(w.outbox()[1].body, "\nhttps://app.example/api/customer/"));
 }
 
@@ -107,6 +113,19 @@ TEST_CASE("an origin that is not UTF-8 is a field error of origin - and nothing 
     auto r = request(w, me, std::string("https://app.example\xff"));
     REQUIRE(error_kind(r) == ErrorKind::validation);
     CHECK(r.error().fields == FieldErrors{{"origin", {messages::invalid_utf8}}});
+    CHECK(w.outbox().empty());
+}
+
+TEST_CASE("a null origin or one that is not a string is a field error of origin - and nothing is mailed",
+          "[core][erasure][request][origin]") {
+    World w;
+    const auto me = w.add_customer();
+    auto null_origin = request(w, me, RawField::null());
+    REQUIRE(error_kind(null_origin) == ErrorKind::validation);
+    CHECK(null_origin.error().fields == FieldErrors{{"origin", {messages::null}}});
+    auto number = request(w, me, RawField::not_text());
+    REQUIRE(error_kind(number) == ErrorKind::validation);
+    CHECK(number.error().fields == FieldErrors{{"origin", {messages::not_a_string}}});
     CHECK(w.outbox().empty());
 }
 

@@ -316,20 +316,11 @@ std::expected<core::CustomerDraft, Response> decode_customer(const Request& requ
     return draft;
 }
 
-std::expected<std::optional<std::string>, Response> decode_origin(const Request& request) {
+std::expected<std::optional<core::RawField>, Response> decode_origin(const Request& request) {
     static constexpr std::array<std::string_view, 1> wanted = {"origin"};
     auto fields = decode_body(request, wanted);
     if (!fields) return std::unexpected(std::move(fields.error()));
-    auto origin = take(*fields, "origin");
-    if (!origin) return std::optional<std::string>{};
-    if (origin->kind() == core::RawField::Kind::null) {
-        return std::unexpected(error_response(core::Error::validation({{"origin", {core::messages::null}}})));
-    }
-    // A number or an object is a field error, as in any other string field (DRF's wording).
-    if (origin->kind() != core::RawField::Kind::text) {
-        return std::unexpected(error_response(core::Error::validation({{"origin", {core::messages::not_a_string}}})));
-    }
-    return std::optional<std::string>{origin->value()};
+    return take(*fields, "origin");
 }
 
 std::map<std::string, std::string, std::less<>> decode_query(std::string_view query) {

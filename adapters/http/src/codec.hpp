@@ -30,9 +30,9 @@ using RawFields = std::map<std::string, core::RawField, std::less<>>;
 
 [[nodiscard]] std::expected<core::CustomerDraft, Response> decode_customer(const Request& request);
 
-/// The optional `origin` of a deletion request. null is "This field may not be null." and a
-/// number, array or object "Not a valid string." (400), as for every string field.
-[[nodiscard]] std::expected<std::optional<std::string>, Response> decode_origin(const Request& request);
+/// The optional `origin` of a deletion request, as sent: the core judges it (null, not a
+/// string, not UTF-8), as it does the customer's fields.
+[[nodiscard]] std::expected<std::optional<core::RawField>, Response> decode_origin(const Request& request);
 
 /// Query parameters, decoded; the last of repeated keys wins. Never refused: as in the
 /// original's framework, a '%' that starts no escape is kept as text, so a bad page number is

@@ -59,13 +59,14 @@ public:
 
     /// Customer token of that customer only. Errors: bad_request "Customer Not Found or is
     /// Invalid" (no or bad token), forbidden (staff, other customer), bad_request "Origin not
-    /// allowed.", validation on "origin" (not UTF-8), rate_limited (more than the hourly allowance for this customer, or, when the
+    /// allowed.", validation on "origin" (null, not a string, not UTF-8), rate_limited (more than the hourly allowance for this customer, or, when the
     /// policy sets deletion_mails_per_address_per_hour, for its mailbox from any record while
     /// this service runs; refused requests don't count). On success the token and the mail are
     /// committed in one transaction. Use one ErasureService per store for the life of the
     /// process: the count per mailbox lives in it.
+    /// `origin` as the client sent it (std::nullopt: none), judged here like a customer field.
     [[nodiscard]] Result<void> request_deletion(const Credentials& credentials, std::string_view ulid,
-                                                const std::optional<std::string>& origin);
+                                                const std::optional<RawField>& origin);
 
     /// What request_deletion would refuse whatever the origin (the two errors about the
     /// token, forbidden), in a read; success when only the origin is left to judge. For an
@@ -104,7 +105,7 @@ private:
                                              std::string_view ulid) const;
     [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
     [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
-    [[nodiscard]] Result<std::string> link_base(const std::optional<std::string>& origin) const;
+    [[nodiscard]] Result<std::string> link_base(const std::optional<RawField>& origin) const;
 };
 
 }  // namespace jambo::core
