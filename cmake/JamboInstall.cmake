@@ -2,12 +2,25 @@
 # gives jambo::core, every adapter that was built and the Store contract suite.
 include(CMakePackageConfigHelpers)
 
+set(JAMBO_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/jambo")
+
+# One export set per component, so the package defines only the targets of the components it
+# found: a jambo::sqlite whose SQLiteCpp is missing would only fail later, at link time.
+function(jambo_export target component)
+    install(TARGETS ${target} EXPORT jambo-${component}-targets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+    install(EXPORT jambo-${component}-targets NAMESPACE jambo:: FILE jambo-${component}-targets.cmake
+        DESTINATION ${JAMBO_CMAKE_DIR})
+    export(EXPORT jambo-${component}-targets NAMESPACE jambo::
+        FILE "${PROJECT_BINARY_DIR}/jambo-${component}-targets.cmake")
+endfunction()
+
 get_property(jambo_targets GLOBAL PROPERTY JAMBO_EXPORTED_TARGETS)
-install(TARGETS ${jambo_targets} EXPORT jambo-targets
-    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 foreach(target IN LISTS jambo_targets)
+    string(REPLACE "jambo_" "" component ${target})
+    jambo_export(${target} ${component})
     get_target_property(source_dir ${target} SOURCE_DIR)
     install(DIRECTORY "${source_dir}/include/" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
@@ -18,13 +31,9 @@ endforeach()
 option(JAMBO_INSTALL_STORE_CONTRACT "Install the Store contract suite as jambo::store_contract" ON)
 if(JAMBO_INSTALL_STORE_CONTRACT)
     jambo_add_store_contract()
-    install(TARGETS jambo_store_contract EXPORT jambo-targets)
+    jambo_export(jambo_store_contract store_contract)
     install(DIRECTORY "${PROJECT_SOURCE_DIR}/tests/contract/include/" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endif()
-
-set(JAMBO_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/jambo")
-install(EXPORT jambo-targets NAMESPACE jambo:: FILE jambo-targets.cmake DESTINATION ${JAMBO_CMAKE_DIR})
-export(EXPORT jambo-targets NAMESPACE jambo:: FILE "${PROJECT_BINARY_DIR}/jambo-targets.cmake")
 
 set(JAMBO_BUILT_COMPONENTS "")
 foreach(target IN LISTS jambo_targets)
