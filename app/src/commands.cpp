@@ -37,7 +37,7 @@ namespace {
 // The adapters every command needs, built in dependency order.
 struct Infrastructure {
     explicit Infrastructure(const Config& config)
-        : store(sqlite::SqliteOptions{config.db, config.durability, std::chrono::milliseconds(5000)}) {}
+        : store(sqlite::SqliteOptions{.path = config.db, .durability = config.durability}) {}
 
     core::SystemClock clock;
     sodium::SodiumRandom random;
@@ -221,6 +221,8 @@ int serve(const Config& config) {
                  settings.server.threads == 1 ? "" : "s", config.db, mail.destination);
     const auto staff = infra.admin().list_staff();
     log_first_steps(config, mail, staff && staff->empty());
+    // The server, declared first and so destroyed last, keeps the signals until the process
+    // ends: one that comes after run() cannot cut the final checkpoint short.
     server.run();
     relay.stop();  // undelivered mail stays in the outbox, committed, for the next start
     checkpoint_at_stop(config.db, infra.store);

@@ -63,7 +63,7 @@ int wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
 
 pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& args, const EnvVars& extra,
             const std::filesystem::path& out, const std::filesystem::path& err,
-            std::optional<OpenFileLimit> open_file_limit = std::nullopt,
+            const Launch& launch = {},
             const std::filesystem::path& in = "/dev/null") {
     std::vector<std::string> argv_text{JAMBO_BINARY};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -86,10 +86,16 @@ pid_t spawn(const std::filesystem::path& dir, const std::vector<std::string>& ar
         int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int null_fd = ::open(in_path.c_str(), O_RDONLY);
         if (out_fd < 0 || err_fd < 0 || null_fd < 0 || ::chdir(dir_path.c_str()) != 0) ::_exit(127);
-        if (open_file_limit) {
-            const rlimit limit{open_file_limit->soft, open_file_limit->hard};
+        if (launch.open_file_limit) {
+            const rlimit limit{launch.open_file_limit->soft, launch.open_file_limit->hard};
             if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(127);
         }
+        // execve keeps ignored signals ignored: what the test runner ignores is not jambo's.
+        for (const int number : {SIGINT, SIGTERM, SIGHUP}) ::signal(number, SIG_DFL);
+        if (launch.sighup_ignored) ::signal(SIGHUP, SIG_IGN);
+        sigset_t none;
+        ::sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::dup2(null_fd, 0);
         ::dup2(out_fd, 1);
         ::dup2(err_fd, 2);
@@ -135,14 +141,14 @@ CommandResult run_jambo_with_input(const WorkDir& dir, const std::vector<std::st
         in = dir.path / (stem + ".in");
         std::ofstream(in, std::ios::binary) << *input;
     }
-    auto pid = spawn(dir.path, args, env, out, err, std::nullopt, in);
+    auto pid = spawn(dir.path, args, env, out, err, Launch{}, in);
     int status = 0;
     ::waitpid(pid, &status, 0);
     return CommandResult{exit_status(status), read_file(out), read_file(err)};
 }
 
 JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, const EnvVars& env,
-                         std::optional<OpenFileLimit> open_file_limit)
+                         Launch launch)
     : dir_(dir) {
     static int counter = 0;
     log_path_ = dir.path / ("server-" + std::to_string(counter++) + ".log");
@@ -154,7 +160,7 @@ JamboServer::JamboServer(const WorkDir& dir, std::vector<std::string> args, cons
         if (std::ranges::find(args, flag) == args.end()) full.insert(full.end(), {flag, value});
     }
     full.insert(full.end(), args.begin(), args.end());
-    pid_ = spawn(dir.path, full, env, dir.path / "server.out", log_path_, open_file_limit);
+    pid_ = spawn(dir.path, full, env, dir.path / "server.out", log_path_, launch);
     static const std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {

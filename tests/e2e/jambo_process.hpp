@@ -44,12 +44,19 @@ struct OpenFileLimit {
     std::uint64_t hard;
 };
 
+/// How the process starts, beyond its arguments and environment. By default as from a shell
+/// in the foreground: SIGINT, SIGTERM and SIGHUP at their default action, whatever this test
+/// process inherited (a CI runner under nohup, say).
+struct Launch {
+    std::optional<OpenFileLimit> open_file_limit = std::nullopt;
+    bool sighup_ignored = false;  ///< as `nohup jambo serve` starts it
+};
+
 class JamboServer {
 public:
     /// Starts `jambo serve --listen 127.0.0.1:0 --db ... --mail-dir ...` plus `args`, and waits
     /// for it to log the port it listens on.
-    JamboServer(const WorkDir& dir, std::vector<std::string> args = {}, const EnvVars& env = {},
-                std::optional<OpenFileLimit> open_file_limit = std::nullopt);
+    JamboServer(const WorkDir& dir, std::vector<std::string> args = {}, const EnvVars& env = {}, Launch launch = {});
     ~JamboServer();
     JamboServer(const JamboServer&) = delete;
     JamboServer& operator=(const JamboServer&) = delete;

@@ -514,6 +514,18 @@ TEST_CASE("SIGPIPE from a vanished log reader does not stop the server - SIGHUP 
     CHECK_FALSE(wal_left);  // the clean stop checkpointed
 }
 
+TEST_CASE("under nohup SIGHUP does not stop the server - SIGTERM still stops it cleanly", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir, {}, {}, Launch{.sighup_ignored = true});
+    HttpClient client(server.port());
+    REQUIRE(::kill(server.pid(), SIGHUP) == 0);
+    std::this_thread::sleep_for(200ms);
+    CHECK(client.request("GET", "/api/status").status == 200);  // the terminal closed; still serving
+    CHECK(server.log().find("SIGHUP is ignored (nohup): it will not stop the server") != std::string::npos);
+    CHECK(server.stop(SIGTERM) == 0);
+    CHECK(server.log().find("stopped cleanly") != std::string::npos);
+}
+
 TEST_CASE("SIGTERM stops accepting - finishes the request in flight - and exits 0", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);
@@ -656,7 +668,7 @@ TEST_CASE("under a tight open-file limit the cap shrinks to fit - the client pas
     // Without the smaller cap, accept() would fail with EMFILE and the client would wait
     // unanswered in the backlog.
     WorkDir dir;
-    JamboServer server(dir, {}, {}, OpenFileLimit{300, 300});
+    JamboServer server(dir, {}, {}, Launch{.open_file_limit = OpenFileLimit{300, 300}});
     static const std::regex warning(R"(at most (\d+) connections, not 10000: the open-file limit is 300)");
     std::smatch match;
     const auto log = server.log();
@@ -678,7 +690,7 @@ TEST_CASE("a server started under a low soft open-file limit raises it to the ha
     REQUIRE(::getrlimit(RLIMIT_NOFILE, &mine) == 0);
     REQUIRE(mine.rlim_max > 256);
     WorkDir dir;
-    JamboServer server(dir, {}, {}, OpenFileLimit{256, mine.rlim_max});
+    JamboServer server(dir, {}, {}, Launch{.open_file_limit = OpenFileLimit{256, mine.rlim_max}});
     std::ifstream limits("/proc/" + std::to_string(server.pid()) + "/limits");
     std::string line;
     while (std::getline(limits, line) && !line.starts_with("Max open files")) {

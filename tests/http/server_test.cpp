@@ -6,7 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -175,4 +178,54 @@ TEST_CASE("a Responder its caller keeps after using it holds no connection", "[h
         std::scoped_lock lock(kept_mutex);
         kept.reset();  // before the server goes: run() waits for every Responder
     }
+}
+
+namespace {
+
+volatile std::sig_atomic_t own_handler_calls = 0;
+void own_handler(int) { own_handler_calls = own_handler_calls + 1; }
+
+struct sigaction disposition(int number) {
+    struct sigaction now {};
+    ::sigaction(number, nullptr, &now);
+    return now;
+}
+
+}  // namespace
+
+TEST_CASE("a server that handles signals gives the program's own dispositions back when it goes - "
+          "and leaves an ignored SIGHUP (nohup) ignored",
+          "[http][server][signals]") {
+    struct sigaction mine {};
+    mine.sa_handler = own_handler;
+    ::sigemptyset(&mine.sa_mask);
+    struct sigaction ignore = mine;
+    ignore.sa_handler = SIG_IGN;
+    struct sigaction saved_int {}, saved_hup {};
+    REQUIRE(::sigaction(SIGINT, &mine, &saved_int) == 0);
+    REQUIRE(::sigaction(SIGHUP, &ignore, &saved_hup) == 0);
+
+    auto options = RunningServer::options();
+    options.handle_signals = true;
+    {
+        http::Server server(options, [](http::Request&) { return text(200, "ok"); });
+        server.catch_signals();
+        CHECK(disposition(SIGINT).sa_handler != own_handler);  // the server's, while it serves
+        CHECK(disposition(SIGHUP).sa_handler == SIG_IGN);      // not taken: nohup asked for it
+        std::thread runner([&] { server.run(); });
+        ::raise(SIGHUP);  // ignored: neither stops the server nor ends this process
+        HttpClient client(server.port());
+        CHECK(client.request("GET", "/").status == 200);
+        ::raise(SIGINT);  // the server's now: a graceful stop
+        runner.join();
+        ::raise(SIGINT);  // after run(): held by the server, so the program's shutdown goes on
+        CHECK(own_handler_calls == 0);
+    }
+    CHECK(disposition(SIGINT).sa_handler == own_handler);  // given back with the server
+    CHECK(disposition(SIGHUP).sa_handler == SIG_IGN);
+    ::raise(SIGINT);
+    CHECK(own_handler_calls == 1);
+
+    ::sigaction(SIGINT, &saved_int, nullptr);
+    ::sigaction(SIGHUP, &saved_hup, nullptr);
 }

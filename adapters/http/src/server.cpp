@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@ struct Server::Impl {
     // that worker from running out of work at shutdown, so the second signal could not be heard.
     asio::io_context signal_ioc{1};
     std::optional<SignalSet> signals;
+    std::vector<std::pair<int, struct sigaction>> displaced;  ///< what the program had, put back by ~Server
     std::thread signal_thread;  ///< started by catch_signals()
     std::optional<Timer> accept_retry;  ///< on worker 0, beside the acceptor
     std::size_t next_worker = 0;
@@ -230,9 +232,22 @@ struct Server::Impl {
     // then Ctrl-C stops the process as usual (the caller may still be opening its database).
     // SIGHUP too: a closed terminal, or a `kill -HUP` meant for "reopen logs", must not end the
     // server without its checkpoint. A signal caught before run() is a stop run() honours.
+    // Except a SIGHUP the program ignores: that is nohup's doing, asking the server to outlive
+    // its terminal.
     void catch_signals() {
         if (!shared.options.handle_signals || signal_thread.joinable()) return;
-        signals.emplace(signal_ioc.get_executor(), SIGINT, SIGTERM, SIGHUP);
+        signals.emplace(signal_ioc.get_executor());
+        for (const int number : {SIGINT, SIGTERM, SIGHUP}) {
+            struct sigaction before {};
+            ::sigaction(number, nullptr, &before);
+            const bool ignored = (before.sa_flags & SA_SIGINFO) == 0 && before.sa_handler == SIG_IGN;
+            if (number == SIGHUP && ignored) {
+                spdlog::info("SIGHUP is ignored (nohup): it will not stop the server");
+                continue;
+            }
+            displaced.emplace_back(number, before);
+            signals->add(number);
+        }
         await_signal();
         signal_thread = std::thread([this] {
             pthread_setname_np(pthread_self(), "jambo-signals");
@@ -245,7 +260,19 @@ struct Server::Impl {
         if (signal_thread.joinable()) signal_thread.join();
     }
 
-    ~Impl() { stop_catching_signals(); }  // signals caught, but run() never came
+    // Only when the server goes: a signal after run() returned does nothing, rather than cut
+    // short the program's own shutdown (a final checkpoint). Asio would leave SIG_DFL behind;
+    // the program gets back what it had (its handler, an ignore).
+    void give_back_signals() {
+        signals.reset();
+        for (const auto& [number, action] : displaced) ::sigaction(number, &action, nullptr);
+        displaced.clear();
+    }
+
+    ~Impl() {
+        stop_catching_signals();  // signals caught, but run() never came
+        give_back_signals();
+    }
 
     void request_stop() {
         std::scoped_lock lock(mutex);
