@@ -31,7 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 
 sqlite::SqliteOptions options_for(const Config& config, const std::string& path) {
-    return sqlite::SqliteOptions{path, config.durability, std::chrono::milliseconds(5000)};
+    return sqlite::SqliteOptions{.path = path, .durability = config.durability};
 }
 
 std::string working_copy_of(const std::string& db) { return db + ".restoring"; }

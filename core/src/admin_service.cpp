@@ -40,7 +40,7 @@ Result<std::string> AdminService::add_staff(std::string_view email, std::string_
 
     return in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<std::string> {
         if (tx.credentials().staff_by_email(text::ascii_lower(*address))) {
-            return std::unexpected(Error::validation({{"email", {"staff account with this Email already exists."}}}));
+            return std::unexpected(Error::validation({{"email", {messages::duplicate_staff_email}}}));
         }
         const StaffAccount staff{ulids_.next(), *address, *display, clock_.now()};
         tx.credentials().add_staff(staff);

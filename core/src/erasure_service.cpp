@@ -14,8 +14,6 @@ namespace jambo::core {
 
 namespace {
 
-constexpr std::chrono::hours rate_window{1};
-
 std::string describe(std::chrono::seconds ttl) {
     const auto count = ttl.count();
     const auto plural = [](long long n, const char* unit) {
@@ -31,7 +29,7 @@ std::string describe(std::chrono::seconds ttl) {
 // oldest first and all in the window, are still in it; zero when there is room now.
 TimePoint::duration wait_for_room(const std::vector<TimePoint>& times, std::uint32_t allowed, TimePoint now) {
     if (times.size() < allowed) return TimePoint::duration::zero();
-    return times[times.size() - allowed] + rate_window - now;
+    return times[times.size() - allowed] + deletion_request_window - now;
 }
 
 }  // namespace
@@ -123,7 +121,7 @@ Result<void> ErasureService::request_deletion(const Credentials& credentials, st
         // address on record after record would otherwise get three mails into that mailbox
         // for each.
         const TimePoint now = clock_.now();
-        const TimePoint window_start = now - rate_window + std::chrono::milliseconds{1};
+        const TimePoint window_start = now - deletion_request_window + std::chrono::milliseconds{1};
         auto& tokens = tx.deletion_tokens();
         auto wait = wait_for_room(tokens.issued_since(ulid, window_start), policy_.deletion_requests_per_hour, now);
         // Held to the end of the work; write transactions are serialised, so this adds no wait.
@@ -170,26 +168,24 @@ TokenHash ErasureService::email_digest(std::string_view deletion_token, std::str
     return hasher_.hash(bound);
 }
 
-Result<DeletionTokenRecord> ErasureService::usable_token(Transaction& tx, std::string_view text) const {
+Result<ErasureService::UsableLink> ErasureService::usable_link(Transaction& tx, std::string_view text) const {
     if (!is_well_formed_deletion_token(text)) return std::unexpected(Error::not_found(messages::no_token_matches));
     auto record = tx.deletion_tokens().find(hasher_.hash(text));
     if (!record || record->used) return std::unexpected(Error::not_found(messages::no_token_matches));
     // The link was mailed to one address; after an address change it erases nothing.
-    const auto customer = tx.customers().find(record->customer);
+    auto customer = tx.customers().find(record->customer);
     if (!customer || email_digest(text, customer->email_key()) != record->email_digest) {
         return std::unexpected(Error::not_found(messages::no_token_matches));
     }
     if (clock_.now() >= record->expires_at) return std::unexpected(Error::gone(messages::link_expired));
-    return std::move(*record);
+    return UsableLink{std::move(*record), std::move(*customer)};
 }
 
 Result<ErasurePreview> ErasureService::preview(std::string_view deletion_token) {
     return in_transaction(store_, TransactionMode::read, [&](Transaction& tx) -> Result<ErasurePreview> {
-        const auto record = usable_token(tx, deletion_token);
-        if (!record) return std::unexpected(record.error());
-        auto customer = tx.customers().find(record->customer);
-        if (!customer) return std::unexpected(Error::not_found(messages::no_token_matches));
-        return ErasurePreview{std::move(*customer), record->expires_at};
+        auto link = usable_link(tx, deletion_token);
+        if (!link) return std::unexpected(link.error());
+        return ErasurePreview{std::move(link->customer), link->record.expires_at};
     });
 }
 
@@ -200,18 +196,19 @@ Result<void> ErasureService::confirm(std::string_view deletion_token) {
     };
     try {
         auto result = in_transaction(store_, TransactionMode::write, [&](Transaction& tx) -> Result<void> {
-            const auto record = usable_token(tx, deletion_token);
-            if (!record) return std::unexpected(record.error());
-            if (!tx.deletion_tokens().consume(record->hash)) {
+            const auto link = usable_link(tx, deletion_token);
+            if (!link) return std::unexpected(link.error());
+            const DeletionTokenRecord& record = link->record;
+            if (!tx.deletion_tokens().consume(record.hash)) {
                 return std::unexpected(Error::not_found(messages::no_token_matches));
             }
-            tx.customers().remove(record->customer);
+            tx.customers().remove(record.customer);
             const TimePoint now = clock_.now();
-            tx.audit().append(AuditEntry{0, now, audit_event::customer_erased, record->customer.to_string(), "deletion-link"});
+            tx.audit().append(AuditEntry{0, now, audit_event::customer_erased, record.customer.to_string(), "deletion-link"});
             // Noted before the commit, under the write lock: a second click waiting for that
             // lock must find it when its own lookup fails. Forgotten if the commit fails.
-            recent_erasures_->note(record->hash, now);
-            noted = record->hash;
+            recent_erasures_->note(record.hash, now);
+            noted = record.hash;
             return {};
         });
         forget_unless_committed(result.has_value());

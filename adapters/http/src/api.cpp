@@ -39,36 +39,25 @@ bool Api::may_block(const Request& request) {
     std::string_view path = request.path;
     if (path.find('%') != std::string_view::npos) {
         const auto segments = split_path(path);
-        return segments && segments->size() >= 2 && (*segments)[segments->size() - 2] == "delete" &&
-               segments->back() == "confirm";
+        if (!segments || segments->size() < 2) return false;
+        const auto& last = *segments;
+        return "/" + last[last.size() - 2] + "/" + last.back() == confirm_route_tail;
     }
     if (path.ends_with('/')) path.remove_suffix(1);
-    return path.ends_with("/delete/confirm");
+    return path.ends_with(confirm_route_tail);
 }
 
 namespace {
 
 // Every response of the Api: a logged 500 for an exception, and the same headers.
 Response finished(const std::function<Response()>& make, const std::string& request_id) {
-    Response response;
-    try {
-        response = make();
-    } catch (const std::exception& e) {
-        spdlog::error("request {}: {}", request_id, e.what());
-        response = internal_error();
-    } catch (...) {
-        spdlog::error("request {}: unknown exception", request_id);
-        response = internal_error();
-    }
+    Response response = answer_or_500(make, request_id);
     add_standard_headers(response, request_id);
     return response;
 }
 
 // A request that handle_async looked at and declined keeps the id it chose there.
-void adopt_request_id(Request& request) {
-    if (request.request_id.empty()) request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
-    set_current_request_id(request.request_id);
-}
+void adopt_request_id(Request& request) { set_current_request_id(ensure_request_id(request)); }
 
 }  // namespace
 

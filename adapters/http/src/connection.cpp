@@ -427,8 +427,7 @@ private:
     // The headers every answer of the Api carries, which this one never reaches.
     Response busy_answer() {
         auto response = server_busy();
-        if (request_.request_id.empty()) request_.request_id = choose_request_id(request_.headers.find("X-Request-Id"));
-        add_standard_headers(response, request_.request_id);
+        add_standard_headers(response, ensure_request_id(request_));
         return response;
     }
 
@@ -468,18 +467,9 @@ private:
     }
 
     Response finished(const std::function<Response()>& make) {
-        Response response;
-        try {
-            response = make();
-        } catch (const std::exception& e) {
-            spdlog::error("request handler threw: {}", e.what());
-            response = internal_error();
-        }
+        Response response = answer_or_500(make, request_.request_id);
         // A handler other than the Api may leave the id to us; every response carries one.
-        if (request_.request_id.empty()) {
-            request_.request_id = choose_request_id(request_.headers.find("X-Request-Id"));
-            response.headers.add("X-Request-Id", request_.request_id);
-        }
+        if (request_.request_id.empty()) response.headers.add("X-Request-Id", ensure_request_id(request_));
         return response;
     }
 

@@ -60,7 +60,7 @@ void Api::add_erasure_routes() {
 
     // GET never deletes for a browser (mail scanners prefetch links like browsers do); the
     // page's button POSTs.
-    router_.add({Method::get}, "/api/customer/{token}/delete/confirm",
+    router_.add({Method::get}, confirm_route,
                 [&erasure, confirm_on_get, describe](const Request& request, const PathParams& params) {
                     if (!wants_page(request) && confirm_on_get == ConfirmOnGet::api) {
                         return confirmed(erasure, request, params[0], erasure.confirm(params[0]));
@@ -70,9 +70,9 @@ void Api::add_erasure_routes() {
 
     // HEAD is safe by definition, so it never runs GET's deletion: it answers as GET does
     // when GET only describes.
-    router_.add({Method::head}, "/api/customer/{token}/delete/confirm", describe);
+    router_.add({Method::head}, confirm_route, describe);
 
-    router_.add({Method::post}, "/api/customer/{token}/delete/confirm",
+    router_.add({Method::post}, confirm_route,
                 [&erasure](const Request& request, const PathParams& params) {
                     return confirmed(erasure, request, params[0], erasure.confirm(params[0]));
                 });

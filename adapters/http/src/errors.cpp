@@ -5,6 +5,8 @@
 
 #include "text_util.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -310,6 +312,17 @@ void add_standard_headers(Response& response, std::string_view request_id) {
 }
 
 Response internal_error() { return message_response(500, "Internal server error."); }
+
+Response answer_or_500(const std::function<Response()>& make, std::string_view request_id) {
+    try {
+        return make();
+    } catch (const std::exception& e) {
+        spdlog::error("request {}: {}", request_id, e.what());
+    } catch (...) {
+        spdlog::error("request {}: unknown exception", request_id);
+    }
+    return internal_error();
+}
 
 Response store_unavailable() { return message_response(503, unavailable_message); }
 

@@ -89,6 +89,9 @@ enum class ParseFailure {
 void add_standard_headers(Response& response, std::string_view request_id);
 
 [[nodiscard]] Response internal_error();
+/// What `make` returns, or internal_error() if it throws: what it threw goes to the log with
+/// the request id, never to the client.
+[[nodiscard]] Response answer_or_500(const std::function<Response()>& make, std::string_view request_id);
 [[nodiscard]] Response store_unavailable();
 [[nodiscard]] Response server_busy();
 /// A request cut off by a timeout: `header` if its header had not all arrived, else its body.

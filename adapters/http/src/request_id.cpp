@@ -69,6 +69,11 @@ std::string choose_request_id(std::optional<std::string_view> sent) {
     return new_request_id();
 }
 
+const std::string& ensure_request_id(Request& request) {
+    if (request.request_id.empty()) request.request_id = choose_request_id(request.headers.find("X-Request-Id"));
+    return request.request_id;
+}
+
 void set_current_request_id(std::string_view id) { current_id.assign(id); }
 
 std::string_view current_request_id() { return current_id; }

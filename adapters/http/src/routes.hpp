@@ -6,7 +6,15 @@
 #include <jambo/core/services/authenticator.hpp>
 #include <jambo/http/message.hpp>
 
+#include <string_view>
+
 namespace jambo::http {
+
+/// The deletion link's route, and its tail: the one GET that writes, which Api::may_block
+/// recognises by the tail without routing the request.
+inline constexpr std::string_view confirm_route = "/api/customer/{token}/delete/confirm";
+inline constexpr std::string_view confirm_route_tail = "/delete/confirm";
+static_assert(confirm_route.ends_with(confirm_route_tail));
 
 // Two Authorization fields are read as one, as RFC 9110 5.3 has a recipient combine them:
 // "Bearer a, Bearer b" is a malformed token, so neither is used (a proxy in front may have

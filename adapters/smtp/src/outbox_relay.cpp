@@ -1,6 +1,7 @@
 #include <jambo/smtp/outbox_relay.hpp>
 
 #include <jambo/core/mail_record.hpp>
+#include <jambo/core/policy.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -18,8 +19,6 @@ namespace {
 // Never sleep longer than this, so a message enqueued by another process (or a clock jump)
 // is picked up eventually even without a notification.
 constexpr auto longest_sleep = std::chrono::seconds(60);
-// The rate limit on deletion requests counts the tokens of the last hour.
-constexpr auto rate_limit_window = std::chrono::hours(1);
 
 std::string ulid_of(const core::OutboxMessage& message) {
     return message.customer ? message.customer->to_string() : std::string();
@@ -195,7 +194,7 @@ void OutboxRelay::report_queue() {
 }
 
 void OutboxRelay::purge_deletion_tokens() {
-    auto keep = std::max<std::chrono::seconds>(options_.expired_links_kept, rate_limit_window);
+    auto keep = std::max<std::chrono::seconds>(options_.expired_links_kept, core::deletion_request_window);
     auto tx = store_.begin(core::TransactionMode::write);
     auto purged = tx->deletion_tokens().purge_expired(clock_.now() - keep);
     tx->commit();

@@ -77,6 +77,7 @@ inline constexpr auto date_before_1900 = "Date of birth cannot be before 1900-01
 inline constexpr auto invalid_phone = "Enter a valid phone number (10 to 15 digits).";
 inline constexpr auto duplicate_email = "customer with this Email already exists.";
 inline constexpr auto duplicate_phone = "customer with this Phone Number already exists.";
+inline constexpr auto duplicate_staff_email = "staff account with this Email already exists.";
 }  // namespace messages
 
 }  // namespace jambo::core

@@ -10,6 +10,10 @@
 
 namespace jambo::core {
 
+/// The span the deletion-request limits count over (Policy::deletion_requests_per_hour): the
+/// tokens issued in it. Whoever purges expired deletion tokens keeps them at least this long.
+inline constexpr std::chrono::hours deletion_request_window{1};
+
 struct Policy {
     std::string public_url = "http://localhost:8000";  ///< normalised: no trailing '/'
     std::vector<std::string> allowed_origins{};       ///< normalised; empty means public_url's origin

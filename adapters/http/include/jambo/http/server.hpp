@@ -44,7 +44,7 @@ struct ServerOptions {
     /// embeds the server has its own idea of its signals (SIGHUP often means "reload") and
     /// calls stop(); the jambo executable turns it on.
     bool handle_signals = false;
-    bool log_json = false;       ///< access log entries as JSON fields (see log_format)
+    bool log_json = false;       ///< access log entries as JSON fields rather than one line of text
 };
 
 /// Called for every complete request, on an I/O thread or a blocking-pool thread; must be

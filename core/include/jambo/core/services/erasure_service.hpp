@@ -103,7 +103,12 @@ private:
 
     [[nodiscard]] Result<Customer> requester(Transaction& tx, const Credentials& credentials,
                                              std::string_view ulid) const;
-    [[nodiscard]] Result<DeletionTokenRecord> usable_token(Transaction& tx, std::string_view text) const;
+    /// A link that may be used now, and the customer it erases.
+    struct UsableLink {
+        DeletionTokenRecord record;
+        Customer customer;
+    };
+    [[nodiscard]] Result<UsableLink> usable_link(Transaction& tx, std::string_view text) const;
     [[nodiscard]] TokenHash email_digest(std::string_view deletion_token, std::string_view email_key) const;
     [[nodiscard]] Result<std::string> link_base(const std::optional<RawField>& origin) const;
 };
