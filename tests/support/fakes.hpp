@@ -30,19 +30,31 @@ private:
     std::atomic<std::int64_t> now_;
 };
 
-/// Bytes 0, 1, 2, ... (wrapping), so every "random" value is predictable and distinct.
+/// Bytes first, first + 1, ... for the first 256 (a token made first reads as a known text),
+/// then a fixed pseudo-random stream (splitmix64): predictable, and no two tokens alike however
+/// many customers a test registers (a plain 0..255 cycle repeats tokens by the 10th).
 class SequenceRandom final : public core::RandomSource {
 public:
-    explicit SequenceRandom(std::uint8_t first = 0) : next_(first) {}
+    explicit SequenceRandom(std::uint8_t first = 0) : first_(first) {}
 
     void fill(std::span<std::uint8_t> out) override {
         std::scoped_lock lock(mutex_);
-        for (auto& byte : out) byte = next_++;
+        for (auto& byte : out) byte = next_byte();
     }
 
 private:
+    std::uint8_t next_byte() {
+        const std::uint64_t n = count_++;
+        if (n < 256) return static_cast<std::uint8_t>(first_ + n);
+        std::uint64_t z = n * 0x9E3779B97F4A7C15ULL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return static_cast<std::uint8_t>((z ^ (z >> 31)) >> 56);
+    }
+
     std::mutex mutex_;
-    std::uint8_t next_;
+    std::uint8_t first_;
+    std::uint64_t count_ = 0;
 };
 
 /// Always the same bytes: for provoking ULID overflow and collisions.

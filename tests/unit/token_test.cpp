@@ -3,6 +3,8 @@
 #include <jambo/core/token.hpp>
 
 #include <array>
+#include <set>
+#include <string>
 
 using namespace jambo::core;
 using jambo::testing::SequenceRandom;
@@ -30,6 +32,14 @@ TEST_CASE("a bearer token encodes 32 random bytes", "[core][token]") {
 TEST_CASE("two bearer tokens are never the same", "[core][token]") {
     SequenceRandom random;
     CHECK(make_bearer_token(random).text != make_bearer_token(random).text);
+}
+
+TEST_CASE("the sequence fake never repeats a token - embedders copy it for tests that register many customers",
+          "[core][token]") {
+    SequenceRandom random;
+    std::set<std::string> tokens;
+    for (int i = 0; i < 1000; ++i) tokens.insert(make_bearer_token(random).text);
+    CHECK(tokens.size() == 1000);
 }
 
 TEST_CASE("a deletion token is 43 base64url characters with no prefix", "[core][token]") {
