@@ -57,6 +57,32 @@ TEST_CASE("HTTP/1.0 is answered and closed unless it asks for keep-alive", "[e2e
     CHECK(client.read_response().status == 200);
 }
 
+TEST_CASE("a close in any Connection field closes - repeated fields are one list", "[e2e]") {
+    WorkDir dir;
+    JamboServer server(dir);
+    HttpClient client(server.port());
+    client.connect();
+    // A pipelined request behind it is not processed (RFC 9112 9.6).
+    client.send_raw("GET /api/status HTTP/1.1\r\nHost: x\r\nConnection: te\r\nConnection: close\r\n\r\n"
+                    "GET /api/status HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\n\r\n");
+    auto closing = client.read_response();
+    CHECK(closing.status == 200);
+    CHECK(closing.header("Connection") == "close");
+    CHECK(client.closed_within(2000ms));
+
+    client.connect();
+    client.send_raw("GET /api/status HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n");
+    auto old_client = client.read_response();
+    CHECK(old_client.status == 200);
+    CHECK(old_client.header("Connection") != "keep-alive");
+    CHECK(client.closed_within(2000ms));
+
+    client.connect();
+    client.send_raw("GET /api/status HTTP/1.0\r\nConnection: te\r\nConnection: Keep-Alive\r\n\r\n");
+    CHECK(client.read_response().header("Connection") == "keep-alive");
+    CHECK(client.request("GET", "/api/status").status == 200);  // still open
+}
+
 TEST_CASE("keep-alive and pipelined requests are answered in order on one connection", "[e2e]") {
     WorkDir dir;
     JamboServer server(dir);

@@ -300,6 +300,7 @@ private:
         // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding is faulty framing; answer it
         // and close.
         if (facts.version < 11 && !facts.transfer_encoding.empty()) keep_alive_ = false;
+        if (!facts.client_keeps_alive()) keep_alive_ = false;
         // RFC 9110 10.1.1: an HTTP/1.0 client's Expect is ignored, and it gets no 1xx.
         auto expect = message[bhttp::field::expect];
         if (parser_->is_done() || facts.version < 11 || !iequals(expect, "100-continue")) return true;
@@ -378,7 +379,7 @@ private:
         }
         request_.body = std::move(message.body());
         request_.request_id.clear();
-        keep_alive_ = keep_alive_ && message.keep_alive() && !worker_.stopping;
+        keep_alive_ = keep_alive_ && !worker_.stopping;  // the client's wish is in, from on_header()
 
         if (worker_.shared.may_block && worker_.shared.may_block(request_)) {
             if (worker_.shared.start && dispatch_async()) return;

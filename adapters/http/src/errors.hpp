@@ -43,6 +43,15 @@ struct HeaderFacts {
     std::size_t content_type_fields = 0;
     std::size_t content_encoding_fields = 0;
     std::string transfer_encoding;  ///< every Transfer-Encoding field's value, joined with ", "
+    /// The "close" and "keep-alive" options of every Connection field: RFC 9110 5.3 reads
+    /// repeated fields as one list, where Beast's keep_alive() reads only the first.
+    bool connection_close = false;
+    bool connection_keep_alive = false;
+
+    /// Whether the client lets the connection stay open after this request (RFC 9112 9.3).
+    [[nodiscard]] bool client_keeps_alive() const {
+        return !connection_close && (version >= 11 || connection_keep_alive);
+    }
 };
 
 /// Why a request whose header section parsed must still be refused, if it must:

@@ -5,7 +5,9 @@
 #include "errors.hpp"
 
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 
 namespace jambo::http {
 
@@ -31,6 +33,13 @@ namespace jambo::http {
             case bhttp::field::transfer_encoding:
                 if (!facts.transfer_encoding.empty()) facts.transfer_encoding += ", ";
                 facts.transfer_encoding += field.value();
+                break;
+            case bhttp::field::connection:
+                for (const auto option : bhttp::token_list{field.value()}) {
+                    facts.connection_close = facts.connection_close || boost::beast::iequals(option, "close");
+                    facts.connection_keep_alive =
+                        facts.connection_keep_alive || boost::beast::iequals(option, "keep-alive");
+                }
                 break;
             default: break;
         }
