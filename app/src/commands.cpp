@@ -21,12 +21,14 @@
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <ostream>
 
@@ -299,6 +301,34 @@ int revoke_token(Infrastructure& infra, std::string token, std::ostream& err) {
     return 0;
 }
 
+// Every command but serve and restore, on the opened store.
+int run_on_store(Infrastructure& infra, const Config& config, const Command& command, bool backup_of_nothing,
+                 std::ostream& out, std::ostream& err) {
+    switch (command.kind) {
+        case CommandKind::serve:
+        case CommandKind::restore: break;
+        case CommandKind::migrate: return report_migration(config.db, infra.store, err);
+        case CommandKind::staff_add: return print_token(infra.admin().add_staff(command.email, command.name), out, err);
+        case CommandKind::staff_list: return list_staff(infra, out, err);
+        case CommandKind::token_issue: {
+            auto admin = infra.admin();
+            return print_token(command.customer.empty() ? admin.issue_staff_token(command.email)
+                                                        : admin.issue_customer_token(command.customer),
+                               out, err);
+        }
+        case CommandKind::token_revoke:
+            if (command.token.empty()) return revoke_tokens_of(infra, command, out, err);
+            return revoke_token(infra, command.token, err);
+        case CommandKind::backup:
+            infra.store.backup_to(command.file);
+            // Every command creates a missing database; a nightly backup of a mistyped path
+            // would otherwise succeed, silently empty, every night.
+            if (backup_of_nothing) err << "jambo: warning: " << config.db << " did not exist; it was created, and the backup is empty\n";
+            return 0;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int run_command(const Invocation& invocation, std::ostream& out, std::ostream& err) {
@@ -323,33 +353,27 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     // The contract has every command create a missing database; for an account or a token,
     // a mistyped --db is the likelier reason, and the token printed would fail on the server.
     const bool about_accounts = command.kind != CommandKind::migrate && command.kind != CommandKind::backup;
-    if (was_missing && about_accounts) {
-        err << "jambo: warning: " << config.db << " did not exist; it was created (check --db if a server uses "
-            << "another file)\n";
+    if (!was_missing || !about_accounts) return run_on_store(infra, config, command, backup_of_nothing, out, err);
+
+    // Said after the command, on its one line when it fails (the contract's one-line error),
+    // where it is most likely the reason: "No customer with that ulid".
+    const std::string created = config.db + " did not exist; it was created";
+    const std::string hint = "check --db if a server uses another file";
+    std::ostringstream said;
+    int status = 1;
+    try {
+        status = run_on_store(infra, config, command, false, out, said);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string(e.what()) + " (" + created + ": " + hint + ")");
     }
-    switch (command.kind) {
-        case CommandKind::serve:
-        case CommandKind::restore: break;
-        case CommandKind::migrate: return report_migration(config.db, infra.store, err);
-        case CommandKind::staff_add: return print_token(infra.admin().add_staff(command.email, command.name), out, err);
-        case CommandKind::staff_list: return list_staff(infra, out, err);
-        case CommandKind::token_issue: {
-            auto admin = infra.admin();
-            return print_token(command.customer.empty() ? admin.issue_staff_token(command.email)
-                                                        : admin.issue_customer_token(command.customer),
-                               out, err);
-        }
-        case CommandKind::token_revoke:
-            if (command.token.empty()) return revoke_tokens_of(infra, command, out, err);
-            return revoke_token(infra, command.token, err);
-        case CommandKind::backup:
-            infra.store.backup_to(command.file);
-            // Every command creates a missing database; a nightly backup of a mistyped path
-            // would otherwise succeed, silently empty, every night.
-            if (backup_of_nothing) err << "jambo: warning: " << config.db << " did not exist; it was created, and the backup is empty\n";
-            return 0;
+    std::string text = said.str();
+    if (status != 0 && text.ends_with('\n') && std::ranges::count(text, '\n') == 1) {
+        text.pop_back();
+        err << text << " (" << created << ": " << hint << ")\n";
+    } else {
+        err << "jambo: warning: " << created << " (" << hint << ")\n" << text;
     }
-    return 0;
+    return status;
 }
 
 }  // namespace jambo::app

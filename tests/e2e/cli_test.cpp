@@ -167,6 +167,13 @@ TEST_CASE("every command creates and migrates a database that does not exist yet
     CHECK(added.err == warning_for(mistyped));
     CHECK(lines(added.out) == 1);
     CHECK(run_jambo(dir, {"staff", "list", "--db", mistyped}).err.empty());  // once it exists, nothing to say
+    // A command that then fails still has one line on stderr: the warning is its likely reason.
+    const auto other = (dir.path / "other.db").string();
+    auto unknown = run_jambo(dir, {"token", "issue", "--customer", "01M8RMRXPFWKQTHV20FXQTF3ZX", "--db", other});
+    CHECK(unknown.status == 1);
+    CHECK(unknown.out.empty());
+    CHECK(unknown.err == "jambo: No customer with that ulid. (" + other +
+                             " did not exist; it was created: check --db if a server uses another file)\n");
     auto env_db = run_jambo(dir, {"migrate"}, {{"JAMBO_DB", (dir.path / "env.db").string()}});
     CHECK(env_db.status == 0);
     CHECK(env_db.err.find(" created at schema version ") != std::string::npos);
