@@ -68,7 +68,13 @@ std::string check_public_url(const std::string& text) {
     const bool scheme = url.starts_with("http://") || url.starts_with("https://");
     const bool clean = std::ranges::none_of(url, [](char c) { return c <= ' ' || c == 0x7f || c == '?' || c == '#'; });
     // Everything before the path must be an origin: a host, a port that exists, no user info.
-    return scheme && clean && core::origin_of_url(url) ? std::string() : "expected http(s)://host[:port][/path]";
+    if (!scheme || !clean || !core::origin_of_url(url)) return "expected http(s)://host[:port][/path]";
+    // Every link the server makes starts with it: a stray '%' would make them all malformed.
+    for (auto percent = url.find('%'); percent != std::string_view::npos; percent = url.find('%', percent + 1)) {
+        const auto hex = [&](std::size_t at) { return at < url.size() && std::isxdigit(static_cast<unsigned char>(url[at])); };
+        if (!hex(percent + 1) || !hex(percent + 2)) return "'%' in the path must start an escape like %20";
+    }
+    return {};
 }
 
 // The items of a comma-separated list, blanks around each dropped, empty ones skipped.
@@ -86,7 +92,12 @@ std::vector<std::string_view> list_items(std::string_view text) {
 }
 
 std::string check_origins(const std::string& text) {
-    for (const auto item : list_items(text)) {
+    // All blank is the default; an empty item among others is a typo, not "no origin".
+    const auto items = list_items(text);
+    if (!items.empty() && static_cast<std::size_t>(std::ranges::count(text, ',')) + 1 != items.size()) {
+        return "the list has an empty item (two commas in a row, or one at an end)";
+    }
+    for (const auto item : items) {
         if (!core::normalise_origin(item)) return "'" + std::string(item) + "' is not an origin (scheme://host[:port])";
     }
     return {};

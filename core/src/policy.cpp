@@ -36,6 +36,33 @@ std::size_t authority_end(std::string_view url) {
     return std::min(url.find_first_of("/?#", scheme_end + 3), url.size());
 }
 
+// A DNS name or IPv4 address as a browser sends it in an Origin: dot-separated labels of
+// 1 to 63 letters, digits and hyphens, none at a label's ends (RFC 1123 2.1); or an IPv6
+// literal in brackets. "x..y" or "-x-" could never match a browser's Origin.
+bool is_host(std::string_view host) {
+    if (host.starts_with('[')) {
+        if (host.size() < 4 || !host.ends_with(']')) return false;
+        const auto inside = host.substr(1, host.size() - 2);
+        const auto hex_or_separator = [](char c) {
+            return text::is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+        };
+        return std::ranges::all_of(inside, hex_or_separator) && inside.find(':') != std::string_view::npos;
+    }
+    if (host.empty() || host.size() > 253) return false;
+    std::size_t start = 0;
+    for (;;) {
+        const auto dot = host.find('.', start);
+        const auto label = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        const bool fits = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-';
+        const bool letters = std::ranges::all_of(label, [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || text::is_digit(c) || c == '-';
+        });
+        if (!fits || !letters) return false;
+        if (dot == std::string_view::npos) return true;
+        start = dot + 1;
+    }
+}
+
 }  // namespace
 
 std::optional<std::string> origin_of_url(std::string_view url) {
@@ -71,12 +98,7 @@ std::optional<std::string> normalise_origin(std::string_view origin) {
             return std::nullopt;
         }
     }
-    if (host.empty()) return std::nullopt;
-    for (char c : host) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || text::is_digit(c) || c == '-' ||
-                        c == '.' || c == '[' || c == ']' || c == ':';
-        if (!ok) return std::nullopt;
-    }
+    if (!is_host(host)) return std::nullopt;
     // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on a chain of
     // std::string operator+ here in optimised builds.
     std::string out(scheme);
