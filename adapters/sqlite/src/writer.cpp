@@ -98,62 +98,57 @@ void Writer::loop() {
 }
 
 void Writer::run_batch(std::vector<Item>& batch) {
-    const auto fail_all = [&](std::size_t from, std::exception_ptr error) {
-        for (std::size_t i = from; i < batch.size(); ++i) batch[i].error = error;
-    };
-    try {
-        if (!connection_) {
-            connection_ = translating(pool_->path(), [&] { return pool_->open(); });
-            connection_->execute(writer_cache_sql);
-        }
-    } catch (...) {
-        return fail_all(0, std::current_exception());
-    }
-
+    if (!open_connection(batch)) return;
     // Items whose changes wait in the open transaction for its commit.
     std::vector<Item*> pending;
     pending.reserve(batch.size());
-    const auto fail_pending = [&](std::exception_ptr error) {
-        for (Item* item : pending) item->error = error;
-        pending.clear();
-    };
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!connection_->in_transaction()) {
-            if (!pending.empty()) {
-                // An item's failure (disk full, I/O error) made SQLite roll back the whole
-                // transaction, taking the kept items before it along.
-                fail_pending(std::make_exception_ptr(core::StoreUnavailable(
-                    "database " + pool_->path() +
-                    ": SQLite rolled back a group commit after another write in it failed")));
-            }
-            try {
-                translating(pool_->path(), [&] { Query(*connection_, begin_sql).run(); });
-            } catch (...) {
-                return fail_all(i, std::current_exception());
-            }
-            connection_->uncounted().clear();  // left by a transaction SQLite rolled back
-        }
-        Item& item = batch[i];
-        bool kept = false;
-        try {
-            SqliteTransaction tx(*connection_, SqliteTransaction::SavepointTag{});
-            if (item.work(tx)) {
-                tx.release();
-                kept = true;
-            }
-        } catch (...) {
-            item.error = std::current_exception();
-        }
-        if (kept) pending.push_back(&item);
+        if (!connection_->in_transaction() && !begin(batch, i, pending)) return;
+        if (run_item(batch[i])) pending.push_back(&batch[i]);
     }
+    if (connection_->in_transaction()) return commit(pending);
+    if (!pending.empty()) fail(pending, rolled_back());
+}
 
-    if (!connection_->in_transaction()) {
-        if (!pending.empty()) {
-            fail_pending(std::make_exception_ptr(core::StoreUnavailable(
-                "database " + pool_->path() + ": SQLite rolled back a group commit after a write in it failed")));
-        }
-        return;
+bool Writer::open_connection(std::vector<Item>& batch) {
+    if (connection_) return true;
+    try {
+        connection_ = translating(pool_->path(), [&] { return pool_->open(); });
+        connection_->execute(writer_cache_sql);
+        return true;
+    } catch (...) {
+        for (Item& item : batch) item.error = std::current_exception();
+        return false;
     }
+}
+
+bool Writer::begin(std::vector<Item>& batch, std::size_t from, std::vector<Item*>& pending) {
+    // An item's failure (disk full, I/O error) made SQLite roll back the whole transaction,
+    // taking the kept items before it along.
+    if (!pending.empty()) fail(pending, rolled_back());
+    try {
+        translating(pool_->path(), [&] { Query(*connection_, begin_sql).run(); });
+    } catch (...) {
+        for (std::size_t i = from; i < batch.size(); ++i) batch[i].error = std::current_exception();
+        return false;
+    }
+    connection_->uncounted().clear();  // left by a transaction SQLite rolled back
+    return true;
+}
+
+bool Writer::run_item(Item& item) {
+    try {
+        SqliteTransaction tx(*connection_, SqliteTransaction::SavepointTag{});
+        if (!item.work(tx)) return false;
+        tx.release();
+        return true;
+    } catch (...) {
+        item.error = std::current_exception();
+        return false;
+    }
+}
+
+void Writer::commit(std::vector<Item*>& pending) {
     try {
         translating(pool_->path(), [&] {
             count_inserted(*connection_);
@@ -161,7 +156,7 @@ void Writer::run_batch(std::vector<Item>& batch) {
         });
     } catch (...) {
         connection_->uncounted().clear();
-        fail_pending(std::current_exception());
+        fail(pending, std::current_exception());
         try {
             if (connection_->in_transaction()) Query(*connection_, rollback_sql).run();
         } catch (...) {
@@ -170,6 +165,16 @@ void Writer::run_batch(std::vector<Item>& batch) {
             connection_.reset();
         }
     }
+}
+
+std::exception_ptr Writer::rolled_back() const {
+    return std::make_exception_ptr(core::StoreUnavailable(
+        "database " + pool_->path() + ": SQLite rolled back a group commit after a write in it failed"));
+}
+
+void Writer::fail(std::vector<Item*>& items, const std::exception_ptr& error) {
+    for (Item* item : items) item->error = error;
+    items.clear();
 }
 
 }  // namespace jambo::sqlite::detail

@@ -44,6 +44,13 @@ private:
 
     void loop();
     void run_batch(std::vector<Item>& batch);
+    // run_batch's steps: each that fails gives its error to the items it concerns and says so.
+    bool open_connection(std::vector<Item>& batch);
+    bool begin(std::vector<Item>& batch, std::size_t from, std::vector<Item*>& pending);
+    bool run_item(Item& item);  ///< whether its changes are kept
+    void commit(std::vector<Item*>& pending);
+    [[nodiscard]] std::exception_ptr rolled_back() const;
+    static void fail(std::vector<Item*>& items, const std::exception_ptr& error);
 
     std::shared_ptr<ConnectionPool> pool_;
     std::shared_ptr<Checkpointer> checkpointer_;
