@@ -14,7 +14,7 @@ namespace jambo::core {
 
 namespace {
 
-std::string describe(std::chrono::seconds ttl) {
+std::string ttl_in_words(std::chrono::seconds ttl) {
     const auto count = ttl.count();
     const auto plural = [](long long n, const char* unit) {
         return std::to_string(n) + " " + unit + (n == 1 ? "" : "s");
@@ -43,7 +43,7 @@ DeletionMail compose_deletion_mail(std::string_view link, std::chrono::seconds t
                 "tied to it: your name, date of birth, nationality, email address,\n"
                 "phone number and every access token issued to you. This cannot be\n"
                 "undone.\n\n"
-                "To confirm, open this link within " + describe(ttl) + ":\n\n" + std::string(link) + "\n\n" +
+                "To confirm, open this link within " + ttl_in_words(ttl) + ":\n\n" + std::string(link) + "\n\n" +
                 "If you did not ask for this, ignore this message: nothing will be\n"
                 "deleted, and the link stops working by itself. If you keep receiving\n"
                 "these messages, reply to this one to tell us.\n";

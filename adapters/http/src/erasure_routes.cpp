@@ -50,7 +50,7 @@ void Api::add_erasure_routes() {
                 });
 
     // What the link would do, with no side effect: the page for a browser, else a sentence.
-    const auto describe = [&erasure](const Request& request, const PathParams& params) {
+    const auto describe_link = [&erasure](const Request& request, const PathParams& params) {
         auto preview = erasure.preview(params[0]);
         if (wants_page(request)) {
             return preview ? confirm_page(*preview) : failure_page(erasure, params[0], preview.error());
@@ -61,16 +61,16 @@ void Api::add_erasure_routes() {
     // GET never deletes for a browser (mail scanners prefetch links like browsers do); the
     // page's button POSTs.
     router_.add({Method::get}, confirm_route,
-                [&erasure, confirm_on_get, describe](const Request& request, const PathParams& params) {
+                [&erasure, confirm_on_get, describe_link](const Request& request, const PathParams& params) {
                     if (!wants_page(request) && confirm_on_get == ConfirmOnGet::api) {
                         return confirmed(erasure, request, params[0], erasure.confirm(params[0]));
                     }
-                    return describe(request, params);
+                    return describe_link(request, params);
                 });
 
     // HEAD is safe by definition, so it never runs GET's deletion: it answers as GET does
     // when GET only describes.
-    router_.add({Method::head}, confirm_route, describe);
+    router_.add({Method::head}, confirm_route, describe_link);
 
     router_.add({Method::post}, confirm_route,
                 [&erasure](const Request& request, const PathParams& params) {

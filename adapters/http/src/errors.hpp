@@ -1,5 +1,7 @@
 #pragma once
-// Every status code the adapter answers with an error is chosen here and nowhere else.
+// Every status code the adapter answers with an error is chosen here and nowhere else: the
+// core's errors' (status_of), and those of requests refused before the Api sees them (what the
+// parser could not read, header checks, limits, timeouts).
 
 #include <jambo/core/error.hpp>
 #include <jambo/http/message.hpp>

@@ -140,7 +140,8 @@ Response erased_page() {
 }
 
 Response used_link_page(core::TimePoint erased_at) {
-    return page(404, "This link has been used",
+    // The JSON answer's status for the same link (a used link is an unknown one to the store).
+    return page(status_of(core::ErrorKind::not_found), "This link has been used",
                 "<p>Your data was deleted with this link at " + format_utc(erased_at) +
                     ": your record, its access tokens and any pending mail are gone. There is nothing more "
                     "to do; you can close this page.</p>\n");

@@ -24,7 +24,7 @@ std::string ulid_of(const core::OutboxMessage& message) {
     return message.customer ? message.customer->to_string() : std::string();
 }
 
-std::string describe(std::chrono::milliseconds span) {
+std::string short_duration(std::chrono::milliseconds span) {
     if (span < std::chrono::seconds(1)) return std::to_string(span.count()) + "ms";
     // Rounded up, so that a retry never comes later than the log said it would; to a tenth
     // below ten seconds, where a whole second is a large part of the (jittered) wait.
@@ -292,7 +292,7 @@ void OutboxRelay::failed(const core::OutboxMessage& message, const std::exceptio
     auto tx = store_.begin(core::TransactionMode::write);
     tx->outbox().reschedule(message.id, next, attempts, error.what());
     tx->commit();
-    spdlog::warn("mail {} attempt {} failed, retrying in {}: {}", message.id, attempts, describe(next - now),
+    spdlog::warn("mail {} attempt {} failed, retrying in {}: {}", message.id, attempts, short_duration(next - now),
                  error.what());
 }
 
