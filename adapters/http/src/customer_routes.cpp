@@ -22,12 +22,9 @@ Response customer_response(unsigned status, const core::Customer& customer) {
 }
 
 Response registered(const core::Registration& registration, const std::string& path_prefix) {
-    std::string body = envelope(201, customer_json(registration.customer));
-    body.pop_back();
-    body += R"(,"token":)";
-    append_json_string(body, registration.token);
-    body += '}';
-    auto response = json_response(201, std::move(body));
+    std::string token;
+    append_json_string(token, registration.token);
+    auto response = json_response(201, envelope(201, customer_json(registration.customer), "token", token));
     response.headers.add("Location", path_prefix + "/api/customer/" + registration.customer.ulid.to_string());
     return response;
 }

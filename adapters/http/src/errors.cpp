@@ -169,15 +169,10 @@ Response error_response(const core::Error& error) {
     } else {
         std::string message;
         append_json_string(message, public_message(error));
-        body = envelope(status, message);
         // The seed's 404 for an unknown deletion token is Django's {"detail": ...}; clients of
         // the original read `detail`, so it stays beside the envelope.
-        if (error.kind == core::ErrorKind::not_found && error.message == core::messages::no_token_matches) {
-            body.pop_back();
-            body += R"(,"detail":)";
-            body += message;
-            body += '}';
-        }
+        const bool detail = error.kind == core::ErrorKind::not_found && error.message == core::messages::no_token_matches;
+        body = detail ? envelope(status, message, "detail", message) : envelope(status, message);
     }
     auto response = json_response(status, std::move(body));
     add_error_headers(response, error);

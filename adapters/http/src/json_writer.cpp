@@ -74,13 +74,21 @@ void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
 }
 
-std::string envelope(unsigned status, std::string_view body_json) {
+std::string envelope(unsigned status, std::string_view body_json) { return envelope(status, body_json, {}, {}); }
+
+std::string envelope(unsigned status, std::string_view body_json, std::string_view name, std::string_view value_json) {
     std::string out;
-    out.reserve(body_json.size() + 32);
+    out.reserve(body_json.size() + name.size() + value_json.size() + 36);
     out += R"({"statusCode":)";
     out += std::to_string(status);
     out += R"(,"body":)";
     out += body_json;
+    if (!name.empty()) {
+        out += ",\"";
+        out += name;
+        out += "\":";
+        out += value_json;
+    }
     out += '}';
     return out;
 }

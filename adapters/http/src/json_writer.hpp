@@ -15,6 +15,10 @@ void append_json_string(std::string& out, std::string_view text);
 
 /// `{"statusCode": <status>, "body": <body_json>}`.
 [[nodiscard]] std::string envelope(unsigned status, std::string_view body_json);
+/// The same with one more member after "body": `name` (plain ASCII) and its JSON value (the
+/// registration's "token", the seed's "detail" of an unknown deletion link).
+[[nodiscard]] std::string envelope(unsigned status, std::string_view body_json, std::string_view name,
+                                   std::string_view value_json);
 
 /// A JSON response: sets Content-Type.
 [[nodiscard]] Response json_response(unsigned status, std::string body);
