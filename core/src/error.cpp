@@ -6,6 +6,20 @@
 
 namespace jambo::core {
 
+std::string_view to_string(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::validation: return "validation";
+        case ErrorKind::bad_request: return "bad_request";
+        case ErrorKind::unauthenticated: return "unauthenticated";
+        case ErrorKind::forbidden: return "forbidden";
+        case ErrorKind::not_found: return "not_found";
+        case ErrorKind::gone: return "gone";
+        case ErrorKind::rate_limited: return "rate_limited";
+        case ErrorKind::unavailable: return "unavailable";
+    }
+    return "unknown";  // a value cast from outside the enumeration
+}
+
 Error Error::validation(FieldErrors fields) {
     return Error{ErrorKind::validation, "Invalid input.", std::move(fields), {}};
 }

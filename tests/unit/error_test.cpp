@@ -42,3 +42,14 @@ TEST_CASE("a rate-limited error carries its retry-after", "[core][error]") {
     CHECK(e.kind == ErrorKind::rate_limited);
     CHECK(e.retry_after == std::chrono::seconds{42});
 }
+
+TEST_CASE("each error kind has its enumerator's name for logs", "[core][error]") {
+    CHECK(to_string(ErrorKind::validation) == "validation");
+    CHECK(to_string(ErrorKind::bad_request) == "bad_request");
+    CHECK(to_string(ErrorKind::unauthenticated) == "unauthenticated");
+    CHECK(to_string(ErrorKind::forbidden) == "forbidden");
+    CHECK(to_string(ErrorKind::not_found) == "not_found");
+    CHECK(to_string(ErrorKind::gone) == "gone");
+    CHECK(to_string(ErrorKind::rate_limited) == "rate_limited");
+    CHECK(to_string(ErrorKind::unavailable) == "unavailable");
+}

@@ -5,6 +5,7 @@
 #include <expected>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jambo::core {
@@ -20,6 +21,9 @@ enum class ErrorKind {
     rate_limited,     ///< 429, with retry_after
     unavailable,      ///< 503: the store cannot answer now (busy, disk full, read-only, I/O error, cannot open)
 };
+
+/// The enumerator's name ("not_found"), for an embedder's logs and metrics.
+[[nodiscard]] std::string_view to_string(ErrorKind kind);
 
 /// What is wrong with one field, one sentence per broken rule.
 using Messages = std::vector<std::string>;
