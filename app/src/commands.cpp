@@ -355,15 +355,19 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
     const bool about_accounts = command.kind != CommandKind::migrate && command.kind != CommandKind::backup;
     if (!was_missing || !about_accounts) return run_on_store(infra, config, command, backup_of_nothing, out, err);
 
-    // Said after the command, on its one line when it fails (the contract's one-line error),
-    // where it is most likely the reason: "No customer with that ulid".
+    // On its own line before what the command prints when it succeeds; at the end of its one
+    // error line when it fails (the contract's one-line error), where it is most likely the
+    // reason: "No customer with that ulid". So the command's output waits for its outcome.
     const std::string created = config.db + " did not exist; it was created";
     const std::string hint = "check --db if a server uses another file";
+    std::ostringstream printed;
     std::ostringstream said;
     int status = 1;
     try {
-        status = run_on_store(infra, config, command, false, out, said);
+        status = run_on_store(infra, config, command, false, printed, said);
     } catch (const std::exception& e) {
+        out << printed.str();
+        err << said.str();
         throw std::runtime_error(std::string(e.what()) + " (" + created + ": " + hint + ")");
     }
     std::string text = said.str();
@@ -371,8 +375,10 @@ int run_command(const Invocation& invocation, std::ostream& out, std::ostream& e
         text.pop_back();
         err << text << " (" << created << ": " << hint << ")\n";
     } else {
-        err << "jambo: warning: " << created << " (" << hint << ")\n" << text;
+        err << "jambo: warning: " << created << " (" << hint << ")\n" << std::flush;
+        err << text;
     }
+    out << printed.str();
     return status;
 }
 

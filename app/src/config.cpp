@@ -92,9 +92,10 @@ std::vector<std::string_view> list_items(std::string_view text) {
 }
 
 std::string check_origins(const std::string& text) {
-    // All blank is the default; an empty item among others is a typo, not "no origin".
+    // All blank is the default; an empty item (a stray comma) is a typo, not "no origin".
     const auto items = list_items(text);
-    if (!items.empty() && static_cast<std::size_t>(std::ranges::count(text, ',')) + 1 != items.size()) {
+    const bool blank = std::ranges::all_of(text, [](char c) { return c == ' '; });
+    if (!blank && static_cast<std::size_t>(std::ranges::count(text, ',')) + 1 != items.size()) {
         return "the list has an empty item (two commas in a row, or one at an end)";
     }
     for (const auto item : items) {

@@ -37,7 +37,8 @@ std::size_t authority_end(std::string_view url) {
 }
 
 // A DNS name or IPv4 address as a browser sends it in an Origin: dot-separated labels of
-// 1 to 63 letters, digits and hyphens, none at a label's ends (RFC 1123 2.1); or an IPv6
+// 1 to 63 letters, digits and hyphens, none at a label's ends (RFC 1123 2.1), with the
+// absolute name's trailing dot allowed ("example.com." is an origin of its own); or an IPv6
 // literal in brackets. "x..y" or "-x-" could never match a browser's Origin.
 bool is_host(std::string_view host) {
     if (host.starts_with('[')) {
@@ -48,6 +49,7 @@ bool is_host(std::string_view host) {
         };
         return std::ranges::all_of(inside, hex_or_separator) && inside.find(':') != std::string_view::npos;
     }
+    if (host.size() > 1 && host.ends_with('.')) host.remove_suffix(1);
     if (host.empty() || host.size() > 253) return false;
     std::size_t start = 0;
     for (;;) {

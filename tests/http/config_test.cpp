@@ -107,6 +107,7 @@ TEST_CASE("a bad flag or value is one line on stderr and exit status 2", "[http]
                                                                   {"--allowed-origins", "http://-x-"},
                                                                   {"--allowed-origins", "http://a.example,,http://b.example"},
                                                                   {"--allowed-origins", "http://a.example,"},
+                                                                  {"--allowed-origins", ","},
                                                                   {"--log-format", "xml"},
                                                                   {"staff", "add"},
                                                                   {"token", "issue"},

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -228,4 +229,34 @@ TEST_CASE("a server that handles signals gives the program's own dispositions ba
 
     ::sigaction(SIGINT, &saved_int, nullptr);
     ::sigaction(SIGHUP, &saved_hup, nullptr);
+}
+
+TEST_CASE("of two servers that handle signals, the one left still stops on a signal once the other is gone - "
+          "the program's disposition comes back with the last",
+          "[http][server][signals]") {
+    struct sigaction mine {};
+    mine.sa_handler = own_handler;
+    ::sigemptyset(&mine.sa_mask);
+    struct sigaction saved {};
+    REQUIRE(::sigaction(SIGTERM, &mine, &saved) == 0);
+    const int calls_before = own_handler_calls;
+
+    auto options = RunningServer::options();
+    options.handle_signals = true;
+    const auto handler = [](http::Request&) { return text(200, "ok"); };
+    {
+        auto first = std::make_unique<http::Server>(options, handler);
+        http::Server second(options, handler);
+        first->catch_signals();
+        second.catch_signals();
+        auto serving = std::async(std::launch::async, [&] { second.run(); });
+        first.reset();
+        ::raise(SIGTERM);  // the second server's: a graceful stop
+        const bool stopped = serving.wait_for(10s) == std::future_status::ready;
+        CHECK(stopped);
+        CHECK(own_handler_calls == calls_before);
+        if (!stopped) second.stop();
+    }
+    CHECK(disposition(SIGTERM).sa_handler == own_handler);
+    ::sigaction(SIGTERM, &saved, nullptr);
 }

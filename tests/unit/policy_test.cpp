@@ -41,14 +41,17 @@ TEST_CASE("an origin with another scheme, no host, or a path is refused", "[core
 }
 
 TEST_CASE("an origin's host is a DNS name, an IPv4 address or a bracketed IPv6 literal", "[core][policy]") {
-    for (const auto* bad : {"http://x..y", "http://-x-", "http://x-.example", "http://.example", "http://example.",
-                            "http://a_b.example", "http://[::1", "http://[zz::1]", "http://[]"}) {
+    for (const auto* bad : {"http://x..y", "http://-x-", "http://x-.example", "http://.example", "http://example..",
+                            "http://.", "http://a_b.example", "http://[::1", "http://[zz::1]", "http://[]",
+                            "http://a123456789012345678901234567890123456789012345678901234567890123.example"}) {
         INFO(bad);
         CHECK_FALSE(normalise_origin(bad).has_value());
     }
     CHECK(normalise_origin("http://192.168.0.1:8080") == std::optional<std::string>{"http://192.168.0.1:8080"});
     CHECK(normalise_origin("http://[::1]:8000") == std::optional<std::string>{"http://[::1]:8000"});
     CHECK(normalise_origin("https://x-1.Example") == std::optional<std::string>{"https://x-1.example"});
+    // An absolute name is an origin of its own, as browsers keep its dot.
+    CHECK(normalise_origin("https://example.com.") == std::optional<std::string>{"https://example.com."});
 }
 
 TEST_CASE("a URL's origin is its scheme, host and port, normalised", "[core][policy]") {

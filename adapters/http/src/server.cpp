@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -51,6 +53,44 @@ std::size_t connection_cap(const ServerOptions& options) {
     return usable;
 }
 
+// The servers of one process share its signals. The first to take one keeps what the program
+// had for it; the last to let go puts that back: Asio keeps its own handler while any of its
+// signal sets holds the signal, and restoring earlier would disarm the servers still running.
+class SignalHolders {
+public:
+    // False for a SIGHUP the program ignores: nohup's doing, asking the server to outlive its
+    // terminal.
+    bool take(int number) {
+        std::scoped_lock lock(mutex_);
+        auto& [holders, original] = held_[number];
+        if (holders == 0) {
+            struct sigaction before {};
+            ::sigaction(number, nullptr, &before);
+            const bool ignored = (before.sa_flags & SA_SIGINFO) == 0 && before.sa_handler == SIG_IGN;
+            if (number == SIGHUP && ignored) return false;
+            original = before;
+        }
+        ++holders;
+        return true;
+    }
+
+    // After the server's signal set is gone, which leaves SIG_DFL when it was the last.
+    void give_back(int number) {
+        std::scoped_lock lock(mutex_);
+        auto& [holders, original] = held_[number];
+        if (holders > 0 && --holders == 0) ::sigaction(number, &original, nullptr);
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<int, std::pair<unsigned, struct sigaction>> held_;
+};
+
+SignalHolders& signal_holders() {
+    static SignalHolders holders;
+    return holders;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -61,7 +101,7 @@ struct Server::Impl {
     // that worker from running out of work at shutdown, so the second signal could not be heard.
     asio::io_context signal_ioc{1};
     std::optional<SignalSet> signals;
-    std::vector<std::pair<int, struct sigaction>> displaced;  ///< what the program had, put back by ~Server
+    std::vector<int> signals_taken;  ///< the signals this server holds (see SignalHolders)
     std::thread signal_thread;  ///< started by catch_signals()
     std::optional<Timer> accept_retry;  ///< on worker 0, beside the acceptor
     std::size_t next_worker = 0;
@@ -238,14 +278,11 @@ struct Server::Impl {
         if (!shared.options.handle_signals || signal_thread.joinable()) return;
         signals.emplace(signal_ioc.get_executor());
         for (const int number : {SIGINT, SIGTERM, SIGHUP}) {
-            struct sigaction before {};
-            ::sigaction(number, nullptr, &before);
-            const bool ignored = (before.sa_flags & SA_SIGINFO) == 0 && before.sa_handler == SIG_IGN;
-            if (number == SIGHUP && ignored) {
+            if (!signal_holders().take(number)) {
                 spdlog::info("SIGHUP is ignored (nohup): it will not stop the server");
                 continue;
             }
-            displaced.emplace_back(number, before);
+            signals_taken.push_back(number);
             signals->add(number);
         }
         await_signal();
@@ -265,8 +302,8 @@ struct Server::Impl {
     // the program gets back what it had (its handler, an ignore).
     void give_back_signals() {
         signals.reset();
-        for (const auto& [number, action] : displaced) ::sigaction(number, &action, nullptr);
-        displaced.clear();
+        for (const int number : signals_taken) signal_holders().give_back(number);
+        signals_taken.clear();
     }
 
     ~Impl() {
